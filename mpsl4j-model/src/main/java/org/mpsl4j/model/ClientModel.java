@@ -1,0 +1,57 @@
+package org.mpsl4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.mpsl4j.model.tokenizer.ModalityTokenizer;
+import org.mpsl4j.model.tokenizer.Tokenizers;
+import org.mpsl4j.model.tokenizer.Tokens;
+
+/**
+ * The part of the model an edge device holds: one tokenizer per input ({@code <input>.*}), in the
+ * order of {@link ModelConfig#tokenizers()}. Its outputs are the cut-layer activations.
+ */
+public final class ClientModel extends Module {
+  private final LinkedHashMap<String, ModalityTokenizer> tokenizers = new LinkedHashMap<>();
+  private final ModelConfig config;
+
+  /** Builds the tokenizers with parameters drawn from {@code rng}, owned by {@code manager}. */
+  public ClientModel(NDManager manager, ModelConfig config, Random rng) {
+    this.config = config;
+    EncoderConfig enc = config.encoder();
+    for (TokenizerSpec spec : config.tokenizers()) {
+      tokenizers.put(spec.input(),
+          addChild(spec.input(), Tokenizers.create(manager, spec, enc.width(), enc.layerNormEps(), rng)));
+    }
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public Map<String, ModalityTokenizer> tokenizers() {
+    return Collections.unmodifiableMap(tokenizers);
+  }
+
+  /**
+   * Tokenizes one batch. {@code inputs} maps input name → (B, *shape) array; {@code masks} maps a
+   * TEXT input to its (B, L) padding mask (absent otherwise). Returns tokens in config order.
+   */
+  public List<Tokens> forward(Map<String, NDArray> inputs, Map<String, NDArray> masks) {
+    List<Tokens> out = new ArrayList<>(tokenizers.size());
+    for (Map.Entry<String, ModalityTokenizer> e : tokenizers.entrySet()) {
+      NDArray input = inputs.get(e.getKey());
+      if (input == null) {
+        throw new IllegalArgumentException("missing input '" + e.getKey() + "'; the model reads " + tokenizers.keySet()
+            + " but the batch has " + inputs.keySet());
+      }
+      out.add(e.getValue().forward(input, masks.get(e.getKey())));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,112 @@
+package org.mpsl4j.model;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything needed to build both halves of a multimodal model: the client tokenizers, the server
+ * encoder, fusion, pooling, the head, and which encoder blocks are fine-tuned.
+ *
+ * <p>Build with {@link #builder()}; {@code setX} values are required, {@code optX} have defaults.
+ */
+public record ModelConfig(
+    List<TokenizerSpec> tokenizers,
+    EncoderConfig encoder,
+    Fusion fusion,
+    Pooling pooling,
+    HeadConfig head,
+    int trainableBlocks) {
+
+  public ModelConfig {
+    tokenizers = List.copyOf(tokenizers);
+    Objects.requireNonNull(encoder, "encoder");
+    Objects.requireNonNull(fusion, "fusion");
+    Objects.requireNonNull(pooling, "pooling");
+    Objects.requireNonNull(head, "head");
+    if (tokenizers.isEmpty()) {
+      throw new IllegalArgumentException("a model needs at least one tokenizer (one per input modality)");
+    }
+    Set<String> names = new HashSet<>();
+    for (TokenizerSpec t : tokenizers) {
+      if (!names.add(t.input())) {
+        throw new IllegalArgumentException("two tokenizers read the same input '" + t.input() + "'");
+      }
+    }
+    if (trainableBlocks < 0 || trainableBlocks > encoder.depth()) {
+      throw new IllegalArgumentException("trainableBlocks must be in [0, " + encoder.depth() + "] but was "
+          + trainableBlocks + " (use the encoder depth to fine-tune every block, 0 to freeze the encoder)");
+    }
+  }
+
+  /** Tokens the encoder sees per sample in one pass: all modalities for EARLY, the longest for LATE. */
+  public int encoderTokens() {
+    return fusion == Fusion.EARLY
+        ? tokenizers.stream().mapToInt(TokenizerSpec::tokens).sum()
+        : tokenizers.stream().mapToInt(TokenizerSpec::tokens).max().orElseThrow();
+  }
+
+  public ModelConfig withTrainableBlocks(int k) {
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder with fail-fast checks; see {@link ModelConfig}. */
+  public static final class Builder {
+    private final List<TokenizerSpec> tokenizers = new ArrayList<>();
+    private EncoderConfig encoder;
+    private HeadConfig head;
+    private Fusion fusion = Fusion.EARLY;
+    private Pooling pooling = Pooling.CLS;
+    private Integer trainableBlocks;
+
+    public Builder addTokenizer(TokenizerSpec spec) {
+      tokenizers.add(Objects.requireNonNull(spec));
+      return this;
+    }
+
+    public Builder setEncoder(EncoderConfig encoder) {
+      this.encoder = encoder;
+      return this;
+    }
+
+    public Builder setHead(HeadConfig head) {
+      this.head = head;
+      return this;
+    }
+
+    /** Default {@link Fusion#EARLY}. */
+    public Builder optFusion(Fusion fusion) {
+      this.fusion = fusion;
+      return this;
+    }
+
+    /** Default {@link Pooling#CLS}. */
+    public Builder optPooling(Pooling pooling) {
+      this.pooling = pooling;
+      return this;
+    }
+
+    /** Default: every block is trained. */
+    public Builder optTrainableBlocks(int k) {
+      this.trainableBlocks = k;
+      return this;
+    }
+
+    public ModelConfig build() {
+      if (encoder == null) {
+        throw new IllegalStateException("ModelConfig needs an encoder (setEncoder)");
+      }
+      if (head == null) {
+        throw new IllegalStateException("ModelConfig needs a head (setHead)");
+      }
+      int k = trainableBlocks == null ? encoder.depth() : trainableBlocks;
+      return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package org.mpsl4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.mpsl4j.model.encoder.TransformerEncoder;
+import org.mpsl4j.model.head.TaskHead;
+import org.mpsl4j.model.tokenizer.Tokens;
+
+/**
+ * The part of the model the MPSL server holds, exactly once whatever the number of clients: the
+ * shared encoder ({@code encoder.*}), fusion, pooling and the task head ({@code head.*}).
+ *
+ * <p>Its input is the concatenation of all clients' cut-layer activations, one {@link Tokens} per
+ * modality, so one forward and one backward serve every client of a step.
+ */
+public final class ServerModel extends Module {
+  private final TransformerEncoder encoder;
+  private final TaskHead head;
+  private final ModelConfig config;
+
+  public ServerModel(NDManager manager, ModelConfig config, Random rng) {
+    this.config = config;
+    EncoderConfig enc = config.encoder();
+    encoder = addChild("encoder", new TransformerEncoder(manager, enc, rng));
+    head = addChild("head", new TaskHead(manager, config.head(), enc.width(), enc.layerNormEps(), rng));
+    encoder.trainLastBlocks(config.trainableBlocks());
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public TransformerEncoder encoder() {
+    return encoder;
+  }
+
+  public TaskHead head() {
+    return head;
+  }
+
+  /** Fuses, encodes, pools and applies the head; returns (B, outputs). */
+  public NDArray forward(List<Tokens> modalities, boolean training) {
+    if (modalities.size() != config.tokenizers().size()) {
+      throw new IllegalArgumentException("server expects " + config.tokenizers().size() + " modalities but got "
+          + modalities.size());
+    }
+    for (int i = 0; i < modalities.size(); i++) {
+      TokenizerSpec spec = config.tokenizers().get(i);
+      Shape s = modalities.get(i).values().getShape();
+      if (s.dimension() != 3 || s.get(1) != spec.tokens() || s.get(2) != config.encoder().width()) {
+        throw new IllegalArgumentException("activations for '" + spec.input() + "' must be (B, " + spec.tokens() + ", "
+            + config.encoder().width() + ") but are " + s);
+      }
+    }
+    NDArray pooled = config.fusion() == Fusion.EARLY ? early(modalities, training) : late(modalities, training);
+    return head.forward(pooled);
+  }
+
+  private NDArray early(List<Tokens> modalities, boolean training) {
+    NDList values = new NDList();
+    NDList masks = new NDList();
+    boolean anyMask = false;
+    for (Tokens t : modalities) {
+      values.add(t.values());
+      anyMask |= t.mask() != null;
+    }
+    if (anyMask) {
+      for (Tokens t : modalities) {
+        masks.add(t.mask() != null ? t.mask()
+            : t.values().getManager().ones(new Shape(t.batch(), t.length()), DataType.FLOAT32));
+      }
+    }
+    NDArray x = values.size() == 1 ? values.get(0) : NDArrays.concat(values, 1);
+    NDArray mask = anyMask ? (masks.size() == 1 ? masks.get(0) : NDArrays.concat(masks, 1)) : null;
+    NDArray encoded = encoder.forward(x, mask, training);
+    if (config.pooling() == Pooling.MEAN) {
+      return meanPool(encoded, mask);
+    }
+    List<NDArray> cls = new ArrayList<>();
+    long offset = 0;
+    for (Tokens t : modalities) {
+      cls.add(encoded.get(new NDIndex(":, {}, :", offset)));
+      offset += t.length();
+    }
+    return average(cls);
+  }
+
+  private NDArray late(List<Tokens> modalities, boolean training) {
+    List<NDArray> pooled = new ArrayList<>();
+    for (Tokens t : modalities) {
+      NDArray encoded = encoder.forward(t.values(), t.mask(), training);
+      pooled.add(config.pooling() == Pooling.MEAN ? meanPool(encoded, t.mask())
+          : encoded.get(new NDIndex(":, 0, :")));
+    }
+    return average(pooled);
+  }
+
+  private static NDArray meanPool(NDArray encoded, NDArray mask) {
+    if (mask == null) {
+      return encoded.mean(new int[] {1});
+    }
+    NDArray m = mask.expandDims(-1);
+    return encoded.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(mask.getManager().create(1f)));
+  }
+
+  private static NDArray average(List<NDArray> xs) {
+    if (xs.size() == 1) {
+      return xs.get(0);
+    }
+    NDArray sum = xs.get(0);
+    for (int i = 1; i < xs.size(); i++) {
+      sum = sum.add(xs.get(i));
+    }
+    return sum.div(sum.getManager().create((float) xs.size()));
+  }
+}

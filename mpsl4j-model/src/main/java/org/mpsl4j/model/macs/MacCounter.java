@@ -1,0 +1,111 @@
+package org.mpsl4j.model.macs;
+
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.Fusion;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
+
+/**
+ * Counts multiply-accumulates per sample from a {@link ModelConfig}, without building the model.
+ *
+ * <p>Convention (as fvcore and the MPSL paper): only matrix products and convolutions count.
+ * Embedding lookups, LayerNorm, GELU, softmax, additions and positional embeddings count zero, so a
+ * TEXT tokenizer costs 0 MACs.
+ *
+ * <ul>
+ *   <li>Patch conv: patches · d · C · p² (2-D) or patches · d · C · p (1-D).
+ *   <li>Encoder block on T tokens with width d and MLP hidden h: qkv T·d·3d, QKᵀ T²·d, attention·V
+ *       T²·d, output projection T·d², MLP 2·T·d·h.
+ *   <li>Head: d · outputs.
+ * </ul>
+ *
+ * <p>Backward: a layer with weights costs its forward MACs once for the weight gradient if it is
+ * trained, and once more for the input gradient if anything trained lies below it (inside the
+ * lowest trained block, every layer but {@code qkv} has trained layers below it). A weight-free
+ * product (QKᵀ, attention·V) costs twice its forward when the input gradient is needed (one product
+ * per operand). With trained tokenizers (as in MPSL) every encoder layer passes gradients down, even
+ * a frozen one.
+ */
+public final class MacCounter {
+  private MacCounter() {}
+
+  /** The report for training with trained client tokenizers (MPSL, centralized, FedAvg). */
+  public static MacReport count(ModelConfig config) {
+    return count(config, true);
+  }
+
+  /**
+   * @param tokenizersTrained false when the tokenizers are frozen (then frozen encoder blocks at the
+   *     bottom need no backward at all)
+   */
+  public static MacReport count(ModelConfig config, boolean tokenizersTrained) {
+    EncoderConfig enc = config.encoder();
+    long clientFwd = 0;
+    for (TokenizerSpec t : config.tokenizers()) {
+      clientFwd += tokenizerForward(t, enc.width());
+    }
+    long clientBwd = tokenizersTrained ? clientFwd : 0;
+
+    int depth = enc.depth();
+    int frozen = depth - config.trainableBlocks();
+    long serverFwd = 0;
+    long serverBwd = 0;
+    if (config.fusion() == Fusion.EARLY) {
+      long[] fb = encoder(enc, config.encoderTokens(), frozen, tokenizersTrained);
+      serverFwd += fb[0];
+      serverBwd += fb[1];
+    } else {
+      for (TokenizerSpec t : config.tokenizers()) {
+        long[] fb = encoder(enc, t.tokens(), frozen, tokenizersTrained);
+        serverFwd += fb[0];
+        serverBwd += fb[1];
+      }
+    }
+    long head = (long) enc.width() * config.head().outputs();
+    boolean anythingTrainedBelowHead = tokenizersTrained || config.trainableBlocks() > 0;
+    serverFwd += head;
+    serverBwd += head + (anythingTrainedBelowHead ? head : 0);
+    return new MacReport(clientFwd, clientBwd, serverFwd, serverBwd);
+  }
+
+  /** Forward MACs per sample of one tokenizer. */
+  public static long tokenizerForward(TokenizerSpec t, int width) {
+    return switch (t.kind()) {
+      case IMAGE, AUDIO -> (long) t.patches() * width * t.channels() * t.patchSize() * t.patchSize();
+      case SENSOR -> (long) t.patches() * width * t.channels() * t.patchSize();
+      case TEXT -> 0L;
+    };
+  }
+
+  /** Weighted (linear) MACs of one block on T tokens. */
+  public static long blockLinear(EncoderConfig enc, long tokens) {
+    long d = enc.width();
+    return tokens * (3 * d * d + d * d + 2 * d * enc.mlpHidden());
+  }
+
+  /** Weight-free attention MACs (QKᵀ and attention·V) of one block on T tokens. */
+  public static long blockAttention(EncoderConfig enc, long tokens) {
+    return 2 * tokens * tokens * enc.width();
+  }
+
+  private static long[] encoder(EncoderConfig enc, long tokens, int frozenBlocks, boolean tokenizersTrained) {
+    long lin = blockLinear(enc, tokens);
+    long att = blockAttention(enc, tokens);
+    long qkv = tokens * 3L * enc.width() * enc.width();
+    long fwd = 0;
+    long bwd = 0;
+    for (int i = 0; i < enc.depth(); i++) {
+      boolean trained = i >= frozenBlocks;
+      boolean gradientFromBelowNeeded = tokenizersTrained || i > frozenBlocks;
+      fwd += lin + att;
+      if (gradientFromBelowNeeded) {
+        bwd += (trained ? lin : 0) + lin + 2 * att;
+      } else if (trained) {
+        // The lowest trained block: every layer but qkv must pass gradients on to the trained layers
+        // under it inside the block; qkv itself has nothing trained below.
+        bwd += lin + (lin - qkv) + 2 * att;
+      }
+    }
+    return new long[] {fwd, bwd};
+  }
+}

@@ -1,0 +1,98 @@
+package org.mpsl4j.model.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.Parameter;
+
+/**
+ * Adam with PyTorch's semantics ({@code torch.optim.Adam}, no weight decay, no amsgrad): bias-
+ * corrected moments and ε added after the square root. One instance per trained model part; state
+ * arrays are owned by the {@code manager} given at construction.
+ *
+ * <p>Not thread-safe: one step at a time.
+ */
+public final class Adam {
+  private final NDManager manager;
+  private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
+  private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
+  private final float beta1;
+  private final float beta2;
+  private final float eps;
+  private float learningRate;
+  private long steps;
+
+  public Adam(NDManager manager, float learningRate) {
+    this(manager, learningRate, 0.9f, 0.999f, 1e-8f);
+  }
+
+  public Adam(NDManager manager, float learningRate, float beta1, float beta2, float eps) {
+    if (!(learningRate > 0)) {
+      throw new IllegalArgumentException("learning rate must be > 0 but was " + learningRate);
+    }
+    this.manager = manager;
+    this.learningRate = learningRate;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+  }
+
+  public float learningRate() {
+    return learningRate;
+  }
+
+  /** Set by a schedule (e.g. {@link StepLr}) between steps. */
+  public void setLearningRate(float learningRate) {
+    this.learningRate = learningRate;
+  }
+
+  public long steps() {
+    return steps;
+  }
+
+  /**
+   * Applies one update to every trainable parameter from its accumulated gradient, then zeroes the
+   * gradients. Temporaries live in {@code scope}.
+   */
+  public void step(Map<String, Parameter> parameters, NDManager scope) {
+    steps++;
+    double bias1 = 1 - Math.pow(beta1, steps);
+    double bias2 = 1 - Math.pow(beta2, steps);
+    float stepSize = (float) (learningRate / bias1);
+    float sqrtBias2 = (float) Math.sqrt(bias2);
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+      for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+        Parameter p = e.getValue();
+        if (!p.isTrainable()) {
+          continue;
+        }
+        NDArray grad = p.gradient(scope);
+        NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
+        NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
+        m.muli(beta1).addi(grad.mul(1 - beta1));
+        v.muli(beta2).addi(grad.square().muli(1 - beta2));
+        // Results of ops on m and v belong to the model's manager (libtorch results join their first
+        // operand's manager); moving them to the step scope keeps memory flat over many steps.
+        NDArray denom = scoped(v.sqrt(), scope).divi(sqrtBias2).addi(eps);
+        p.array().subi(scoped(m.div(denom), scope).muli(stepSize));
+        p.zeroGradient();
+      }
+    }
+  }
+
+  private static NDArray scoped(NDArray array, NDManager scope) {
+    array.attach(scope);
+    return array;
+  }
+
+  /** The moment estimates by parameter name, for checkpoints. Live arrays: do not close. */
+  public Map<String, NDArray> state(String moment) {
+    return switch (moment) {
+      case "exp_avg" -> expAvg;
+      case "exp_avg_sq" -> expAvgSq;
+      default -> throw new IllegalArgumentException("unknown Adam state '" + moment + "' (exp_avg, exp_avg_sq)");
+    };
+  }
+}
