@@ -1,0 +1,36 @@
+package org.mpsl4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code mpsl4j} launcher. */
+@Command(
+    name = "mpsl4j",
+    mixinStandardHelpOptions = true,
+    version = "mpsl4j 0.1.0-SNAPSHOT",
+    description = "Multimodal parallel split learning on the JVM.",
+    subcommands = {QuickstartCommand.class, MacsCommand.class, BenchCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      // Users get the message that says what is wrong; the trace only with --debug-style env var.
+      cmd.getErr().println("error: " + ex.getMessage());
+      if (System.getenv("MPSL4J_DEBUG") != null) {
+        ex.printStackTrace(cmd.getErr());
+      }
+      return 1;
+    });
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+}

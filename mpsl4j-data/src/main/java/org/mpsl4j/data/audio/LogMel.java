@@ -1,0 +1,114 @@
+package org.mpsl4j.data.audio;
+
+import org.jtransforms.fft.FloatFFT_1D;
+
+/**
+ * Log-mel filterbank features of a waveform: what the audio tokenizer patches, like an image of frequency by time.
+ *
+ * <p>Settings (for 8 kHz speech such as FSDD): frames of 25 ms (200 samples) with a Hann window, zero-padded to a
+ * 256-point FFT (JTransforms), hop 10 ms (80 samples), no centering; power spectrum through {@code melBins}
+ * triangular filters spaced evenly on the HTK mel scale ({@code 2595 log10(1 + f / 700)}) from 0 Hz to the Nyquist
+ * frequency (4 kHz); natural log of the filter energies plus 1e-6. The clip is cut, or padded with silence at the end,
+ * to exactly {@code frames} frames (100 frames = 1.015 s of audio; 97% of FSDD clips are shorter than 0.75 s).
+ * Thread-safe after construction.
+ */
+public final class LogMel {
+
+  /** Sample rate the settings are made for. */
+  public static final int SAMPLE_RATE = 8000;
+  /** Analysis window: 25 ms. */
+  public static final int WINDOW = 200;
+  /** Hop between frames: 10 ms. */
+  public static final int HOP = 80;
+  /** FFT length (the window zero-padded). */
+  public static final int FFT = 256;
+  /** Added to filter energies before the log, so silence maps to ln(1e-6) = -13.8 instead of minus infinity. */
+  public static final float FLOOR = 1e-6f;
+
+  private final int melBins;
+  private final int frames;
+  private final float[] window = new float[WINDOW];
+  private final float[][] filters;
+  private final ThreadLocal<FloatFFT_1D> fft = ThreadLocal.withInitial(() -> new FloatFFT_1D(FFT));
+
+  /** A transform to {@code melBins x frames} features. */
+  public LogMel(int melBins, int frames) {
+    if (melBins < 1 || melBins > FFT / 2) {
+      throw new IllegalArgumentException("melBins must be in 1.." + FFT / 2 + " but was " + melBins);
+    }
+    if (frames < 1) {
+      throw new IllegalArgumentException("frames must be >= 1 but was " + frames);
+    }
+    this.melBins = melBins;
+    this.frames = frames;
+    for (int i = 0; i < WINDOW; i++) {
+      window[i] = (float) (0.5 - 0.5 * Math.cos(2 * Math.PI * i / WINDOW)); // periodic Hann
+    }
+    this.filters = melFilters(melBins);
+  }
+
+  /** Number of waveform samples that fill exactly {@code frames} frames. */
+  public int samplesNeeded() {
+    return WINDOW + HOP * (frames - 1);
+  }
+
+  /** The features of a waveform as a row-major {@code [melBins, frames]} array. */
+  public float[] apply(float[] samples) {
+    float[] out = new float[melBins * frames];
+    float[] buf = new float[FFT];
+    float[] power = new float[FFT / 2 + 1];
+    FloatFFT_1D transform = fft.get();
+    for (int t = 0; t < frames; t++) {
+      java.util.Arrays.fill(buf, 0f);
+      int start = t * HOP;
+      for (int i = 0; i < WINDOW && start + i < samples.length; i++) {
+        buf[i] = samples[start + i] * window[i];
+      }
+      transform.realForward(buf);
+      // JTransforms packs: buf[0] = Re(0), buf[1] = Re(N/2), buf[2k] = Re(k), buf[2k+1] = Im(k).
+      power[0] = buf[0] * buf[0];
+      power[FFT / 2] = buf[1] * buf[1];
+      for (int k = 1; k < FFT / 2; k++) {
+        power[k] = buf[2 * k] * buf[2 * k] + buf[2 * k + 1] * buf[2 * k + 1];
+      }
+      for (int m = 0; m < melBins; m++) {
+        float e = 0;
+        float[] filter = filters[m];
+        for (int k = 0; k < power.length; k++) {
+          e += filter[k] * power[k];
+        }
+        out[m * frames + t] = (float) Math.log(e + FLOOR);
+      }
+    }
+    return out;
+  }
+
+  private static float[][] melFilters(int melBins) {
+    int bins = FFT / 2 + 1;
+    double maxMel = hzToMel(SAMPLE_RATE / 2.0);
+    double[] edges = new double[melBins + 2];
+    for (int i = 0; i < edges.length; i++) {
+      edges[i] = melToHz(maxMel * i / (melBins + 1));
+    }
+    float[][] filters = new float[melBins][bins];
+    for (int m = 0; m < melBins; m++) {
+      double lo = edges[m];
+      double mid = edges[m + 1];
+      double hi = edges[m + 2];
+      for (int k = 0; k < bins; k++) {
+        double f = k * (double) SAMPLE_RATE / FFT;
+        double w = f <= mid ? (f - lo) / (mid - lo) : (hi - f) / (hi - mid);
+        filters[m][k] = (float) Math.max(0, w);
+      }
+    }
+    return filters;
+  }
+
+  static double hzToMel(double hz) {
+    return 2595 * Math.log10(1 + hz / 700);
+  }
+
+  static double melToHz(double mel) {
+    return 700 * (Math.pow(10, mel / 2595) - 1);
+  }
+}

@@ -1,0 +1,57 @@
+package org.mpsl4j.engine;
+
+import java.util.List;
+import org.mpsl4j.data.InputSpec;
+import org.mpsl4j.data.LabeledDataset;
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.Fusion;
+import org.mpsl4j.model.HeadConfig;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
+
+/**
+ * Derives a {@link ModelConfig} from a dataset's inputs: one tokenizer per input, with a patch size
+ * that divides the input, the given encoder, and a classification head over the dataset's classes.
+ */
+public final class ModelFactory {
+  /** WordPiece vocabulary of BERT/MiniLM, which the text loaders use. */
+  public static final int WORDPIECE_VOCAB = 30522;
+
+  private ModelFactory() {}
+
+  public static ModelConfig forDataset(LabeledDataset data, EncoderConfig encoder, Fusion fusion, int trainableBlocks,
+      int preferredPatch) {
+    ModelConfig.Builder b = ModelConfig.builder().setEncoder(encoder)
+        .setHead(HeadConfig.classification(data.numClasses()))
+        .optFusion(fusion)
+        .optTrainableBlocks(trainableBlocks);
+    for (InputSpec in : data.inputs()) {
+      b.addTokenizer(tokenizer(in, preferredPatch));
+    }
+    return b.build();
+  }
+
+  static TokenizerSpec tokenizer(InputSpec in, int preferredPatch) {
+    int[] s = in.sampleShape();
+    return switch (in.modality()) {
+      case IMAGE -> TokenizerSpec.image(in.name(), s[0], s[1], s[2], patch(preferredPatch, s[1], s[2]));
+      case AUDIO -> TokenizerSpec.audio(in.name(), s[1], s[2], patch(preferredPatch, s[1], s[2]));
+      case SENSOR -> TokenizerSpec.sensor(in.name(), s[0], s[1], patch(preferredPatch, s[1], s[1]));
+      case TEXT -> TokenizerSpec.text(in.name(), s[0], WORDPIECE_VOCAB);
+    };
+  }
+
+  /** The largest patch ≤ preferred that divides both sides. */
+  static int patch(int preferred, int a, int b) {
+    for (int p = Math.min(preferred, Math.min(a, b)); p > 1; p--) {
+      if (a % p == 0 && b % p == 0) {
+        return p;
+      }
+    }
+    return 1;
+  }
+
+  public static List<String> inputNames(LabeledDataset data) {
+    return data.inputs().stream().map(InputSpec::name).toList();
+  }
+}
