@@ -5,9 +5,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mpsl4j.data.audio.AvMnistSource;
 import org.mpsl4j.data.cache.SplitCache;
 import org.mpsl4j.data.image.FashionMnistSource;
 import org.mpsl4j.data.image.MnistSource;
+import org.mpsl4j.data.sensor.SpSwHarSource;
 
 /**
  * The named datasets mpsl4j can train on, and the one way in to load them.
@@ -27,6 +29,8 @@ public final class Datasets {
 
   private static final List<DatasetSource> SOURCES = List.of(
       new MnistSource(),
+      new AvMnistSource(),
+      new SpSwHarSource(),
       new FashionMnistSource());
 
   private Datasets() {

@@ -1,0 +1,83 @@
+package org.mpsl4j.engine.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import org.mpsl4j.engine.mpsl.MpslServer;
+import org.mpsl4j.engine.mpsl.Peer;
+import org.mpsl4j.protocol.v1.ClientMessage;
+import org.mpsl4j.protocol.v1.ServerMessage;
+import org.mpsl4j.protocol.v1.SplitLearningGrpc;
+
+/** Adapts gRPC streams to {@link MpslServer}: converts nothing, decides nothing. */
+public final class SplitLearningService extends SplitLearningGrpc.SplitLearningImplBase {
+  private final MpslServer server;
+
+  public SplitLearningService(MpslServer server) {
+    this.server = server;
+  }
+
+  @Override
+  public StreamObserver<ClientMessage> session(StreamObserver<ServerMessage> responses) {
+    StreamPeer peer = new StreamPeer((ServerCallStreamObserver<ServerMessage>) responses);
+    MpslServer.PendingSession session = server.connect(peer);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ClientMessage m) {
+        session.receive(m);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        peer.markClosed();
+        session.disconnected();
+      }
+
+      @Override
+      public void onCompleted() {
+        session.disconnected();
+        peer.close();
+      }
+    };
+  }
+
+  /** Serializes sends: a StreamObserver is not thread-safe, and the server sends from several threads. */
+  private static final class StreamPeer implements Peer {
+    private final ServerCallStreamObserver<ServerMessage> out;
+    private boolean closed;
+
+    StreamPeer(ServerCallStreamObserver<ServerMessage> out) {
+      this.out = out;
+      out.setOnCancelHandler(this::markClosed);
+    }
+
+    @Override
+    public synchronized boolean send(ServerMessage message) {
+      if (closed || out.isCancelled()) {
+        return false;
+      }
+      try {
+        out.onNext(message);
+        return true;
+      } catch (RuntimeException e) {
+        closed = true;
+        return false;
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!closed) {
+        closed = true;
+        try {
+          out.onCompleted();
+        } catch (RuntimeException ignored) {
+          // already cancelled by the client
+        }
+      }
+    }
+
+    synchronized void markClosed() {
+      closed = true;
+    }
+  }
+}

@@ -1,0 +1,379 @@
+package org.mpsl4j.engine.mpsl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.ServerModel;
+import org.mpsl4j.model.tokenizer.Tokens;
+import org.mpsl4j.model.train.Adam;
+import org.mpsl4j.model.train.StepLr;
+import org.mpsl4j.protocol.TensorCodec;
+import org.mpsl4j.protocol.v1.ClientMessage;
+import org.mpsl4j.protocol.v1.CutGrad;
+import org.mpsl4j.protocol.v1.EpochEnd;
+import org.mpsl4j.protocol.v1.ErrorCode;
+import org.mpsl4j.protocol.v1.Hello;
+import org.mpsl4j.protocol.v1.Outputs;
+import org.mpsl4j.protocol.v1.ServerMessage;
+import org.mpsl4j.protocol.v1.StepBegin;
+import org.mpsl4j.protocol.v1.TrainingDone;
+import org.mpsl4j.protocol.v1.Welcome;
+
+/**
+ * The MPSL server: one {@link ServerModel} and one optimizer for all clients.
+ *
+ * <p>Life-cycle: a transport calls {@link #connect(Peer)} per client stream, {@link #receive} for
+ * every inbound message and {@link #disconnected} when a stream ends; {@link #train} then runs the
+ * whole schedule on the calling thread and returns when training is done. Inbound messages are
+ * queued and consumed only by the training thread, so the model is never touched concurrently.
+ *
+ * <p>Per step: every connected client gets {@code StepBegin}; the activations that arrive before the
+ * deadline are concatenated for one forward pass; each client gets its slice of the outputs; the
+ * output gradients that arrive in time are concatenated for one backward pass (a client that drops
+ * in between contributes a zero gradient); one optimizer step; each client gets its slice of the
+ * cut-layer gradient.
+ */
+public final class MpslServer implements AutoCloseable {
+  private final ServerConfig config;
+  private final ModelConfig modelConfig;
+  private final NDManager manager;
+  private final ServerModel model;
+  private final Adam optimizer;
+  private final StepLr schedule;
+  private final TokenizerAverage tokenizerAverage;
+  private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
+  private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
+  private final AtomicLong nextSessionId = new AtomicLong(1);
+  private final Object joinLock = new Object();
+  private final StepPhases phases;
+  private volatile int stepsPerEpoch;
+  private long globalStep;
+
+  record Inbound(long sessionId, ClientMessage message) {}
+
+  /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
+  public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
+    this.config = config;
+    this.modelConfig = modelConfig;
+    manager = NDManager.newBaseManager();
+    // Same draw order as every client and as centralized training: tokenizers first, then the server
+    // part, so all of them start from one and the same model.
+    Random rng = new Random(modelSeed);
+    tokenizerAverage = new TokenizerAverage(manager, modelConfig, rng);
+    model = new ServerModel(manager, modelConfig, rng);
+    optimizer = new Adam(manager, config.learningRate());
+    schedule = new StepLr(config.learningRate(), config.stepLrSize(), config.stepLrGamma());
+    Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
+    tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
+    phases = new StepPhases(inbox, sessions, modelConfig, config.maxClientBatch(), shapes);
+  }
+
+  public ServerModel model() {
+    return model;
+  }
+
+  /** The sample-weighted FedAvg of the clients' tokenizers from the last epoch end (initial weights before). */
+  public org.mpsl4j.model.ClientModel globalTokenizers() {
+    return tokenizerAverage.model();
+  }
+
+  public ModelConfig modelConfig() {
+    return modelConfig;
+  }
+
+  /** Registers a new stream. The session exists only once its Hello is accepted. */
+  public PendingSession connect(Peer peer) {
+    return new PendingSession(peer);
+  }
+
+  /** A stream that has not said Hello yet, then the session it opened. */
+  public final class PendingSession {
+    private final Peer peer;
+    private volatile Session session;
+
+    private PendingSession(Peer peer) {
+      this.peer = peer;
+    }
+
+    /** Handles one inbound message of this stream. Never throws: bad input is answered with an Error. */
+    public void receive(ClientMessage m) {
+      if (session == null) {
+        if (!m.hasHello()) {
+          reject(peer, 0, m.getStep(), ErrorCode.BAD_HELLO, "the first message of a session must be Hello");
+          return;
+        }
+        session = hello(peer, m.getHello());
+        return;
+      }
+      session.bytesUp.addAndGet(m.getSerializedSize());
+      if (m.getSessionId() != session.id) {
+        reject(peer, session.id, m.getStep(), ErrorCode.UNEXPECTED_MESSAGE,
+            "message carries session " + m.getSessionId() + " but this stream is session " + session.id);
+        return;
+      }
+      inbox.add(new Inbound(session.id, m));
+    }
+
+    public void disconnected() {
+      if (session != null) {
+        session.disconnect();
+      }
+    }
+  }
+
+  private Session hello(Peer peer, Hello h) {
+    String problem = validateHello(h);
+    if (problem != null) {
+      reject(peer, 0, 0, problem.startsWith("token") ? ErrorCode.UNAUTHENTICATED : ErrorCode.BAD_HELLO, problem);
+      peer.close();
+      return null;
+    }
+    synchronized (joinLock) {
+      for (Session s : sessions.values()) {
+        if (s.clientId.equals(h.getClientId()) && s.connected()) {
+          reject(peer, 0, 0, ErrorCode.BAD_HELLO, "client '" + h.getClientId() + "' already has an open session");
+          peer.close();
+          return null;
+        }
+      }
+      Session s = new Session(nextSessionId.getAndIncrement(), h.getClientId(), h.getInputsList(), h.getTrainSamples(),
+          h.getBatchSize(), peer);
+      sessions.put(s.id, s);
+      joinLock.notifyAll();
+      if (stepsPerEpoch > 0) {
+        s.send(welcome(s));
+      }
+      return s;
+    }
+  }
+
+  private String validateHello(Hello h) {
+    if (h.getClientId().isBlank()) {
+      return "Hello needs a client_id";
+    }
+    String expected = config.tokens().isEmpty() ? config.sharedToken() : config.tokens().get(h.getClientId());
+    if (config.sharedToken() != null || !config.tokens().isEmpty()) {
+      if (expected == null || !java.security.MessageDigest.isEqual(expected.getBytes(), h.getToken().getBytes())) {
+        return "token rejected for client '" + h.getClientId() + "'";
+      }
+    }
+    List<String> want = modelConfig.tokenizers().stream().map(t -> t.input()).toList();
+    if (!h.getInputsList().equals(want)) {
+      return "client '" + h.getClientId() + "' declares inputs " + h.getInputsList() + " but the model reads " + want;
+    }
+    if (h.getBatchSize() < 1 || h.getBatchSize() > config.maxClientBatch()) {
+      return "batch_size " + h.getBatchSize() + " is outside [1, " + config.maxClientBatch() + "]";
+    }
+    if (h.getTrainSamples() < 1) {
+      return "client '" + h.getClientId() + "' has no training samples";
+    }
+    return null;
+  }
+
+  private ServerMessage welcome(Session s) {
+    return ServerMessage.newBuilder().setSessionId(s.id)
+        .setWelcome(Welcome.newBuilder().setEpochs(config.epochs()).setStepsPerEpoch(stepsPerEpoch)).build();
+  }
+
+  /**
+   * Waits for the expected clients, then trains every epoch. {@code onEpoch} runs on this thread
+   * after each epoch's tokenizer averaging, so it may evaluate the model safely.
+   *
+   * @throws IllegalStateException if too few clients join within the join timeout
+   */
+  public List<EpochStats> train(Consumer<EpochStats> onEpoch) throws InterruptedException {
+    awaitClients();
+    int steps = 0;
+    for (Session s : sessions.values()) {
+      steps = Math.max(steps, s.stepsPerEpoch());
+    }
+    stepsPerEpoch = steps;
+    for (Session s : sessions.values()) {
+      s.send(welcome(s));
+    }
+    List<EpochStats> out = new ArrayList<>();
+    for (int epoch = 0; epoch < config.epochs(); epoch++) {
+      optimizer.setLearningRate(schedule.learningRate(epoch));
+      EpochAccumulator acc = new EpochAccumulator(epoch);
+      for (int s = 0; s < stepsPerEpoch; s++) {
+        step(epoch, s, acc);
+      }
+      endEpoch(epoch);
+      EpochStats stats = acc.finish();
+      out.add(stats);
+      onEpoch.accept(stats);
+    }
+    for (Session s : connected()) {
+      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(globalStep).setDone(TrainingDone.getDefaultInstance()).build());
+    }
+    return out;
+  }
+
+  private void awaitClients() throws InterruptedException {
+    long deadline = System.nanoTime() + config.joinTimeout().toNanos();
+    synchronized (joinLock) {
+      while (connected().size() < config.expectedClients()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException(connected().size() + " of " + config.expectedClients()
+              + " clients joined within " + config.joinTimeout().toSeconds() + " s");
+        }
+        TimeUnit.NANOSECONDS.timedWait(joinLock, left);
+      }
+    }
+  }
+
+  private void step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
+    long step = ++globalStep;
+    List<Session> participants = connected();
+    float lr = optimizer.learningRate();
+    for (Session s : participants) {
+      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
+          .setStepBegin(StepBegin.newBuilder().setEpoch(epoch).setStepInEpoch(stepInEpoch).setLearningRate(lr)).build());
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      Duration deadline = config.stepDeadline();
+      StepPhases.Gathered up = phases.gatherActivations(step, participants, scope, deadline);
+      acc.missed += up.missed();
+      if (up.contributors().isEmpty()) {
+        return;
+      }
+      int total = up.totalBatch();
+      NDArray outputs;
+      try (Autograd.Recording r = Autograd.record()) {
+        outputs = model.forward(up.tokens(), true);
+      }
+      sendSlices(step, up, outputs, total);
+      StepPhases.Gradients down = phases.gatherOutputGrads(step, up, outputs.getShape(), scope, deadline);
+      acc.missed += down.missed();
+      Autograd.backward(outputs, down.concatenated());
+      optimizer.step(model.namedParameters(), scope);
+      sendCutGrads(step, up);
+      acc.add(down, total);
+    }
+  }
+
+  private void sendSlices(long step, StepPhases.Gathered up, NDArray outputs, int total) {
+    int row = 0;
+    for (StepPhases.Contribution c : up.contributors()) {
+      NDArray slice = outputs.get(new NDIndex("{}:{}", row, row + c.batch()));
+      c.session().send(ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step)
+          .setOutputs(Outputs.newBuilder().setValues(TensorCodec.encode(slice)).setTotalBatch(total)).build());
+      row += c.batch();
+    }
+  }
+
+  private void sendCutGrads(long step, StepPhases.Gathered up) {
+    List<NDArray> grads = new ArrayList<>();
+    for (Tokens t : up.tokens()) {
+      grads.add(t.values().getGradient());
+    }
+    int row = 0;
+    for (StepPhases.Contribution c : up.contributors()) {
+      CutGrad.Builder cg = CutGrad.newBuilder();
+      for (NDArray g : grads) {
+        cg.addGrads(TensorCodec.encode(g.get(new NDIndex("{}:{}", row, row + c.batch()))));
+      }
+      c.session().send(ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step).setCutGrad(cg).build());
+      row += c.batch();
+    }
+  }
+
+  private void endEpoch(int epoch) throws InterruptedException {
+    long step = globalStep;
+    List<Session> participants = connected();
+    for (Session s : participants) {
+      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
+          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch)).build());
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, config.stepDeadline()), scope);
+    }
+  }
+
+  List<Session> connected() {
+    List<Session> out = new ArrayList<>();
+    for (Session s : sessions.values()) {
+      if (s.connected()) {
+        out.add(s);
+      }
+    }
+    out.sort((a, b) -> Long.compare(a.id, b.id));
+    return out;
+  }
+
+  /** Bytes exchanged per client id so far: {up, down}. */
+  public Map<String, long[]> bytesByClient() {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    for (Session s : sessions.values()) {
+      long[] b = out.computeIfAbsent(s.clientId, k -> new long[2]);
+      b[0] += s.bytesUp.get();
+      b[1] += s.bytesDown.get();
+    }
+    return out;
+  }
+
+  static void reject(Peer peer, long session, long step, ErrorCode code, String message) {
+    peer.send(errorMessage(session, step, code, message));
+  }
+
+  static ServerMessage errorMessage(long session, long step, ErrorCode code, String message) {
+    return ServerMessage.newBuilder().setSessionId(session).setStep(step)
+        .setError(org.mpsl4j.protocol.v1.Error.newBuilder().setCode(code).setMessage(message)).build();
+  }
+
+  private final class EpochAccumulator {
+    final int epoch;
+    final long start = System.nanoTime();
+    int steps;
+    long samples;
+    double lossSum;
+    long correct;
+    int missed;
+
+    EpochAccumulator(int epoch) {
+      this.epoch = epoch;
+    }
+
+    void add(StepPhases.Gradients g, int total) {
+      steps++;
+      samples += g.reportedSamples();
+      lossSum += g.lossTimesBatch();
+      correct += g.correct();
+    }
+
+    EpochStats finish() {
+      return new EpochStats(epoch, steps, samples, samples == 0 ? Double.NaN : lossSum / samples,
+          samples == 0 ? Double.NaN : (double) correct / samples, (System.nanoTime() - start) / 1e9, missed);
+    }
+  }
+
+  Collection<Session> sessions() {
+    return sessions.values();
+  }
+
+  @Override
+  public void close() {
+    for (Session s : sessions.values()) {
+      s.disconnect();
+    }
+    manager.close();
+  }
+}

@@ -1,0 +1,286 @@
+package org.mpsl4j.engine.mpsl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.model.tokenizer.Tokens;
+import org.mpsl4j.protocol.MalformedTensorException;
+import org.mpsl4j.protocol.TensorCodec;
+import org.mpsl4j.protocol.TensorLimits;
+import org.mpsl4j.protocol.v1.ClientMessage;
+import org.mpsl4j.protocol.v1.ErrorCode;
+import org.mpsl4j.protocol.v1.InputActivation;
+import org.mpsl4j.protocol.v1.NamedTensor;
+import org.mpsl4j.protocol.v1.OutputGrad;
+import org.mpsl4j.protocol.v1.ServerMessage;
+
+/**
+ * The three gathering phases of the server's loop: activations, output gradients and tokenizer
+ * weights. Each waits until every expected client answered or the deadline passed, validates each
+ * answer (step, type, tensor shapes and values) and rejects whatever does not fit with an Error to
+ * that client alone: a late, duplicated or malformed message is never applied, and never stops the
+ * others.
+ */
+final class StepPhases {
+  private final BlockingQueue<MpslServer.Inbound> inbox;
+  private final Map<Long, Session> sessions;
+  private final ModelConfig model;
+  private final int maxBatch;
+  private final TensorLimits limits;
+  private final Map<String, Shape> tokenizerShapes;
+
+  StepPhases(BlockingQueue<MpslServer.Inbound> inbox, Map<Long, Session> sessions, ModelConfig model, int maxBatch,
+      Map<String, Shape> tokenizerShapes) {
+    this.tokenizerShapes = Map.copyOf(tokenizerShapes);
+    this.inbox = inbox;
+    this.sessions = sessions;
+    this.model = model;
+    this.maxBatch = maxBatch;
+    long maxTokens = model.tokenizers().stream().mapToLong(TokenizerSpec::tokens).max().orElse(1);
+    long maxElements = Math.max((long) maxBatch * maxTokens * model.encoder().width(),
+        (long) maxBatch * model.head().outputs());
+    this.limits = new TensorLimits(3, Math.max(maxElements, 1L << 24), true);
+  }
+
+  record Contribution(Session session, int batch) {}
+
+  /** The activations of one step: who contributed, and one concatenated leaf per modality. */
+  record Gathered(List<Contribution> contributors, List<Tokens> tokens, int totalBatch, int missed) {}
+
+  record Gradients(NDArray concatenated, long reportedSamples, double lossTimesBatch, long correct, int missed) {}
+
+  record Upload(long samples, Map<String, NDArray> parameters) {}
+
+  Gathered gatherActivations(long step, List<Session> expected, NDManager scope, Duration deadline)
+      throws InterruptedException {
+    Map<Session, ClientMessage> replies = gather(step, expected, ClientMessage.BodyCase.ACTIVATIONS, deadline, true);
+    List<Contribution> contributors = new ArrayList<>();
+    List<List<NDArray>> values = new ArrayList<>();
+    List<List<NDArray>> masks = new ArrayList<>();
+    for (int m = 0; m < model.tokenizers().size(); m++) {
+      values.add(new ArrayList<>());
+      masks.add(new ArrayList<>());
+    }
+    int missed = expected.size() - replies.size();
+    for (Session s : expected) {
+      ClientMessage msg = replies.get(s);
+      if (msg == null || msg.hasNoData()) {
+        continue;
+      }
+      try {
+        List<NDArray[]> decoded = decodeActivations(s, step, msg.getActivations().getInputsList(), scope);
+        int batch = (int) decoded.get(0)[0].getShape().get(0);
+        for (int m = 0; m < decoded.size(); m++) {
+          values.get(m).add(decoded.get(m)[0]);
+          masks.get(m).add(decoded.get(m)[1]);
+        }
+        contributors.add(new Contribution(s, batch));
+      } catch (MalformedTensorException e) {
+        missed++;
+        s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
+      }
+    }
+    List<Tokens> tokens = new ArrayList<>();
+    int total = contributors.stream().mapToInt(Contribution::batch).sum();
+    if (!contributors.isEmpty()) {
+      for (int m = 0; m < values.size(); m++) {
+        NDArray leaf = Autograd.leaf(concat(values.get(m)));
+        NDArray mask = masks.get(m).get(0) == null ? null : concat(masks.get(m));
+        tokens.add(new Tokens(leaf, mask));
+      }
+    }
+    return new Gathered(contributors, tokens, total, missed);
+  }
+
+  private List<NDArray[]> decodeActivations(Session s, long step, List<InputActivation> inputs, NDManager scope) {
+    List<TokenizerSpec> specs = model.tokenizers();
+    if (inputs.size() != specs.size()) {
+      throw new MalformedTensorException("client '" + s.clientId + "' step " + step + ": " + inputs.size()
+          + " activations but the model has " + specs.size() + " inputs");
+    }
+    List<NDArray[]> out = new ArrayList<>();
+    long batch = -1;
+    for (int m = 0; m < specs.size(); m++) {
+      TokenizerSpec spec = specs.get(m);
+      InputActivation a = inputs.get(m);
+      String what = "client '" + s.clientId + "' step " + step + " activations of '" + spec.input() + "'";
+      if (!a.getInput().equals(spec.input())) {
+        throw new MalformedTensorException(what + ": got input '" + a.getInput() + "' in its place");
+      }
+      NDArray v = TensorCodec.decode(a.getValues(), scope, limits, what);
+      Shape shape = v.getShape();
+      if (shape.dimension() != 3 || shape.get(1) != spec.tokens() || shape.get(2) != model.encoder().width()
+          || shape.get(0) > maxBatch || (batch >= 0 && shape.get(0) != batch)) {
+        throw new MalformedTensorException(what + ": shape " + shape + " but (b ≤ " + maxBatch + ", " + spec.tokens()
+            + ", " + model.encoder().width() + ") with one b for all inputs is required");
+      }
+      batch = shape.get(0);
+      NDArray mask = null;
+      if (a.hasMask()) {
+        mask = TensorCodec.decode(a.getMask(), scope, limits, what + " mask");
+        if (!mask.getShape().equals(new Shape(batch, spec.tokens()))) {
+          throw new MalformedTensorException(what + ": mask shape " + mask.getShape() + " but (" + batch + ", "
+              + spec.tokens() + ") is required");
+        }
+      }
+      out.add(new NDArray[] {v, mask});
+    }
+    return out;
+  }
+
+  Gradients gatherOutputGrads(long step, Gathered up, Shape outputShape, NDManager scope, Duration deadline)
+      throws InterruptedException {
+    List<Session> expected = up.contributors().stream().map(Contribution::session).toList();
+    Map<Session, ClientMessage> replies = gather(step, expected, ClientMessage.BodyCase.OUTPUT_GRAD, deadline, false);
+    List<NDArray> slices = new ArrayList<>();
+    long samples = 0;
+    double loss = 0;
+    long correct = 0;
+    int missed = 0;
+    long classes = outputShape.get(1);
+    for (Contribution c : up.contributors()) {
+      ClientMessage msg = replies.get(c.session());
+      NDArray g = null;
+      if (msg != null) {
+        OutputGrad og = msg.getOutputGrad();
+        String what = "client '" + c.session().clientId + "' step " + step + " output gradient";
+        try {
+          g = TensorCodec.decode(og.getGrad(), scope, limits, what);
+          if (!g.getShape().equals(new Shape(c.batch(), classes))) {
+            throw new MalformedTensorException(what + ": shape " + g.getShape() + " but (" + c.batch() + ", " + classes + ")");
+          }
+          if (!Float.isFinite(og.getLoss()) || og.getCorrect() > c.batch()) {
+            throw new MalformedTensorException(what + ": loss " + og.getLoss() + ", correct " + og.getCorrect());
+          }
+          samples += c.batch();
+          loss += (double) og.getLoss() * c.batch();
+          correct += og.getCorrect();
+        } catch (MalformedTensorException e) {
+          g = null;
+          c.session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
+        }
+      }
+      if (g == null) {
+        // A client that dropped after the forward pass adds no gradient; the others still step.
+        missed++;
+        g = scope.zeros(new Shape(c.batch(), classes));
+      }
+      slices.add(g);
+    }
+    return new Gradients(concat(slices), samples, loss, correct, missed);
+  }
+
+  List<Upload> gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Duration deadline)
+      throws InterruptedException {
+    Map<Session, ClientMessage> replies = gather(step, expected, ClientMessage.BodyCase.TOKENIZER_WEIGHTS, deadline, false);
+    List<Upload> uploads = new ArrayList<>();
+    for (Map.Entry<Session, ClientMessage> e : replies.entrySet()) {
+      Session s = e.getKey();
+      Map<String, NDArray> params = new HashMap<>();
+      try {
+        for (NamedTensor t : e.getValue().getTokenizerWeights().getParametersList()) {
+          params.put(t.getName(), TensorCodec.decode(t.getTensor(), scope, TensorLimits.lenient(),
+              "client '" + s.clientId + "' tokenizer parameter '" + t.getName() + "'"));
+        }
+        checkTokenizerUpload(params, s.clientId);
+        uploads.add(new Upload(Math.max(1, e.getValue().getTokenizerWeights().getSamples()), params));
+      } catch (MalformedTensorException ex) {
+        s.error(step, ErrorCode.MALFORMED_TENSOR, ex.getMessage());
+      }
+    }
+    return uploads;
+  }
+
+  /**
+   * Collects one message of {@code kind} (or NoData where allowed) for {@code step} from each expected
+   * session until all answered or the deadline passed. Everything else is answered with an Error.
+   */
+  private Map<Session, ClientMessage> gather(long step, List<Session> expected, ClientMessage.BodyCase kind,
+      Duration deadline, boolean noDataAllowed) throws InterruptedException {
+    Map<Session, ClientMessage> replies = new LinkedHashMap<>();
+    long end = System.nanoTime() + deadline.toNanos();
+    while (replies.size() < countConnected(expected, replies)) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      MpslServer.Inbound in = inbox.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+      if (in == null) {
+        continue;
+      }
+      Session s = sessions.get(in.sessionId());
+      ClientMessage m = in.message();
+      if (s == null) {
+        continue;
+      }
+      String problem = null;
+      ErrorCode code = ErrorCode.STALE_STEP;
+      if (m.getStep() != step) {
+        problem = m.getBodyCase() + " for step " + m.getStep() + " arrived during step " + step + "; ignored";
+      } else if (!expected.contains(s)) {
+        code = ErrorCode.UNEXPECTED_MESSAGE;
+        problem = "client '" + s.clientId + "' is not part of this phase of step " + step;
+      } else if (replies.containsKey(s)) {
+        problem = "duplicate " + m.getBodyCase() + " for step " + step + "; the first one counts";
+      } else if (m.getBodyCase() != kind && !(noDataAllowed && m.hasNoData())) {
+        code = ErrorCode.UNEXPECTED_MESSAGE;
+        problem = "expected " + kind + " for step " + step + " but got " + m.getBodyCase();
+      }
+      if (problem != null) {
+        s.error(step, code, problem);
+        continue;
+      }
+      replies.put(s, m);
+    }
+    for (Session s : expected) {
+      if (!replies.containsKey(s) && s.connected()) {
+        s.error(step, ErrorCode.DEADLINE_MISSED,
+            "no " + kind + " for step " + step + " within " + deadline.toMillis() + " ms; left out of this step");
+      }
+    }
+    return replies;
+  }
+
+  /** Stop waiting for clients that disconnected: they will not answer. */
+  private static int countConnected(List<Session> expected, Map<Session, ClientMessage> replies) {
+    int n = 0;
+    for (Session s : expected) {
+      if (s.connected() || replies.containsKey(s)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static NDArray concat(List<NDArray> parts) {
+    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 0);
+  }
+
+  /** An upload must hold exactly the global tokenizers' parameters, with their shapes. */
+  private void checkTokenizerUpload(Map<String, NDArray> params, String clientId) {
+    if (!params.keySet().equals(tokenizerShapes.keySet())) {
+      throw new MalformedTensorException("client '" + clientId + "' uploaded tokenizer parameters " + params.keySet()
+          + " but the model has " + tokenizerShapes.keySet());
+    }
+    for (Map.Entry<String, Shape> e : tokenizerShapes.entrySet()) {
+      Shape got = params.get(e.getKey()).getShape();
+      if (!got.equals(e.getValue())) {
+        throw new MalformedTensorException("client '" + clientId + "' tokenizer parameter '" + e.getKey() + "' has shape "
+            + got + " but the model needs " + e.getValue());
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package org.mpsl4j.engine.sim;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a run measured; serializable to JSON as is.
+ *
+ * @param epochs per-epoch figures
+ * @param bytesPerClient client id → {bytes up, bytes down} over the whole run, from serialized messages
+ * @param clientForwardMacs client part, forward MACs per sample
+ * @param clientTrainingMacs client part, forward + backward MACs per sample
+ * @param wholeForwardMacs whole model, forward MACs per sample
+ * @param serverParameters number of server model parameters (one model whatever the client count)
+ * @param wallSeconds total wall time including evaluation
+ */
+public record SimulationResult(List<Epoch> epochs, Map<String, long[]> bytesPerClient, long clientForwardMacs,
+    long clientTrainingMacs, long wholeForwardMacs, long serverParameters, double wallSeconds) {
+
+  /**
+   * @param epoch 1-based
+   * @param steps steps run
+   * @param trainLoss sample-weighted mean of client losses
+   * @param trainAccuracy from counts the clients reported
+   * @param testAccuracy global model (server + FedAvg'd tokenizers) on the test split
+   * @param seconds training wall time of the epoch
+   * @param stepsPerSecond steps / seconds
+   * @param missedDeadlines client-steps dropped
+   */
+  public record Epoch(int epoch, int steps, double trainLoss, double trainAccuracy, double testAccuracy, double seconds,
+      double stepsPerSecond, int missedDeadlines) {}
+
+  public double meanBytesUpPerClientPerEpoch() {
+    return bytesPerClient.values().stream().mapToLong(b -> b[0]).average().orElse(0) / Math.max(1, epochs.size());
+  }
+
+  public double meanBytesDownPerClientPerEpoch() {
+    return bytesPerClient.values().stream().mapToLong(b -> b[1]).average().orElse(0) / Math.max(1, epochs.size());
+  }
+}
