@@ -45,7 +45,7 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate, both sides (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "2e-3", description = "Adam learning rate, both sides (default: ${DEFAULT-VALUE}).")
   float lr;
 
   @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet alpha; >= 1e4 means IID (default: ${DEFAULT-VALUE}).")

@@ -9,6 +9,7 @@ import org.mpsl4j.data.audio.AvMnistSource;
 import org.mpsl4j.data.cache.SplitCache;
 import org.mpsl4j.data.image.FashionMnistSource;
 import org.mpsl4j.data.image.MnistSource;
+import org.mpsl4j.data.openclipart.OpenClipartSource;
 import org.mpsl4j.data.sensor.SpSwHarSource;
 
 /**
@@ -30,6 +31,7 @@ public final class Datasets {
   private static final List<DatasetSource> SOURCES = List.of(
       new MnistSource(),
       new AvMnistSource(),
+      new OpenClipartSource(),
       new SpSwHarSource(),
       new FashionMnistSource());
 

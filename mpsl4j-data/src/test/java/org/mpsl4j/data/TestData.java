@@ -33,6 +33,13 @@ public final class TestData {
     return dataDir.resolve("mnist");
   }
 
+  /** The OpenClipart SVG category folders, fetched with apt-get download + dpkg-deb on first use. */
+  public static synchronized Path openclipartDir() {
+    Path dataDir = dataDir();
+    Datasets.prepare("openclipart", dataDir, quiet());
+    return dataDir.resolve("openclipart");
+  }
+
   /** A shared dataset folder such as {@code shared/datasets/fsdd}, found by walking up from the working folder. */
   public static Path shared(String name) {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {

@@ -3,12 +3,14 @@ package org.mpsl4j.data.openclipart;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.batik.bridge.UserAgent;
 import org.apache.batik.transcoder.ErrorHandler;
 import org.apache.batik.transcoder.SVGAbstractTranscoder;
 import org.apache.batik.transcoder.TranscoderException;
@@ -62,10 +64,8 @@ public final class SvgRenderer {
       TranscoderInput input = new TranscoderInput(in);
       input.setURI(file.toUri().toString());
       transcoder.transcode(input, null);
-    } catch (TranscoderException | RuntimeException | java.io.IOException | LinkageError e) {
-      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
-      int cut = why.indexOf('\n');
-      throw new CorruptDataException(file, "unreadable SVG: " + (cut > 0 ? why.substring(0, cut) : why), e);
+    } catch (TranscoderException | RuntimeException | IOException | LinkageError e) {
+      throw new CorruptDataException(file, "unreadable SVG: " + reason(e), e);
     }
     BufferedImage img = transcoder.image;
     if (img == null) {
@@ -83,6 +83,37 @@ public final class SvgRenderer {
       }
     }
     return out;
+  }
+
+  /** The first line of the innermost useful message (Batik wraps the real cause, often with a null message). */
+  static String reason(Throwable e) {
+    String why = null;
+    for (Throwable t = e; t != null; t = next(t)) {
+      String m = t.getMessage();
+      if (m != null && !m.isBlank() && !m.startsWith("null")) {
+        why = m;
+        if (!(t instanceof TranscoderException)) {
+          break;
+        }
+      }
+    }
+    if (why == null) {
+      return e.getClass().getSimpleName();
+    }
+    // Batik puts the file URI on the first line and the problem on the next.
+    String[] lines = why.strip().split("\\R");
+    String line = lines[0];
+    if (lines.length > 1 && line.startsWith("file:")) {
+      line = lines[1];
+    }
+    return line.strip();
+  }
+
+  private static Throwable next(Throwable t) {
+    if (t instanceof TranscoderException te && te.getException() != null && te.getException() != t) {
+      return te.getException();
+    }
+    return t.getCause() == t ? null : t.getCause();
   }
 
   /**
@@ -138,6 +169,21 @@ public final class SvgRenderer {
   /** Keeps the rendered image instead of encoding it to a file format. */
   private static final class Capture extends ImageTranscoder {
     private BufferedImage image;
+
+    /** Batik's own agent prints a stack trace for every recoverable error; this one only passes it on. */
+    @Override
+    protected UserAgent createUserAgent() {
+      return new SVGAbstractTranscoderUserAgent() {
+        @Override
+        public void displayError(Exception e) {
+          try {
+            handler.error(new TranscoderException(e));
+          } catch (TranscoderException fatal) {
+            throw new IllegalStateException(fatal.getMessage(), fatal);
+          }
+        }
+      };
+    }
 
     @Override
     public BufferedImage createImage(int width, int height) {

@@ -204,7 +204,7 @@ public final class MpslClient implements AutoCloseable {
   }
 
   /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */
-  int[] epochOrder(int epoch) {
+  public int[] epochOrder(int epoch) {
     int[] order = indices.clone();
     Random rng = new Random(config.dataSeed() * 1_000_003L + epoch);
     for (int i = order.length - 1; i > 0; i--) {

@@ -319,6 +319,11 @@ public final class MpslServer implements AutoCloseable {
     return out;
   }
 
+  /** Number of optimizer state tensors: one pair per trained server parameter, never per client. */
+  public int optimizerStateCount() {
+    return optimizer.state("exp_avg").size() + optimizer.state("exp_avg_sq").size();
+  }
+
   /** Bytes exchanged per client id so far: {up, down}. */
   public Map<String, long[]> bytesByClient() {
     Map<String, long[]> out = new LinkedHashMap<>();
