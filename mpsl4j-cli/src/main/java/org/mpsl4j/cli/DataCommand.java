@@ -1,6 +1,7 @@
 package org.mpsl4j.cli;
 
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -81,12 +82,36 @@ public final class DataCommand implements Callable<Integer> {
     @Option(names = "--image-size", defaultValue = "0", description = "Square image side; 0 = dataset default.")
     int imageSize;
 
+    @Option(names = "--text-max-length", defaultValue = "32", description = "WordPiece ids per text (default:"
+        + " ${DEFAULT-VALUE}).")
+    int textMaxLength;
+
+    @Option(names = "--mel-bins", defaultValue = "40", description = "Mel filterbank channels (default: ${DEFAULT-VALUE}).")
+    int melBins;
+
+    @Option(names = "--audio-frames", defaultValue = "100",
+        description = "Spectrogram frames of 10 ms per clip (default: ${DEFAULT-VALUE}).")
+    int audioFrames;
+
+    @Option(names = "--sensor-rate", defaultValue = "50", description = "Sensor resampling rate in Hz (default:"
+        + " ${DEFAULT-VALUE}).")
+    int sensorRate;
+
+    @Option(names = "--sensor-window", defaultValue = "50",
+        description = "Samples per sensor window (default: ${DEFAULT-VALUE}).")
+    int sensorWindow;
+
+    @Option(names = "--sensor-overlap", defaultValue = "0.5",
+        description = "Fraction of a sensor window shared with the next, in [0, 1) (default: ${DEFAULT-VALUE}).")
+    double sensorOverlap;
+
     @Option(names = "--no-cache", description = "Neither read nor write the tensor cache.")
     boolean noCache;
 
     DataOptions options(PrintStream log) {
       return DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(maxSamples).optImageSize(imageSize)
-          .optMnistDir(mnistDir).optFashionMnistDir(fashionMnistDir).optFsddDir(fsddDir)
+          .optTextMaxLength(textMaxLength).optMelBins(melBins).optAudioFrames(audioFrames).optSensorRateHz(sensorRate)
+          .optSensorWindow(sensorWindow).optSensorOverlap(sensorOverlap).optMnistDir(mnistDir).optFashionMnistDir(fashionMnistDir).optFsddDir(fsddDir)
           .optOpenclipartDir(openclipartDir).optSpSwHarDir(spSwHarDir).optUseCache(!noCache).optLog(log).build();
     }
   }
@@ -206,7 +231,7 @@ public final class DataCommand implements Callable<Integer> {
     } catch (DataUnavailableException | CorruptDataException | IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return DATA_ERROR;
-    } catch (java.io.UncheckedIOException e) {
+    } catch (UncheckedIOException e) {
       System.err.println("error: " + e.getMessage());
       return DATA_ERROR;
     } catch (RuntimeException e) {

@@ -44,11 +44,20 @@ public final class Simulation {
   }
 
   public Partition partition() {
-    int[] labels = data.train().labels();
-    return config.alpha() >= 1e4
-        ? Partitioner.iid(labels.length, config.clients(), config.seed())
-        : Partitioner.dirichlet(labels, data.train().numClasses(), config.clients(), config.alpha(),
-            config.minPerClient(), config.seed());
+    return partition(data.train(), config.clients(), config.alpha(), config.minPerClient(), config.seed());
+  }
+
+  /**
+   * The seeded client partition of a training set: IID for alpha ≥ 1e4, else Dirichlet(alpha) per
+   * class with at least {@code minPerClient} samples each. Deterministic, so a server and separate
+   * client processes compute the same one.
+   */
+  public static Partition partition(org.mpsl4j.data.LabeledDataset train, int clients, double alpha, int minPerClient,
+      long seed) {
+    int[] labels = train.labels();
+    return alpha >= 1e4
+        ? Partitioner.iid(labels.length, clients, seed)
+        : Partitioner.dirichlet(labels, train.numClasses(), clients, alpha, minPerClient, seed);
   }
 
   /** Runs the whole schedule; {@code onEpoch} sees each epoch's figures as they come. */

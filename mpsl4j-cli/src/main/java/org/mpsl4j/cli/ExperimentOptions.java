@@ -1,0 +1,79 @@
+package org.mpsl4j.cli;
+
+import java.nio.file.Path;
+import org.mpsl4j.data.DataOptions;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.Datasets;
+import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.sim.Simulation;
+import org.mpsl4j.engine.ModelFactory;
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.Fusion;
+import org.mpsl4j.model.ModelConfig;
+import picocli.CommandLine.Option;
+
+/**
+ * The settings an MPSL experiment shares between {@code simulate}, {@code server} and {@code client}:
+ * data, partition, model and optimizer. A server and its clients must be started with the same
+ * values; the server rejects a client whose inputs or tensor shapes do not match.
+ */
+final class ExperimentOptions {
+  @Option(names = "--data-dir", defaultValue = "data", description = "Dataset folder (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--dataset", defaultValue = Datasets.DEFAULT, description = "Dataset (default: ${DEFAULT-VALUE}).")
+  String dataset;
+
+  @Option(names = "--samples", defaultValue = "10000", description = "Samples per split, 0 = all (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(names = "--clients", defaultValue = "20", description = "Number of clients (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--client-batch", defaultValue = "5", description = "Mini-batch per client (default: ${DEFAULT-VALUE}).")
+  int clientBatch;
+
+  @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--lr", defaultValue = "2e-3", description = "Adam learning rate, both sides (default: ${DEFAULT-VALUE}).")
+  float lr;
+
+  @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet alpha; >= 1e4 means IID (default: ${DEFAULT-VALUE}).")
+  double alpha;
+
+  @Option(names = "--width", defaultValue = "64", description = "Encoder width (default: ${DEFAULT-VALUE}).")
+  int width;
+
+  @Option(names = "--depth", defaultValue = "4", description = "Encoder blocks (default: ${DEFAULT-VALUE}).")
+  int depth;
+
+  @Option(names = "--trainable-blocks", defaultValue = "-1", description = "Fine-tuned last blocks, -1 = all (default: ${DEFAULT-VALUE}).")
+  int trainableBlocks;
+
+  @Option(names = "--patch", defaultValue = "7", description = "Preferred patch size (default: ${DEFAULT-VALUE}).")
+  int patch;
+
+  @Option(names = "--seed", defaultValue = "2024", description = "Seed of model, partition and orders (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--deadline-s", defaultValue = "120", description = "Per-phase step deadline in seconds (default: ${DEFAULT-VALUE}).")
+  int deadlineSeconds;
+
+  /** Fetches (if needed) and loads the dataset; throws DataUnavailableException with the fix. */
+  DatasetSplit load() {
+    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).build();
+    Datasets.prepare(dataset, dataDir, options, System.out);
+    return Datasets.load(dataset, dataDir, options);
+  }
+
+  ModelConfig model(DatasetSplit split) {
+    return ModelFactory.forDataset(split.train(), EncoderConfig.small(width, depth, 4), Fusion.EARLY,
+        trainableBlocks < 0 ? depth : trainableBlocks, patch);
+  }
+
+  /** The seeded client partition of the training split: the same on the server and on every client. */
+  Partition partition(DatasetSplit split) {
+    return Simulation.partition(split.train(), clients, alpha, 10, seed);
+  }
+}
