@@ -86,7 +86,8 @@ public final class DataCommand implements Callable<Integer> {
         + " ${DEFAULT-VALUE}).")
     int textMaxLength;
 
-    @Option(names = "--mel-bins", defaultValue = "40", description = "Mel filterbank channels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mel-bins", defaultValue = "40",
+        description = "Mel filterbank channels (default: ${DEFAULT-VALUE}).")
     int melBins;
 
     @Option(names = "--audio-frames", defaultValue = "100",
@@ -111,8 +112,9 @@ public final class DataCommand implements Callable<Integer> {
     DataOptions options(PrintStream log) {
       return DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(maxSamples).optImageSize(imageSize)
           .optTextMaxLength(textMaxLength).optMelBins(melBins).optAudioFrames(audioFrames).optSensorRateHz(sensorRate)
-          .optSensorWindow(sensorWindow).optSensorOverlap(sensorOverlap).optMnistDir(mnistDir).optFashionMnistDir(fashionMnistDir).optFsddDir(fsddDir)
-          .optOpenclipartDir(openclipartDir).optSpSwHarDir(spSwHarDir).optUseCache(!noCache).optLog(log).build();
+          .optSensorWindow(sensorWindow).optSensorOverlap(sensorOverlap).optMnistDir(mnistDir)
+          .optFashionMnistDir(fashionMnistDir).optFsddDir(fsddDir).optOpenclipartDir(openclipartDir)
+          .optSpSwHarDir(spSwHarDir).optUseCache(!noCache).optLog(log).build();
     }
   }
 

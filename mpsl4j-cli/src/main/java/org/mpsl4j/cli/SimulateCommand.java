@@ -47,15 +47,27 @@ final class SimulateCommand implements Callable<Integer> {
     Partition partition = x.partition(split);
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.clients * x.clientBatch);
-    SimulationResult result = sim.run(partition, e -> System.out.printf(
-        "epoch %d/%d: %d steps, loss %.4f, train acc %.2f%%, test acc %.2f%%, %.2f steps/s, %d missed%n",
-        e.epoch(), x.epochs, e.steps(), e.trainLoss(), 100 * e.trainAccuracy(), 100 * e.testAccuracy(),
-        e.stepsPerSecond(), e.missedDeadlines()), s -> {});
+    StepProgress bar = new StepProgress();
+    sim.onProgress(bar);
+    SimulationResult result;
+    try {
+      result = sim.run(partition, e -> {
+        bar.endEpoch();
+        System.out.printf("epoch %d/%d: %d steps, loss %.4f, train acc %.2f%%, global test acc %.2f%%, "
+            + "personalized %.2f%%, %.2f steps/s, %d missed%n", e.epoch(), x.epochs, e.steps(), e.trainLoss(),
+            100 * e.trainAccuracy(), 100 * e.testAccuracy(), 100 * e.personalizedAccuracy(), e.stepsPerSecond(),
+            e.missedDeadlines());
+      }, s -> {});
+    } finally {
+      bar.endEpoch();
+    }
 
-    Table t = new Table("epoch", "steps", "train loss", "train acc", "test acc", "steps/s", "missed");
+    Table t = new Table("epoch", "steps", "train loss", "train acc", "global test acc", "personalized acc", "steps/s",
+        "missed");
     for (SimulationResult.Epoch e : result.epochs()) {
       t.row(e.epoch(), e.steps(), String.format("%.4f", e.trainLoss()), String.format("%.2f%%", 100 * e.trainAccuracy()),
-          String.format("%.2f%%", 100 * e.testAccuracy()), String.format("%.2f", e.stepsPerSecond()), e.missedDeadlines());
+          String.format("%.2f%%", 100 * e.testAccuracy()), String.format("%.2f%%", 100 * e.personalizedAccuracy()),
+          String.format("%.2f", e.stepsPerSecond()), e.missedDeadlines());
     }
     System.out.println();
     t.print(System.out);

@@ -3,6 +3,7 @@ package org.mpsl4j.data.audio;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.mpsl4j.data.ArrayDataset;
@@ -121,8 +122,8 @@ public final class AvMnistSource implements DatasetSource {
         throw new IllegalStateException(name + ": no usable FSDD recording of digit " + digit
             + " to pair with its images");
       }
-      java.util.Collections.shuffle(imageIdx, random);
-      java.util.Collections.shuffle(recIdx, random);
+      Collections.shuffle(imageIdx, random);
+      Collections.shuffle(recIdx, random);
       for (int j = 0; j < imageIdx.size(); j++) {
         int rec = recIdx.get(j % recIdx.size());
         rowOf[imageIdx.get(j)] = rec;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.mpsl4j.data.CorruptDataException;
 
 /**
@@ -100,7 +101,7 @@ public final class FsddRecordings {
     List<String> skipped = new ArrayList<>();
     float[][] rows = new float[recordings.size()][];
     // Decoding is independent per file; a parallel stream uses the common pool (bounded by the core count).
-    java.util.stream.IntStream.range(0, recordings.size()).parallel().forEach(i -> {
+    IntStream.range(0, recordings.size()).parallel().forEach(i -> {
       try {
         rows[i] = logMel.apply(WavFile.readMono16(recordings.get(i).file(), LogMel.SAMPLE_RATE));
       } catch (CorruptDataException e) {

@@ -1,5 +1,6 @@
 package org.mpsl4j.data.audio;
 
+import java.util.Arrays;
 import org.jtransforms.fft.FloatFFT_1D;
 
 /**
@@ -59,7 +60,7 @@ public final class LogMel {
     float[] power = new float[FFT / 2 + 1];
     FloatFFT_1D transform = fft.get();
     for (int t = 0; t < frames; t++) {
-      java.util.Arrays.fill(buf, 0f);
+      Arrays.fill(buf, 0f);
       int start = t * HOP;
       for (int i = 0; i < WINDOW && start + i < samples.length; i++) {
         buf[i] = samples[start + i] * window[i];

@@ -1,9 +1,11 @@
 package org.mpsl4j.data.audio;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
@@ -24,7 +26,7 @@ public final class WavFile {
 
   /** The samples of a mono 16-bit PCM WAV recorded at {@code expectedRate} Hz, scaled to [-1, 1). */
   public static float[] readMono16(Path file, int expectedRate) {
-    try (InputStream raw = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file));
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file));
         AudioInputStream in = AudioSystem.getAudioInputStream(raw)) {
       AudioFormat f = in.getFormat();
       if (f.getEncoding() != AudioFormat.Encoding.PCM_SIGNED || f.getSampleSizeInBits() != 16

@@ -1,6 +1,8 @@
 package org.mpsl4j.data.image;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -8,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.mpsl4j.data.CorruptDataException;
 
 /**
@@ -30,11 +33,11 @@ public record IdxFile(Path file, int[] dimensions, byte[] data) {
   public static IdxFile read(Path file, int expectedDims) {
     try (InputStream raw = Files.newInputStream(file);
         DataInputStream in = new DataInputStream(file.toString().endsWith(".gz")
-            ? new GZIPInputStream(raw, 1 << 16) : new java.io.BufferedInputStream(raw, 1 << 16))) {
+            ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16))) {
       int magic;
       try {
         magic = in.readInt();
-      } catch (java.io.EOFException e) {
+      } catch (EOFException e) {
         throw new CorruptDataException(file, "bad idx header: file is shorter than the 4-byte magic number");
       }
       int expectedMagic = (UBYTE << 8) | expectedDims;
@@ -48,7 +51,7 @@ public record IdxFile(Path file, int[] dimensions, byte[] data) {
       for (int i = 0; i < expectedDims; i++) {
         try {
           dims[i] = in.readInt();
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
           throw new CorruptDataException(file, "bad idx header: truncated in dimension " + i);
         }
         if (dims[i] <= 0) {
@@ -70,7 +73,7 @@ public record IdxFile(Path file, int[] dimensions, byte[] data) {
             + Arrays.toString(dims) + " promises");
       }
       return new IdxFile(file, dims, data);
-    } catch (java.util.zip.ZipException e) {
+    } catch (ZipException e) {
       throw new CorruptDataException(file, "not a valid gzip file: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);

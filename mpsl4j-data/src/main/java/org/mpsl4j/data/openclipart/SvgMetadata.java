@@ -1,6 +1,7 @@
 package org.mpsl4j.data.openclipart;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ public record SvgMetadata(String title, List<String> keywords) {
       } finally {
         r.close();
       }
-    } catch (XMLStreamException | java.io.IOException | RuntimeException e) {
+    } catch (XMLStreamException | IOException | RuntimeException e) {
       // Unreadable XML: no text (documented); the image decides whether the sample is usable.
     }
     return new SvgMetadata(title, List.copyOf(keywords));

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.batik.bridge.UserAgent;
@@ -146,7 +147,7 @@ public final class SvgRenderer {
 
   private static final Pattern ROOT = Pattern.compile("<svg\\b[^>]*>");
   private static final Pattern VERSION = Pattern.compile("(\\sversion\\s*=\\s*[\"'])([^\"']*)([\"'])");
-  private static final java.util.Set<String> SUPPORTED_VERSIONS = java.util.Set.of("1.0", "1.1", "1.2");
+  private static final Set<String> SUPPORTED_VERSIONS = Set.of("1.0", "1.1", "1.2");
 
   /** Throws on errors Batik cannot continue after; lets it go on (ignoring the bad part) after recoverable ones. */
   private static final ErrorHandler LENIENT = new ErrorHandler() {

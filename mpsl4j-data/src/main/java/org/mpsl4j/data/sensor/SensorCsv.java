@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.mpsl4j.data.CorruptDataException;
 
@@ -82,10 +83,10 @@ public record SensorCsv(Path file, long[] time, float[][] values, int[] labels, 
           continue;
         }
         if (n == time.length) {
-          time = java.util.Arrays.copyOf(time, 2 * n);
-          labels = java.util.Arrays.copyOf(labels, 2 * n);
+          time = Arrays.copyOf(time, 2 * n);
+          labels = Arrays.copyOf(labels, 2 * n);
           for (int c = 0; c < CHANNELS; c++) {
-            values[c] = java.util.Arrays.copyOf(values[c], 2 * n);
+            values[c] = Arrays.copyOf(values[c], 2 * n);
           }
         }
         time[n] = t;
@@ -102,9 +103,9 @@ public record SensorCsv(Path file, long[] time, float[][] values, int[] labels, 
       throw new CorruptDataException(file, "has " + n + " usable rows; at least 2 are needed");
     }
     for (int c = 0; c < CHANNELS; c++) {
-      values[c] = java.util.Arrays.copyOf(values[c], n);
+      values[c] = Arrays.copyOf(values[c], n);
     }
-    return new SensorCsv(file, java.util.Arrays.copyOf(time, n), values, java.util.Arrays.copyOf(labels, n),
+    return new SensorCsv(file, Arrays.copyOf(time, n), values, Arrays.copyOf(labels, n),
         List.copyOf(skipped));
   }
 

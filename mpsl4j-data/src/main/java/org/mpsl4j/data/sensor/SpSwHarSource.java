@@ -45,7 +45,7 @@ public final class SpSwHarSource implements DatasetSource {
   public static final int TEST_SUBJECTS = 5;
 
   static final String HOW_TO_GET = "Get sp-sw-har (CC BY 4.0) with 'git clone"
-      + " https://github.com/GeoTecINIT/sp-sw-har-dataset' (or its Zenodo archive, DOI 10.5281/zenodo.8398688) and"
+      + " https://github.com/GeoTecINIT/sp-sw-har-dataset' and"
       + " pass the folder holding DATA/ with --sp-sw-har-dir, or copy it to <data-dir>/sp-sw-har.";
 
   private static final Pattern FILE = Pattern.compile("(s[0-9]+)_([0-9]+)_sp\\.csv");

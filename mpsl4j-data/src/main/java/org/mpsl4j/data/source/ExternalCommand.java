@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.mpsl4j.data.DataUnavailableException;
@@ -68,6 +69,6 @@ final class ExternalCommand {
   private static String lastLines(String text, int n) {
     String[] lines = text.split("\\R");
     int from = Math.max(0, lines.length - n);
-    return String.join(" | ", java.util.Arrays.copyOfRange(lines, from, lines.length));
+    return String.join(" | ", Arrays.copyOfRange(lines, from, lines.length));
   }
 }

@@ -49,7 +49,8 @@ final class SplitCacheTest {
     DatasetSplit first = Datasets.load("mnist", dataDir, cached(mnist, log).build());
     DatasetSplit second = Datasets.load("mnist", dataDir, cached(mnist, log).build());
 
-    assertThat(log.text()).contains("cached preprocessed tensors in").contains("loaded preprocessed tensors from cache");
+    assertThat(log.text()).contains("cached preprocessed tensors in")
+        .contains("loaded preprocessed tensors from cache");
     int[] all = IntStream.range(0, 64).toArray();
     assertThat(second.train().batch(all).input("image").floats())
         .containsExactly(first.train().batch(all).input("image").floats());

@@ -81,8 +81,8 @@ final class SensorCsvTest {
     for (int i = 0; i < 20; i++) {
       tp[i] = i * 10;
       tw[i] = 40 + i * 10;
-      lp[i] = tp[i] < 120 ? "SEATED" : "WALKING";
-      lw[i] = tw[i] < 120 ? "SEATED" : "WALKING";
+      lp[i] = tp[i] < 110 ? "SEATED" : "WALKING";
+      lw[i] = tw[i] < 110 ? "SEATED" : "WALKING";
     }
     SensorCsv phone = SensorCsv.read(csv(dir, "p.csv", tp, lp), CLASSES);
     SensorCsv watch = SensorCsv.read(csv(dir, "w.csv", tw, lw), CLASSES);
@@ -90,6 +90,7 @@ final class SensorCsvTest {
     SensorWindows.Windows w = SensorWindows.cut(phone, watch, CLASSES.size(), 100, 8, 4);
 
     // 16 grid points, windows of 8 every 4: starts 0, 4, 8 -> 3 windows covering 40-120, 80-160, 120-200 ms.
+    // The second holds 3 + 3 SEATED rows (80-100 ms) and 5 + 5 WALKING rows (110-150 ms).
     assertThat(w.count()).isEqualTo(3);
     assertThat(w.labels()).containsExactly(0, 2, 2);
     // First phone window, channel 0: phone row at 40 ms is row 4.

@@ -10,6 +10,8 @@ package org.mpsl4j.engine.mpsl;
  * @param trainAccuracy fraction of correct predictions the clients reported (counts only)
  * @param seconds wall time of the epoch's steps
  * @param missedDeadlines client-step pairs dropped for missing a deadline or disconnecting
+ * @param personalizedAccuracy accuracy of each client's own tokenizers on its local test share,
+ *     pooled over clients (NaN if no client holds a test share)
  */
 public record EpochStats(int epoch, int steps, long samples, double meanLoss, double trainAccuracy, double seconds,
-    int missedDeadlines) {}
+    int missedDeadlines, double personalizedAccuracy) {}

@@ -22,6 +22,7 @@ import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.Activations;
 import org.mpsl4j.protocol.v1.ClientMessage;
+import org.mpsl4j.protocol.v1.EvalReport;
 import org.mpsl4j.protocol.v1.Hello;
 import org.mpsl4j.protocol.v1.InputActivation;
 import org.mpsl4j.protocol.v1.NamedTensor;
@@ -51,6 +52,13 @@ public final class MpslClient implements AutoCloseable {
   private boolean done;
   private Pending pending;
   private String lastError;
+  private LabeledDataset testData;
+  private int[] testIndices = new int[0];
+  private Eval pendingEval;
+  private double lastPersonalizedAccuracy = Double.NaN;
+
+  /** A personalized evaluation between sending test activations and receiving their outputs. */
+  private record Eval(long step, NDManager scope, NDArray labels) {}
 
   /** The state of a step between sending activations and receiving the cut-layer gradient. */
   private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
@@ -71,6 +79,26 @@ public final class MpslClient implements AutoCloseable {
     model = new ClientModel(manager, modelConfig, new Random(config.modelSeed()));
     optimizer = new Adam(manager, learningRate);
     limits = new TensorLimits(3, 1L << 28, true);
+  }
+
+  /**
+   * Gives this client a local test share for the personalized evaluation at each epoch end: its own
+   * tokenizers + the server model on its own test samples, scored here with its own labels. At most
+   * {@value StepPhases#MAX_EVAL_SAMPLES} samples.
+   */
+  public MpslClient withLocalTestShare(LabeledDataset test, int[] indices) {
+    if (indices.length > StepPhases.MAX_EVAL_SAMPLES) {
+      throw new IllegalArgumentException("client '" + config.clientId() + "' local test share of " + indices.length
+          + " samples exceeds " + StepPhases.MAX_EVAL_SAMPLES);
+    }
+    this.testData = test;
+    this.testIndices = indices.clone();
+    return this;
+  }
+
+  /** Accuracy of the last personalized evaluation (NaN before the first epoch end or without a test share). */
+  public double lastPersonalizedAccuracy() {
+    return lastPersonalizedAccuracy;
   }
 
   public ClientModel model() {
@@ -110,7 +138,8 @@ public final class MpslClient implements AutoCloseable {
         applyCutGradient(m);
         yield List.of();
       }
-      case EPOCH_END -> List.of(tokenizerWeights(m.getStep()));
+      case EPOCH_END -> List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
+      case EVAL_OUTPUTS -> List.of(evalReport(m));
       case DONE -> {
         done = true;
         dropPending();
@@ -141,6 +170,11 @@ public final class MpslClient implements AutoCloseable {
     try (Autograd.Recording r = Autograd.record()) {
       acts = model.forward(t.inputs(), t.masks());
     }
+    pending = new Pending(step, scope, acts, t.labels(), batchIdx.length);
+    return message(step).setActivations(activations(acts)).build();
+  }
+
+  private Activations activations(List<Tokens> acts) {
     Activations.Builder a = Activations.newBuilder();
     for (int i = 0; i < acts.size(); i++) {
       InputActivation.Builder ia = InputActivation.newBuilder()
@@ -150,8 +184,7 @@ public final class MpslClient implements AutoCloseable {
       }
       a.addInputs(ia);
     }
-    pending = new Pending(step, scope, acts, t.labels(), batchIdx.length);
-    return message(step).setActivations(a).build();
+    return a.build();
   }
 
   private ClientMessage outputGradient(ServerMessage m) {
@@ -195,6 +228,43 @@ public final class MpslClient implements AutoCloseable {
     }
   }
 
+  private ClientMessage evalActivations(long step) {
+    dropEval();
+    if (testIndices.length == 0) {
+      return message(step).setNoData(NoData.getDefaultInstance()).build();
+    }
+    NDManager scope = manager.newSubManager();
+    BatchTensors t = BatchTensors.of(testData.batch(testIndices), scope);
+    List<Tokens> acts;
+    try (Autograd.NoGrad ng = Autograd.noGrad()) {
+      acts = model.forward(t.inputs(), t.masks());
+    }
+    pendingEval = new Eval(step, scope, t.labels());
+    return message(step).setEvalActivations(activations(acts)).build();
+  }
+
+  private ClientMessage evalReport(ServerMessage m) {
+    if (pendingEval == null || pendingEval.step() != m.getStep()) {
+      throw new IllegalStateException("evaluation outputs for step " + m.getStep() + " without a pending evaluation");
+    }
+    try {
+      NDArray z = TensorCodec.decode(m.getEvalOutputs().getValues(), pendingEval.scope(), limits, "evaluation outputs");
+      int correct = Losses.correct(z, pendingEval.labels());
+      int total = (int) pendingEval.labels().getShape().get(0);
+      lastPersonalizedAccuracy = (double) correct / total;
+      return message(m.getStep()).setEvalReport(EvalReport.newBuilder().setCorrect(correct).setTotal(total)).build();
+    } finally {
+      dropEval();
+    }
+  }
+
+  private void dropEval() {
+    if (pendingEval != null) {
+      pendingEval.scope().close();
+      pendingEval = null;
+    }
+  }
+
   private ClientMessage tokenizerWeights(long step) {
     TokenizerWeights.Builder w = TokenizerWeights.newBuilder().setSamples(indices.length);
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
@@ -230,6 +300,7 @@ public final class MpslClient implements AutoCloseable {
   @Override
   public void close() {
     dropPending();
+    dropEval();
     manager.close();
   }
 }

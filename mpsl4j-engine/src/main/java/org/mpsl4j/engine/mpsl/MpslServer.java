@@ -64,6 +64,7 @@ public final class MpslServer implements AutoCloseable {
   private final Object joinLock = new Object();
   private final StepPhases phases;
   private volatile int stepsPerEpoch;
+  private volatile ProgressListener progress = (epoch, step, steps) -> {};
   private long globalStep;
 
   record Inbound(long sessionId, ClientMessage message) {}
@@ -214,8 +215,9 @@ public final class MpslServer implements AutoCloseable {
       EpochAccumulator acc = new EpochAccumulator(epoch);
       for (int s = 0; s < stepsPerEpoch; s++) {
         step(epoch, s, acc);
+        progress.stepDone(epoch, s, stepsPerEpoch);
       }
-      endEpoch(epoch);
+      acc.personalized = endEpoch(epoch);
       EpochStats stats = acc.finish();
       out.add(stats);
       onEpoch.accept(stats);
@@ -296,8 +298,13 @@ public final class MpslServer implements AutoCloseable {
     }
   }
 
-  private void endEpoch(int epoch) throws InterruptedException {
-    long step = globalStep;
+  /**
+   * Epoch end: FedAvg of the clients' tokenizers into the global tokenizers, then the personalized
+   * evaluation (each client's test share through its own tokenizers and the server model; the
+   * client counts its correct predictions). Returns {correct, total} of the personalized evaluation.
+   */
+  private long[] endEpoch(int epoch) throws InterruptedException {
+    long step = ++globalStep; // the epoch end is a step of its own, so its messages cannot be confused with training's
     List<Session> participants = connected();
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
@@ -305,6 +312,24 @@ public final class MpslServer implements AutoCloseable {
     }
     try (NDManager scope = manager.newSubManager()) {
       tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, config.stepDeadline()), scope);
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      StepPhases.Gathered eval = phases.gatherEvalActivations(step, participants, scope, config.stepDeadline());
+      if (eval.contributors().isEmpty()) {
+        return new long[] {0, 0};
+      }
+      NDArray outputs;
+      try (Autograd.NoGrad ng = Autograd.noGrad()) {
+        outputs = model.forward(eval.tokens(), false);
+      }
+      int row = 0;
+      for (StepPhases.Contribution c : eval.contributors()) {
+        NDArray slice = outputs.get(new NDIndex("{}:{}", row, row + c.batch()));
+        c.session().send(ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step)
+            .setEvalOutputs(Outputs.newBuilder().setValues(TensorCodec.encode(slice)).setTotalBatch(c.batch())).build());
+        row += c.batch();
+      }
+      return phases.gatherEvalReports(step, eval, config.stepDeadline());
     }
   }
 
@@ -317,6 +342,17 @@ public final class MpslServer implements AutoCloseable {
     }
     out.sort((a, b) -> Long.compare(a.id, b.id));
     return out;
+  }
+
+  /** Called on the training thread after every step, e.g. to drive a progress bar. */
+  public void onProgress(ProgressListener listener) {
+    this.progress = listener;
+  }
+
+  /** Progress of training, step by step. */
+  @FunctionalInterface
+  public interface ProgressListener {
+    void stepDone(int epoch, int stepInEpoch, int stepsPerEpoch);
   }
 
   /** Number of optimizer state tensors: one pair per trained server parameter, never per client. */
@@ -352,6 +388,7 @@ public final class MpslServer implements AutoCloseable {
     double lossSum;
     long correct;
     int missed;
+    long[] personalized = {0, 0};
 
     EpochAccumulator(int epoch) {
       this.epoch = epoch;
@@ -366,7 +403,8 @@ public final class MpslServer implements AutoCloseable {
 
     EpochStats finish() {
       return new EpochStats(epoch, steps, samples, samples == 0 ? Double.NaN : lossSum / samples,
-          samples == 0 ? Double.NaN : (double) correct / samples, (System.nanoTime() - start) / 1e9, missed);
+          samples == 0 ? Double.NaN : (double) correct / samples, (System.nanoTime() - start) / 1e9, missed,
+          personalized[1] == 0 ? Double.NaN : (double) personalized[0] / personalized[1]);
     }
   }
 

@@ -39,8 +39,16 @@ final class StepPhases {
   private final Map<Long, Session> sessions;
   private final ModelConfig model;
   private final int maxBatch;
+  /** Largest local test share a client may send for personalized evaluation in one message. */
+  static final int MAX_EVAL_SAMPLES = 4096;
   private final TensorLimits limits;
+  private final TensorLimits evalLimits;
   private final Map<String, Shape> tokenizerShapes;
+  /** Messages of the current step that arrived before their phase. */
+  private final java.util.List<MpslServer.Inbound> deferred = new java.util.ArrayList<>();
+  /** session/kind pairs already accepted in the current step: a repeat is a duplicate. */
+  private final java.util.Set<String> consumed = new java.util.HashSet<>();
+  private long currentStep = -1;
 
   StepPhases(BlockingQueue<MpslServer.Inbound> inbox, Map<Long, Session> sessions, ModelConfig model, int maxBatch,
       Map<String, Shape> tokenizerShapes) {
@@ -53,6 +61,7 @@ final class StepPhases {
     long maxElements = Math.max((long) maxBatch * maxTokens * model.encoder().width(),
         (long) maxBatch * model.head().outputs());
     this.limits = new TensorLimits(3, Math.max(maxElements, 1L << 24), true);
+    this.evalLimits = new TensorLimits(3, (long) MAX_EVAL_SAMPLES * maxTokens * model.encoder().width(), true);
   }
 
   record Contribution(Session session, int batch) {}
@@ -66,7 +75,19 @@ final class StepPhases {
 
   Gathered gatherActivations(long step, List<Session> expected, NDManager scope, Duration deadline)
       throws InterruptedException {
-    Map<Session, ClientMessage> replies = gather(step, expected, ClientMessage.BodyCase.ACTIVATIONS, deadline, true);
+    return gatherActivations(step, expected, scope, deadline, ClientMessage.BodyCase.ACTIVATIONS, maxBatch);
+  }
+
+  /** The personalized-evaluation upload: activations of each client's local test share, no gradient. */
+  Gathered gatherEvalActivations(long step, List<Session> expected, NDManager scope, Duration deadline)
+      throws InterruptedException {
+    return gatherActivations(step, expected, scope, deadline, ClientMessage.BodyCase.EVAL_ACTIVATIONS, MAX_EVAL_SAMPLES);
+  }
+
+  private Gathered gatherActivations(long step, List<Session> expected, NDManager scope, Duration deadline,
+      ClientMessage.BodyCase kind, int batchLimit) throws InterruptedException {
+    boolean eval = kind == ClientMessage.BodyCase.EVAL_ACTIVATIONS;
+    Map<Session, ClientMessage> replies = gather(step, expected, kind, deadline, true);
     List<Contribution> contributors = new ArrayList<>();
     List<List<NDArray>> values = new ArrayList<>();
     List<List<NDArray>> masks = new ArrayList<>();
@@ -81,7 +102,8 @@ final class StepPhases {
         continue;
       }
       try {
-        List<NDArray[]> decoded = decodeActivations(s, step, msg.getActivations().getInputsList(), scope);
+        List<NDArray[]> decoded = decodeActivations(s, step,
+            (eval ? msg.getEvalActivations() : msg.getActivations()).getInputsList(), scope, batchLimit);
         int batch = (int) decoded.get(0)[0].getShape().get(0);
         for (int m = 0; m < decoded.size(); m++) {
           values.get(m).add(decoded.get(m)[0]);
@@ -97,7 +119,7 @@ final class StepPhases {
     int total = contributors.stream().mapToInt(Contribution::batch).sum();
     if (!contributors.isEmpty()) {
       for (int m = 0; m < values.size(); m++) {
-        NDArray leaf = Autograd.leaf(concat(values.get(m)));
+        NDArray leaf = eval ? concat(values.get(m)) : Autograd.leaf(concat(values.get(m)));
         NDArray mask = masks.get(m).get(0) == null ? null : concat(masks.get(m));
         tokens.add(new Tokens(leaf, mask));
       }
@@ -105,7 +127,8 @@ final class StepPhases {
     return new Gathered(contributors, tokens, total, missed);
   }
 
-  private List<NDArray[]> decodeActivations(Session s, long step, List<InputActivation> inputs, NDManager scope) {
+  private List<NDArray[]> decodeActivations(Session s, long step, List<InputActivation> inputs, NDManager scope,
+      int maxBatch) {
     List<TokenizerSpec> specs = model.tokenizers();
     if (inputs.size() != specs.size()) {
       throw new MalformedTensorException("client '" + s.clientId + "' step " + step + ": " + inputs.size()
@@ -120,7 +143,7 @@ final class StepPhases {
       if (!a.getInput().equals(spec.input())) {
         throw new MalformedTensorException(what + ": got input '" + a.getInput() + "' in its place");
       }
-      NDArray v = TensorCodec.decode(a.getValues(), scope, limits, what);
+      NDArray v = TensorCodec.decode(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what);
       Shape shape = v.getShape();
       if (shape.dimension() != 3 || shape.get(1) != spec.tokens() || shape.get(2) != model.encoder().width()
           || shape.get(0) > maxBatch || (batch >= 0 && shape.get(0) != batch)) {
@@ -130,7 +153,7 @@ final class StepPhases {
       batch = shape.get(0);
       NDArray mask = null;
       if (a.hasMask()) {
-        mask = TensorCodec.decode(a.getMask(), scope, limits, what + " mask");
+        mask = TensorCodec.decode(a.getMask(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what + " mask");
         if (!mask.getShape().equals(new Shape(batch, spec.tokens()))) {
           throw new MalformedTensorException(what + ": mask shape " + mask.getShape() + " but (" + batch + ", "
               + spec.tokens() + ") is required");
@@ -183,6 +206,28 @@ final class StepPhases {
     return new Gradients(concat(slices), samples, loss, correct, missed);
   }
 
+  /** Σ correct and Σ total of the EvalReports that arrive in time; a report over its count is rejected. */
+  long[] gatherEvalReports(long step, Gathered eval, Duration deadline) throws InterruptedException {
+    List<Session> expected = eval.contributors().stream().map(Contribution::session).toList();
+    Map<Session, ClientMessage> replies = gather(step, expected, ClientMessage.BodyCase.EVAL_REPORT, deadline, false);
+    long correct = 0;
+    long total = 0;
+    for (Contribution c : eval.contributors()) {
+      ClientMessage m = replies.get(c.session());
+      if (m == null) {
+        continue;
+      }
+      if (m.getEvalReport().getTotal() != c.batch() || m.getEvalReport().getCorrect() > c.batch()) {
+        c.session().error(step, ErrorCode.UNEXPECTED_MESSAGE, "EvalReport of " + m.getEvalReport().getCorrect() + "/"
+            + m.getEvalReport().getTotal() + " does not match the " + c.batch() + " samples evaluated");
+        continue;
+      }
+      correct += m.getEvalReport().getCorrect();
+      total += m.getEvalReport().getTotal();
+    }
+    return new long[] {correct, total};
+  }
+
   List<Upload> gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Duration deadline)
       throws InterruptedException {
     Map<Session, ClientMessage> replies = gather(step, expected, ClientMessage.BodyCase.TOKENIZER_WEIGHTS, deadline, false);
@@ -206,45 +251,35 @@ final class StepPhases {
 
   /**
    * Collects one message of {@code kind} (or NoData where allowed) for {@code step} from each expected
-   * session until all answered or the deadline passed. Everything else is answered with an Error.
+   * session until all answered or the deadline passed. A message of the same step that belongs to a
+   * later phase (a client may send its epoch-end messages back to back) waits for that phase;
+   * everything else (another step, a repeat, a wrong type) is answered with an Error and dropped.
    */
   private Map<Session, ClientMessage> gather(long step, List<Session> expected, ClientMessage.BodyCase kind,
       Duration deadline, boolean noDataAllowed) throws InterruptedException {
+    if (step != currentStep) {
+      currentStep = step;
+      consumed.clear();
+    }
     Map<Session, ClientMessage> replies = new LinkedHashMap<>();
+    java.util.ArrayDeque<MpslServer.Inbound> earlier = new java.util.ArrayDeque<>(deferred);
+    deferred.clear();
     long end = System.nanoTime() + deadline.toNanos();
     while (replies.size() < countConnected(expected, replies)) {
-      long left = end - System.nanoTime();
-      if (left <= 0) {
-        break;
-      }
-      MpslServer.Inbound in = inbox.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+      MpslServer.Inbound in = earlier.poll();
       if (in == null) {
-        continue;
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        in = inbox.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+        if (in == null) {
+          continue;
+        }
       }
-      Session s = sessions.get(in.sessionId());
-      ClientMessage m = in.message();
-      if (s == null) {
-        continue;
-      }
-      String problem = null;
-      ErrorCode code = ErrorCode.STALE_STEP;
-      if (m.getStep() != step) {
-        problem = m.getBodyCase() + " for step " + m.getStep() + " arrived during step " + step + "; ignored";
-      } else if (!expected.contains(s)) {
-        code = ErrorCode.UNEXPECTED_MESSAGE;
-        problem = "client '" + s.clientId + "' is not part of this phase of step " + step;
-      } else if (replies.containsKey(s)) {
-        problem = "duplicate " + m.getBodyCase() + " for step " + step + "; the first one counts";
-      } else if (m.getBodyCase() != kind && !(noDataAllowed && m.hasNoData())) {
-        code = ErrorCode.UNEXPECTED_MESSAGE;
-        problem = "expected " + kind + " for step " + step + " but got " + m.getBodyCase();
-      }
-      if (problem != null) {
-        s.error(step, code, problem);
-        continue;
-      }
-      replies.put(s, m);
+      accept(in, step, expected, kind, noDataAllowed, replies);
     }
+    deferred.addAll(earlier);
     for (Session s : expected) {
       if (!replies.containsKey(s) && s.connected()) {
         s.error(step, ErrorCode.DEADLINE_MISSED,
@@ -252,6 +287,34 @@ final class StepPhases {
       }
     }
     return replies;
+  }
+
+  private void accept(MpslServer.Inbound in, long step, List<Session> expected, ClientMessage.BodyCase kind,
+      boolean noDataAllowed, Map<Session, ClientMessage> replies) {
+    Session s = sessions.get(in.sessionId());
+    ClientMessage m = in.message();
+    if (s == null) {
+      return;
+    }
+    boolean matches = m.getBodyCase() == kind || (noDataAllowed && m.hasNoData());
+    if (m.getStep() != step) {
+      s.error(step, ErrorCode.STALE_STEP, m.getBodyCase() + " for step " + m.getStep() + " arrived during step " + step
+          + "; ignored");
+    } else if (matches) {
+      String key = s.id + "/" + kind;
+      if (consumed.contains(key) || replies.containsKey(s)) {
+        s.error(step, ErrorCode.STALE_STEP, "duplicate " + m.getBodyCase() + " for step " + step + "; the first one counts");
+      } else if (!expected.contains(s)) {
+        s.error(step, ErrorCode.UNEXPECTED_MESSAGE, "client '" + s.clientId + "' is not part of this phase of step " + step);
+      } else {
+        consumed.add(key);
+        replies.put(s, m);
+      }
+    } else if (!m.hasNoData() && consumed.contains(s.id + "/" + m.getBodyCase())) {
+      s.error(step, ErrorCode.STALE_STEP, "duplicate " + m.getBodyCase() + " for step " + step + "; the first one counts");
+    } else {
+      deferred.add(in); // possibly a later phase of this step; rejected as stale once the step moves on
+    }
   }
 
   /** Stop waiting for clients that disconnected: they will not answer. */

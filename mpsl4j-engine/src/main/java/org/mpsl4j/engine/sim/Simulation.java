@@ -60,9 +60,21 @@ public final class Simulation {
         : Partitioner.dirichlet(labels, train.numClasses(), clients, alpha, minPerClient, seed);
   }
 
+  private MpslServer.ProgressListener progress = (epoch, step, steps) -> {};
+
   /** Runs the whole schedule; {@code onEpoch} sees each epoch's figures as they come. */
   public SimulationResult run(Consumer<SimulationResult.Epoch> onEpoch) throws IOException, InterruptedException {
     return run(partition(), onEpoch, s -> {});
+  }
+
+  /** Called after every training step (progress bars). */
+  public Simulation onProgress(MpslServer.ProgressListener listener) {
+    this.progress = listener;
+    return this;
+  }
+
+  private static int[] cap(int[] share) {
+    return share.length <= 4096 ? share : java.util.Arrays.copyOf(share, 4096);
   }
 
   /**
@@ -85,9 +97,13 @@ public final class Simulation {
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
           .addService(new SplitLearningService(server)).build().start();
+      server.onProgress(progress);
+      List<int[]> testShares = LocalTestShares.split(partition, data.train().labels(), data.test().labels(),
+          data.train().numClasses(), config.seed() + 7);
       for (int i = 0; i < partition.numClients(); i++) {
         ClientConfig cc = new ClientConfig("client-" + i, "", config.clientBatch(), config.seed(), config.seed() + 1 + i);
-        MpslClient client = new MpslClient(cc, config.model(), data.train(), partition.client(i), config.learningRate());
+        MpslClient client = new MpslClient(cc, config.model(), data.train(), partition.client(i), config.learningRate())
+            .withLocalTestShare(data.test(), cap(testShares.get(i)));
         ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();
         channels.add(ch);
         ClientRunner runner = new ClientRunner(client, ch);
@@ -101,7 +117,7 @@ public final class Simulation {
           acc = Evaluation.accuracy(server.globalTokenizers(), server.model(), data.test(), 256, evalScope);
         }
         SimulationResult.Epoch e = new SimulationResult.Epoch(s.epoch() + 1, s.steps(), s.meanLoss(), s.trainAccuracy(),
-            acc, s.seconds(), s.steps() / s.seconds(), s.missedDeadlines());
+            acc, s.personalizedAccuracy(), s.seconds(), s.steps() / s.seconds(), s.missedDeadlines());
         epochs.add(e);
         onEpoch.accept(e);
       });

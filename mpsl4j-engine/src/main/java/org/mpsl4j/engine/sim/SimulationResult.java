@@ -23,11 +23,14 @@ public record SimulationResult(List<Epoch> epochs, Map<String, long[]> bytesPerC
    * @param trainLoss sample-weighted mean of client losses
    * @param trainAccuracy from counts the clients reported
    * @param testAccuracy global model (server + FedAvg'd tokenizers) on the test split
+   * @param personalizedAccuracy each client's own tokenizers + the server model on its local test
+   *     share (shares follow each client's class mix), pooled over clients
    * @param seconds training wall time of the epoch
    * @param stepsPerSecond steps / seconds
    * @param missedDeadlines client-steps dropped
    */
-  public record Epoch(int epoch, int steps, double trainLoss, double trainAccuracy, double testAccuracy, double seconds,
+  public record Epoch(int epoch, int steps, double trainLoss, double trainAccuracy, double testAccuracy,
+      double personalizedAccuracy, double seconds,
       double stepsPerSecond, int missedDeadlines) {}
 
   public double meanBytesUpPerClientPerEpoch() {

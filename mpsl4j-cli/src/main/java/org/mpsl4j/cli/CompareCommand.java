@@ -1,0 +1,140 @@
+package org.mpsl4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.mpsl4j.cli.report.MarkdownReport;
+import org.mpsl4j.cli.report.Plots;
+import org.mpsl4j.cli.report.ResultFiles;
+import org.mpsl4j.cli.report.Summary;
+import org.mpsl4j.data.DataUnavailableException;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.baselines.Experiment;
+import org.mpsl4j.engine.baselines.Method;
+import org.mpsl4j.engine.baselines.MethodResult;
+import org.mpsl4j.engine.baselines.MethodRunner;
+import org.mpsl4j.model.ModelConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mpsl4j compare}: runs MPSL and its baselines on one dataset, partition, model and seed, then
+ * writes {@code results/compare-<time>/}: {@code results.json} and {@code epochs.csv} with every
+ * per-epoch figure, {@code accuracy.png}, {@code bytes.png}, {@code client-macs.png} and
+ * {@code report.md} with the summary table. Every figure is measured in the run.
+ *
+ * <p>Its defaults are sized for a 2-core machine (a few minutes): 3,000 samples per split, 10 clients.
+ * The full-size run is {@code --samples 0 --clients 100 --epochs 15} with the reference model.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, defaultValueProvider = CompareCommand.Defaults.class,
+    description = "Run MPSL and the baselines (centralized, FedAvg, FedCLIP-adapter, SplitFed v1/v2, sequential SL) on "
+        + "the same data, partition, model and seed; write JSON, CSV, PNG plots and a Markdown report.")
+public final class CompareCommand implements Callable<Integer> {
+  @Mixin ExperimentOptions x;
+
+  @Option(names = "--methods", split = ",", defaultValue = "mpsl,centralized,fedavg,fedclip,splitfed-v1,splitfed-v2,sl",
+      description = "Comma-separated methods (default: ${DEFAULT-VALUE}).")
+  List<String> methods;
+
+  @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--out", description = "Results folder (default: results/compare-<time>).")
+  Path out;
+
+  /** Smaller defaults than {@code simulate}'s for the shared options: seven methods must fit in a few minutes. */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+      if (arg instanceof CommandLine.Model.OptionSpec o) {
+        return switch (o.longestName()) {
+          case "--samples" -> "3000";
+          case "--clients" -> "10";
+          default -> null;
+        };
+      }
+      return null;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<Method> chosen = methods.stream().map(Method::parse).distinct().toList();
+    DatasetSplit split;
+    try {
+      split = x.load();
+    } catch (DataUnavailableException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    ModelConfig model = x.model(split);
+    Partition partition = x.partition(split);
+    Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.lr, 5, x.seed,
+        Duration.ofSeconds(x.deadlineSeconds), threads);
+    System.out.printf("compare: %s, %d train / %d test, %d clients (%s), batch %d per client, %d epochs, lr %s%n",
+        x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.epochs, x.lr);
+
+    List<MethodResult> results = new ArrayList<>();
+    for (Method m : chosen) {
+      System.out.printf("%n[%d/%d] %s%n", results.size() + 1, chosen.size(), m.label());
+      MethodResult r = MethodRunner.run(m, experiment, e -> System.out.printf(Locale.ROOT,
+          "  epoch %d/%d: loss %.4f, test acc %.2f%%, %.1f KiB up / %.1f KiB down per client, %.1f s%n", e.epoch(),
+          x.epochs, e.trainLoss(), 100 * e.testAccuracy(), e.bytesUpPerClient() / 1024, e.bytesDownPerClient() / 1024,
+          e.seconds()));
+      results.add(r);
+      System.out.printf(Locale.ROOT, "  done in %.1f s%n", r.wallSeconds());
+    }
+
+    List<Summary> rows = Summary.of(results);
+    System.out.println();
+    System.out.print(MarkdownReport.table(rows));
+    Path dir = out != null ? out
+        : Path.of("results", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    Map<String, Object> settings = settings(split, partition, model);
+    ResultFiles.writeJson(dir.resolve("results.json"), settings, results);
+    ResultFiles.writeCsv(dir.resolve("epochs.csv"), results);
+    List<String> plots = Plots.write(dir, results);
+    List<String> lines = new ArrayList<>();
+    settings.forEach((k, v) -> lines.add(k + ": " + v));
+    MarkdownReport.write(dir.resolve("report.md"), "mpsl4j compare: " + x.dataset, commandLine(), lines, rows, plots);
+    Files.writeString(dir.resolve("partition.json"),
+        partition.summarize(split.train().labels(), split.train().classNames()).toJson());
+    System.out.println("\nwrote " + dir.resolve("report.md") + " (+ results.json, epochs.csv, " + String.join(", ", plots) + ")");
+    return 0;
+  }
+
+  private Map<String, Object> settings(DatasetSplit split, Partition partition, ModelConfig model) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("dataset", x.dataset);
+    s.put("train samples", split.train().size());
+    s.put("test samples", split.test().size());
+    s.put("partition", partition.method() + ", " + partition.numClients() + " clients");
+    s.put("client batch", x.clientBatch);
+    s.put("epochs", x.epochs);
+    s.put("learning rate", x.lr + " (Adam, StepLR 5 × 0.1)");
+    s.put("model", "encoder width " + model.encoder().width() + ", depth " + model.encoder().depth() + ", "
+        + model.trainableBlocks() + " trained blocks, " + model.encoderTokens() + " tokens, " + model.fusion() + " fusion");
+    s.put("seed", x.seed);
+    s.put("threads", Runtime.getRuntime().availableProcessors() + " cores, " + threads + " client threads");
+    return s;
+  }
+
+  private String commandLine() {
+    return "./mpsl4j compare --dataset " + x.dataset + " --samples " + x.samples + " --clients " + x.clients + " --alpha "
+        + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.lr + " --width " + x.width
+        + " --depth " + x.depth + " --seed " + x.seed + " --methods "
+        + String.join(",", methods);
+  }
+}

@@ -1,0 +1,59 @@
+package org.mpsl4j.cli.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** The one-table Markdown report of a comparison, with the command and settings that produced it. */
+public final class MarkdownReport {
+  private MarkdownReport() {}
+
+  public static String table(List<Summary> rows) {
+    StringBuilder b = new StringBuilder();
+    b.append("| method | final test acc | best test acc | client MACs/sample (fwd+bwd) | FedAvg ÷ method | "
+        + "KiB up/client/epoch | KiB down/client/epoch | server state | wall time |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Summary s : rows) {
+      boolean clients = s.method().hasClients();
+      b.append(String.format(Locale.ROOT, "| %s | %.2f %% | %.2f %% | %s | %s | %s | %s | %s | %.1f s |%n",
+          s.method().label(), 100 * s.finalAccuracy(), 100 * s.bestAccuracy(),
+          clients ? String.format(Locale.ROOT, "%,d", s.clientTrainingMacs()) : "n/a (no clients)",
+          s.fedAvgMacRatio().map(r -> String.format(Locale.ROOT, "%.1f×", r)).orElse("–"),
+          clients ? String.format(Locale.ROOT, "%,.1f", s.bytesUpPerClientPerEpoch() / 1024) : "0",
+          clients ? String.format(Locale.ROOT, "%,.1f", s.bytesDownPerClientPerEpoch() / 1024) : "0",
+          mib(s.serverStateBytes()), s.wallSeconds()));
+    }
+    return b.toString();
+  }
+
+  public static void write(Path file, String title, String command, List<String> settings, List<Summary> rows,
+      List<String> plots) throws IOException {
+    StringBuilder b = new StringBuilder("# ").append(title).append("\n\n");
+    b.append("Command: `").append(command).append("`\n\n");
+    for (String s : settings) {
+      b.append("- ").append(s).append('\n');
+    }
+    b.append('\n').append(table(rows)).append('\n');
+    b.append("""
+        Columns: test accuracy of each method's global model on the test split; client MACs per sample of one
+        training step's forward and backward on what a client runs (only matrix products and convolutions count);
+        bytes are serialized protocol messages per client per epoch, mean over clients and epochs; server state is
+        the parameter and optimizer tensors the server keeps between rounds (transient buffers excluded); wall time
+        includes set-up and per-epoch evaluation. MPSL's bytes also include its epoch-end exchanges: the tokenizer
+        upload for the global model and the personalized evaluation (each client's local test share through its own
+        tokenizers and the server model), which the MPSL server counts together with the steps.
+        """);
+    b.append('\n');
+    for (String p : plots) {
+      b.append("![").append(p).append("](").append(p).append(")\n");
+    }
+    Files.writeString(file, b);
+  }
+
+  private static String mib(long bytes) {
+    return bytes >= 1 << 20 ? String.format(Locale.ROOT, "%.2f MiB", bytes / 1048576.0)
+        : String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+  }
+}

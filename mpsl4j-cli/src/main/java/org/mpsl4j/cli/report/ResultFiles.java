@@ -1,0 +1,41 @@
+package org.mpsl4j.cli.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.mpsl4j.engine.baselines.MethodResult;
+
+/** Writes every measured figure: {@code results.json} (settings + all results) and {@code epochs.csv} (one row per method and epoch). */
+public final class ResultFiles {
+  private ResultFiles() {}
+
+  public static void writeJson(Path file, Map<String, Object> settings, List<MethodResult> results) throws IOException {
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(file.toFile(), orderedPair(settings, results));
+  }
+
+  private static Map<String, Object> orderedPair(Map<String, Object> settings, List<MethodResult> results) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("settings", settings);
+    out.put("results", results);
+    return out;
+  }
+
+  public static void writeCsv(Path file, List<MethodResult> results) throws IOException {
+    StringBuilder b = new StringBuilder("method,epoch,train_loss,test_accuracy,bytes_up_per_client,bytes_down_per_client,"
+        + "train_seconds,client_fwd_macs_per_sample,client_fwd_bwd_macs_per_sample,server_state_bytes\n");
+    for (MethodResult r : results) {
+      for (MethodResult.Epoch e : r.epochs()) {
+        b.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.1f,%.1f,%.3f,%d,%d,%d%n", r.method().id(), e.epoch(),
+            e.trainLoss(), e.testAccuracy(), e.bytesUpPerClient(), e.bytesDownPerClient(), e.seconds(),
+            r.clientForwardMacs(), r.clientTrainingMacs(), r.serverStateBytes()));
+      }
+    }
+    Files.writeString(file, b);
+  }
+}

@@ -1,0 +1,50 @@
+package org.mpsl4j.engine.baselines;
+
+import java.util.List;
+
+/**
+ * What one method measured, in one shape for every method; serializable to JSON as is.
+ *
+ * @param method the method
+ * @param epochs per-epoch figures
+ * @param clientForwardMacs forward MACs per sample of what a client runs (0 for centralized: no clients)
+ * @param clientTrainingMacs forward + backward MACs per sample of what a client runs
+ * @param serverStateBytes bytes of the parameter and optimizer-state tensors the server keeps between
+ *     rounds (SplitFed v1: one model copy per client; FedAvg: the global model only). Transient buffers
+ *     (received activations or uploads) are not included.
+ * @param wallSeconds total wall time of the run, training, evaluation and set-up included
+ */
+public record MethodResult(Method method, List<Epoch> epochs, long clientForwardMacs, long clientTrainingMacs,
+    long serverStateBytes, double wallSeconds) {
+
+  public MethodResult {
+    epochs = List.copyOf(epochs);
+  }
+
+  /**
+   * @param epoch 1-based epoch (= round)
+   * @param trainLoss sample-weighted mean training loss the clients reported
+   * @param testAccuracy accuracy of the global model on the test split, in [0, 1]
+   * @param bytesUpPerClient mean over clients of bytes sent client → server in this epoch
+   * @param bytesDownPerClient mean over clients of bytes sent server → client in this epoch
+   * @param seconds training wall time of the epoch (evaluation excluded)
+   */
+  public record Epoch(int epoch, double trainLoss, double testAccuracy, double bytesUpPerClient,
+      double bytesDownPerClient, double seconds) {}
+
+  public double finalAccuracy() {
+    return epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).testAccuracy();
+  }
+
+  public double bestAccuracy() {
+    return epochs.stream().mapToDouble(Epoch::testAccuracy).max().orElse(Double.NaN);
+  }
+
+  public double meanBytesUpPerClientPerEpoch() {
+    return epochs.stream().mapToDouble(Epoch::bytesUpPerClient).average().orElse(0);
+  }
+
+  public double meanBytesDownPerClientPerEpoch() {
+    return epochs.stream().mapToDouble(Epoch::bytesDownPerClient).average().orElse(0);
+  }
+}

@@ -1,0 +1,104 @@
+package org.mpsl4j.engine.baselines;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.mpsl4j.engine.EpochResult;
+import org.mpsl4j.engine.centralized.CentralizedTrainer;
+import org.mpsl4j.engine.mpsl.MpslServer;
+import org.mpsl4j.engine.sim.Simulation;
+import org.mpsl4j.engine.sim.SimulationConfig;
+import org.mpsl4j.engine.sim.SimulationResult;
+import org.mpsl4j.model.macs.MacCounter;
+import org.mpsl4j.model.macs.MacReport;
+
+/**
+ * Runs any {@link Method} on an {@link Experiment} and returns its figures in the one
+ * {@link MethodResult} shape: MPSL through the embedded {@link Simulation}, centralized training
+ * through {@link CentralizedTrainer} (batch = clients × client batch, MPSL's server batch), and the
+ * baselines through {@link RoundLoop} over the in-process gRPC transport.
+ */
+public final class MethodRunner {
+  private MethodRunner() {}
+
+  public static MethodResult run(Method method, Experiment x, Consumer<MethodResult.Epoch> onEpoch)
+      throws IOException, InterruptedException {
+    return run(method, x, RoundLoop.Transport.GRPC_IN_PROCESS, onEpoch);
+  }
+
+  public static MethodResult run(Method method, Experiment x, RoundLoop.Transport transport,
+      Consumer<MethodResult.Epoch> onEpoch) throws IOException, InterruptedException {
+    MacReport split = MacCounter.count(x.model());
+    return switch (method) {
+      case MPSL -> mpsl(x, onEpoch);
+      case CENTRALIZED -> centralized(x, onEpoch);
+      case FEDAVG -> RoundLoop.run(method, x, new FedAvg(x), i -> FedAvg.client(x, i), FedAvg.clientMacs(x.model()),
+          transport, onEpoch);
+      case FEDCLIP -> RoundLoop.run(method, x, new FedClip(x), i -> FedClip.client(x, i), FedClip.clientMacs(x.model()),
+          transport, onEpoch);
+      case SPLITFED_V1 -> RoundLoop.run(method, x, new SplitFedV1(x), i -> SplitFedV1.client(x, i), split, transport,
+          onEpoch);
+      case SPLITFED_V2 -> RoundLoop.run(method, x, new SplitFedV2(x), i -> SplitFedV2.client(x, i), split, transport,
+          onEpoch);
+      case SEQUENTIAL_SL -> RoundLoop.run(method, x, new SequentialSl(x), i -> SequentialSl.client(x, i), split,
+          transport, onEpoch);
+    };
+  }
+
+  /** MPSL as {@code simulate} runs it; bytes per epoch are the differences of the server's per-client counters. */
+  private static MethodResult mpsl(Experiment x, Consumer<MethodResult.Epoch> onEpoch)
+      throws IOException, InterruptedException {
+    // alpha and minPerClient only shape Simulation.partition(); the experiment's partition is passed in.
+    SimulationConfig config = new SimulationConfig(x.model(), x.clients(), x.clientBatch(), x.epochs(), x.learningRate(),
+        x.stepLrSize(), 0.5, 1, x.seed(), x.deadline(), x.threads());
+    AtomicReference<MpslServer> server = new AtomicReference<>();
+    AtomicReference<Long> stateBytes = new AtomicReference<>(0L);
+    Map<String, long[]> last = new LinkedHashMap<>();
+    List<MethodResult.Epoch> epochs = new ArrayList<>();
+    SimulationResult r = new Simulation(config, x.data()).run(x.partition(), e -> {
+      Map<String, long[]> now = server.get().bytesByClient();
+      double up = 0;
+      double down = 0;
+      for (Map.Entry<String, long[]> c : now.entrySet()) {
+        long[] before = last.getOrDefault(c.getKey(), new long[2]);
+        up += c.getValue()[0] - before[0];
+        down += c.getValue()[1] - before[1];
+        last.put(c.getKey(), c.getValue().clone());
+      }
+      int n = Math.max(1, now.size());
+      MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), up / n, down / n,
+          e.seconds());
+      epochs.add(m);
+      onEpoch.accept(m);
+      stateBytes.set(mpslStateBytes(server.get()));
+    }, server::set);
+    return new MethodResult(Method.MPSL, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
+        r.wallSeconds());
+  }
+
+  /** One server model, its Adam moments (two per trained parameter) and the averaged global tokenizers. */
+  private static long mpslStateBytes(MpslServer s) {
+    return ParameterSets.bytes(s.model().namedParameters()) + 2 * ParameterSets.bytes(s.model().trainableParameters())
+        + ParameterSets.bytes(s.globalTokenizers().namedParameters());
+  }
+
+  private static MethodResult centralized(Experiment x, Consumer<MethodResult.Epoch> onEpoch) {
+    long start = System.nanoTime();
+    int batch = x.clients() * x.clientBatch();
+    try (CentralizedTrainer t = new CentralizedTrainer(x.model(), x.learningRate(), x.schedule(), batch, x.seed())) {
+      List<MethodResult.Epoch> epochs = new ArrayList<>();
+      t.train(x.data(), x.epochs(), (EpochResult e) -> {
+        MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), 0, 0, e.seconds());
+        epochs.add(m);
+        onEpoch.accept(m);
+      });
+      long state = ParameterSets.bytes(t.client().namedParameters()) + ParameterSets.bytes(t.server().namedParameters())
+          + 2 * (ParameterSets.bytes(t.client().trainableParameters()) + ParameterSets.bytes(t.server().trainableParameters()));
+      return new MethodResult(Method.CENTRALIZED, epochs, 0, 0, state, (System.nanoTime() - start) / 1e9);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package org.mpsl4j.engine.baselines;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import org.mpsl4j.model.macs.MacReport;
+
+/**
+ * The round loop of every baseline, written once: builds the clients, opens the transport, then per
+ * round sets the learning rate from the schedule, lets the {@link Strategy} run the round, measures
+ * the bytes each client exchanged in it, evaluates the global model on the test split and reports the
+ * epoch. Closes the transport, the clients and the strategy at the end, whatever happens.
+ */
+public final class RoundLoop {
+  /** How the loop reaches its clients. */
+  public enum Transport {
+    /** gRPC's in-process transport through the real service and streams (what runs and reports use). */
+    GRPC_IN_PROCESS,
+    /** Direct calls, same messages and byte counts, no network (tests). */
+    DIRECT
+  }
+
+  private RoundLoop() {}
+
+  /**
+   * @param clients builds client {@code i} of the experiment's partition
+   * @param clientMacs what one client computes per sample
+   * @param onEpoch sees each epoch's figures as they come
+   */
+  public static MethodResult run(Method method, Experiment x, Strategy strategy, IntFunction<BaselineClient> clients,
+      MacReport clientMacs, Transport transport, Consumer<MethodResult.Epoch> onEpoch)
+      throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    List<BaselineClient> built = new ArrayList<>();
+    try (strategy) {
+      for (int i = 0; i < x.clients(); i++) {
+        built.add(clients.apply(i));
+      }
+      List<MethodResult.Epoch> epochs = new ArrayList<>();
+      Grid grid = transport == Transport.DIRECT ? new DirectGrid(built)
+          : new GrpcGrid(built, x.threads(), Duration.ofMinutes(1));
+      try {
+        for (int round = 0; round < x.epochs(); round++) {
+          long[][] before = bytes(grid);
+          long t0 = System.nanoTime();
+          Strategy.RoundStats stats = strategy.round(round, x.schedule().learningRate(round), grid);
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          long[][] after = bytes(grid);
+          double loss = Double.isFinite(stats.trainLoss()) ? stats.trainLoss() : clientReportedLoss(built);
+          double acc = strategy.evaluate(x.data().test());
+          MethodResult.Epoch e = new MethodResult.Epoch(round + 1, loss, acc, meanDelta(before, after, 0),
+              meanDelta(before, after, 1), seconds);
+          epochs.add(e);
+          onEpoch.accept(e);
+        }
+      } finally {
+        grid.close();
+      }
+      return new MethodResult(method, epochs, clientMacs.clientForward(), clientMacs.clientTraining(),
+          strategy.serverStateBytes(), (System.nanoTime() - start) / 1e9);
+    } finally {
+      for (BaselineClient c : built) {
+        c.close();
+      }
+    }
+  }
+
+  /**
+   * Sample-weighted mean of the federated clients' own loss figures. Read from the client objects of
+   * this one-JVM simulation because {@code ParameterSet} has no metrics field; the loss is measured
+   * on the clients all the same.
+   */
+  private static double clientReportedLoss(List<BaselineClient> clients) {
+    double sum = 0;
+    long n = 0;
+    for (BaselineClient c : clients) {
+      if (c instanceof FederatedClient f && Double.isFinite(f.lastRoundLoss())) {
+        sum += f.lastRoundLoss() * f.samples();
+        n += f.samples();
+      }
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
+
+  private static long[][] bytes(Grid grid) {
+    List<String> ids = grid.clients();
+    long[][] out = new long[ids.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = grid.bytes(ids.get(i));
+    }
+    return out;
+  }
+
+  private static double meanDelta(long[][] before, long[][] after, int direction) {
+    double sum = 0;
+    for (int i = 0; i < after.length; i++) {
+      sum += after[i][direction] - before[i][direction];
+    }
+    return after.length == 0 ? 0 : sum / after.length;
+  }
+}

@@ -1,0 +1,53 @@
+package org.mpsl4j.engine.baselines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.centralized.CentralizedTrainer;
+import org.mpsl4j.model.Parameter;
+
+/** FedAvg with one client is local training: the averaged model equals the locally trained one. */
+final class FedAvgTest {
+
+  @Test
+  void oneClient_oneRound_equalsLocalTraining() throws Exception {
+    DatasetSplit split = SmallMnist.load(200);
+    int[] indices = new int[40];
+    Arrays.setAll(indices, i -> i * 3);
+    Partition one = new Partition("test: one client", List.of(indices));
+    Experiment x = SmallMnist.experiment(split, one, 8, 1, 3e-3f);
+
+    Map<String, float[]> federated = new java.util.LinkedHashMap<>();
+    try (FedAvg strategy = new FedAvg(x); FederatedClient client = FedAvg.client(x, 0)) {
+      try (DirectGrid grid = new DirectGrid(List.of(client))) {
+        Strategy.RoundStats stats = strategy.round(0, x.learningRate(), grid);
+        assertThat(stats.missed()).isZero();
+        assertThat(strategy.lastAggregated()).isEqualTo(1);
+      }
+      strategy.global().trainable().forEach((n, p) -> federated.put(n, p.array().toFloatArray()));
+    }
+
+    // The same batches in the same order (the client's seeded epoch order), trained in one process.
+    try (CentralizedTrainer local = new CentralizedTrainer(x.model(), x.learningRate(), x.schedule(), 8, x.seed())) {
+      int[] order = EpochOrder.of(indices, x.dataSeed(0), 0);
+      for (int from = 0; from < order.length; from += 8) {
+        local.step(split.train().batch(Arrays.copyOfRange(order, from, Math.min(order.length, from + 8))));
+      }
+      Map<String, Parameter> expected = new java.util.LinkedHashMap<>(local.client().trainableParameters());
+      expected.putAll(local.server().trainableParameters());
+      assertThat(federated.keySet()).isEqualTo(expected.keySet());
+      for (Map.Entry<String, Parameter> e : expected.entrySet()) {
+        float[] want = e.getValue().array().toFloatArray();
+        float[] got = federated.get(e.getKey());
+        for (int i = 0; i < want.length; i++) {
+          assertThat(Math.abs(got[i] - want[i])).as("%s[%d]", e.getKey(), i).isLessThan(1e-5f);
+        }
+      }
+    }
+  }
+}

