@@ -11,9 +11,12 @@ final class StepProgress implements MpslServer.ProgressListener {
 
   @Override
   public synchronized void stepDone(int epoch, int stepInEpoch, int stepsPerEpoch) {
+    if (System.console() == null) {
+      return; // not a terminal (CI, a pipe, a log file): the per-epoch lines say enough
+    }
     if (bar == null) {
       bar = new ProgressBarBuilder().setTaskName("epoch " + (epoch + 1)).setInitialMax(stepsPerEpoch)
-          .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build();
+          .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build();
     }
     bar.stepTo(stepInEpoch + 1);
   }
