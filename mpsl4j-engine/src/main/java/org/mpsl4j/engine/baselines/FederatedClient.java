@@ -1,5 +1,6 @@
 package org.mpsl4j.engine.baselines;
 
+import org.mpsl4j.engine.EpochOrder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;

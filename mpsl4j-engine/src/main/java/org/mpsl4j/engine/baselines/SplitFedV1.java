@@ -1,5 +1,6 @@
 package org.mpsl4j.engine.baselines;
 
+import org.mpsl4j.engine.EpochOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

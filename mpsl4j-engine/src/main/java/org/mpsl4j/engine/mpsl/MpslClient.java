@@ -2,12 +2,9 @@ package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.mpsl4j.data.Batch;
 import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.engine.BatchTensors;
 import org.mpsl4j.model.Autograd;
@@ -24,7 +21,6 @@ import org.mpsl4j.protocol.v1.Activations;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.EvalReport;
 import org.mpsl4j.protocol.v1.Hello;
-import org.mpsl4j.protocol.v1.InputActivation;
 import org.mpsl4j.protocol.v1.NamedTensor;
 import org.mpsl4j.protocol.v1.NoData;
 import org.mpsl4j.protocol.v1.OutputGrad;
@@ -42,15 +38,13 @@ import org.mpsl4j.protocol.v1.TokenizerWeights;
 public final class MpslClient implements AutoCloseable {
   private final ClientConfig config;
   private final ModelConfig modelConfig;
-  private final LabeledDataset data;
   private final int[] indices;
   private final NDManager manager;
   private final ClientModel model;
-  private final Adam optimizer;
   private final TensorLimits limits;
   private long sessionId;
   private boolean done;
-  private Pending pending;
+  private final ClientSplitStep split;
   private String lastError;
   private LabeledDataset testData;
   private int[] testIndices = new int[0];
@@ -59,9 +53,6 @@ public final class MpslClient implements AutoCloseable {
 
   /** A personalized evaluation between sending test activations and receiving their outputs. */
   private record Eval(long step, NDManager scope, NDArray labels) {}
-
-  /** The state of a step between sending activations and receiving the cut-layer gradient. */
-  private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
 
   /**
    * @param indices this client's share of {@code data} (its partition)
@@ -73,12 +64,12 @@ public final class MpslClient implements AutoCloseable {
     }
     this.config = config;
     this.modelConfig = modelConfig;
-    this.data = data;
     this.indices = indices.clone();
     manager = NDManager.newBaseManager();
     model = new ClientModel(manager, modelConfig, new Random(config.modelSeed()));
-    optimizer = new Adam(manager, learningRate);
     limits = new TensorLimits(3, 1L << 28, true);
+    split = new ClientSplitStep(config.clientId(), manager, model, new Adam(manager, learningRate), data, indices,
+        config.batchSize(), config.dataSeed(), limits);
   }
 
   /**
@@ -133,16 +124,16 @@ public final class MpslClient implements AutoCloseable {
         yield List.of();
       }
       case STEP_BEGIN -> List.of(beginStep(m.getStep(), m.getStepBegin()));
-      case OUTPUTS -> List.of(outputGradient(m));
+      case OUTPUTS -> List.of(message(m.getStep()).setOutputGrad(split.outputGradient(m.getStep(), m.getOutputs())).build());
       case CUT_GRAD -> {
-        applyCutGradient(m);
+        split.applyCutGradient(m.getStep(), m.getCutGrad());
         yield List.of();
       }
       case EPOCH_END -> List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       case EVAL_OUTPUTS -> List.of(evalReport(m));
       case DONE -> {
         done = true;
-        dropPending();
+        split.drop();
         yield List.of();
       }
       case ERROR -> {
@@ -154,78 +145,9 @@ public final class MpslClient implements AutoCloseable {
   }
 
   private ClientMessage beginStep(long step, StepBegin begin) {
-    dropPending(); // a step the server gave up on is not resumed
-    optimizer.setLearningRate(begin.getLearningRate());
-    int[] order = epochOrder(begin.getEpoch());
-    int from = begin.getStepInEpoch() * config.batchSize();
-    if (from >= order.length) {
-      return message(step).setNoData(NoData.getDefaultInstance()).build();
-    }
-    int[] batchIdx = Arrays.copyOfRange(order, from, Math.min(order.length, from + config.batchSize()));
-    Batch batch = data.batch(batchIdx);
-    NDManager scope = manager.newSubManager();
-    BatchTensors t = BatchTensors.of(batch, scope);
-    model.zeroGradients();
-    List<Tokens> acts;
-    try (Autograd.Recording r = Autograd.record()) {
-      acts = model.forward(t.inputs(), t.masks());
-    }
-    pending = new Pending(step, scope, acts, t.labels(), batchIdx.length);
-    return message(step).setActivations(activations(acts)).build();
-  }
-
-  private Activations activations(List<Tokens> acts) {
-    Activations.Builder a = Activations.newBuilder();
-    for (int i = 0; i < acts.size(); i++) {
-      InputActivation.Builder ia = InputActivation.newBuilder()
-          .setInput(modelConfig.tokenizers().get(i).input()).setValues(TensorCodec.encode(acts.get(i).values()));
-      if (acts.get(i).mask() != null) {
-        ia.setMask(TensorCodec.encode(acts.get(i).mask()));
-      }
-      a.addInputs(ia);
-    }
-    return a.build();
-  }
-
-  private ClientMessage outputGradient(ServerMessage m) {
-    if (pending == null || pending.step() != m.getStep()) {
-      throw new IllegalStateException("outputs for step " + m.getStep() + " but the pending step is "
-          + (pending == null ? "none" : pending.step()));
-    }
-    NDManager scope = pending.scope();
-    NDArray z = Autograd.leaf(TensorCodec.decode(m.getOutputs().getValues(), scope, limits, "outputs"));
-    float loss;
-    int correct;
-    try (Autograd.Recording r = Autograd.record()) {
-      NDArray l = Losses.crossEntropy(z, pending.labels());
-      Autograd.backward(l);
-      loss = l.getFloat();
-    }
-    correct = Losses.correct(z, pending.labels());
-    int total = Math.max(1, m.getOutputs().getTotalBatch());
-    NDArray scaled = z.getGradient().mul(scope.create((float) pending.batch() / total));
-    return message(m.getStep()).setOutputGrad(OutputGrad.newBuilder()
-        .setGrad(TensorCodec.encode(scaled)).setLoss(loss).setCorrect(correct)).build();
-  }
-
-  private void applyCutGradient(ServerMessage m) {
-    if (pending == null || pending.step() != m.getStep()) {
-      return; // a gradient for a step we no longer hold: ignore it rather than apply it to another batch
-    }
-    try {
-      List<org.mpsl4j.protocol.v1.Tensor> grads = m.getCutGrad().getGradsList();
-      if (grads.size() != pending.activations().size()) {
-        throw new IllegalStateException("cut gradient has " + grads.size() + " tensors for "
-            + pending.activations().size() + " inputs");
-      }
-      for (int i = 0; i < grads.size(); i++) {
-        NDArray g = TensorCodec.decode(grads.get(i), pending.scope(), limits, "cut gradient " + i);
-        Autograd.backward(pending.activations().get(i).values(), g);
-      }
-      optimizer.step(model.namedParameters(), pending.scope());
-    } finally {
-      dropPending();
-    }
+    Activations acts = split.begin(step, begin);
+    return acts == null ? message(step).setNoData(NoData.getDefaultInstance()).build()
+        : message(step).setActivations(acts).build();
   }
 
   private ClientMessage evalActivations(long step) {
@@ -240,7 +162,7 @@ public final class MpslClient implements AutoCloseable {
       acts = model.forward(t.inputs(), t.masks());
     }
     pendingEval = new Eval(step, scope, t.labels());
-    return message(step).setEvalActivations(activations(acts)).build();
+    return message(step).setEvalActivations(ClientSplitStep.activations(modelConfig, acts)).build();
   }
 
   private ClientMessage evalReport(ServerMessage m) {
@@ -275,31 +197,16 @@ public final class MpslClient implements AutoCloseable {
 
   /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */
   public int[] epochOrder(int epoch) {
-    int[] order = indices.clone();
-    Random rng = new Random(config.dataSeed() * 1_000_003L + epoch);
-    for (int i = order.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
+    return split.epochOrder(epoch);
   }
 
   private ClientMessage.Builder message(long step) {
     return ClientMessage.newBuilder().setSessionId(sessionId).setStep(step);
   }
 
-  private void dropPending() {
-    if (pending != null) {
-      pending.scope().close();
-      pending = null;
-    }
-  }
-
   @Override
   public void close() {
-    dropPending();
+    split.close();
     dropEval();
     manager.close();
   }

@@ -1,13 +1,10 @@
 package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -262,22 +259,27 @@ public final class MpslServer implements AutoCloseable {
       try (Autograd.Recording r = Autograd.record()) {
         outputs = model.forward(up.tokens(), true);
       }
-      sendSlices(step, up, outputs, total);
+      sendSlices(step, up, outputs, total, false);
       StepPhases.Gradients down = phases.gatherOutputGrads(step, up, outputs.getShape(), scope, deadline);
       acc.missed += down.missed();
       Autograd.backward(outputs, down.concatenated());
       optimizer.step(model.namedParameters(), scope);
       sendCutGrads(step, up);
-      acc.add(down, total);
+      acc.add(down);
     }
   }
 
-  private void sendSlices(long step, StepPhases.Gathered up, NDArray outputs, int total) {
+  /**
+   * Sends each contributor its rows of {@code outputs}, in contribution order: training outputs carry
+   * the step's total batch B (for the weight bᵢ/B); evaluation outputs carry the client's own count.
+   */
+  private void sendSlices(long step, StepPhases.Gathered up, NDArray outputs, int total, boolean eval) {
     int row = 0;
     for (StepPhases.Contribution c : up.contributors()) {
       NDArray slice = outputs.get(new NDIndex("{}:{}", row, row + c.batch()));
-      c.session().send(ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step)
-          .setOutputs(Outputs.newBuilder().setValues(TensorCodec.encode(slice)).setTotalBatch(total)).build());
+      Outputs.Builder o = Outputs.newBuilder().setValues(TensorCodec.encode(slice)).setTotalBatch(eval ? c.batch() : total);
+      ServerMessage.Builder m = ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step);
+      c.session().send((eval ? m.setEvalOutputs(o) : m.setOutputs(o)).build());
       row += c.batch();
     }
   }
@@ -322,13 +324,7 @@ public final class MpslServer implements AutoCloseable {
       try (Autograd.NoGrad ng = Autograd.noGrad()) {
         outputs = model.forward(eval.tokens(), false);
       }
-      int row = 0;
-      for (StepPhases.Contribution c : eval.contributors()) {
-        NDArray slice = outputs.get(new NDIndex("{}:{}", row, row + c.batch()));
-        c.session().send(ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step)
-            .setEvalOutputs(Outputs.newBuilder().setValues(TensorCodec.encode(slice)).setTotalBatch(c.batch())).build());
-        row += c.batch();
-      }
+      sendSlices(step, eval, outputs, 0, true);
       return phases.gatherEvalReports(step, eval, config.stepDeadline());
     }
   }
@@ -394,7 +390,7 @@ public final class MpslServer implements AutoCloseable {
       this.epoch = epoch;
     }
 
-    void add(StepPhases.Gradients g, int total) {
+    void add(StepPhases.Gradients g) {
       steps++;
       samples += g.reportedSamples();
       lossSum += g.lossTimesBatch();
@@ -406,10 +402,6 @@ public final class MpslServer implements AutoCloseable {
           samples == 0 ? Double.NaN : (double) correct / samples, (System.nanoTime() - start) / 1e9, missed,
           personalized[1] == 0 ? Double.NaN : (double) personalized[0] / personalized[1]);
     }
-  }
-
-  Collection<Session> sessions() {
-    return sessions.values();
   }
 
   @Override

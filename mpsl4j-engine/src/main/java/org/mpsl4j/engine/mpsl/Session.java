@@ -54,6 +54,6 @@ final class Session {
   }
 
   int stepsPerEpoch() {
-    return (trainSamples + batchSize - 1) / batchSize;
+    return org.mpsl4j.engine.EpochOrder.steps(trainSamples, batchSize);
   }
 }

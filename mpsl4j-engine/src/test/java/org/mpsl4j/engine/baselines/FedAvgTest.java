@@ -1,5 +1,6 @@
 package org.mpsl4j.engine.baselines;
 
+import org.mpsl4j.engine.EpochOrder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;

@@ -1,9 +1,9 @@
-package org.mpsl4j.engine.baselines;
+package org.mpsl4j.engine;
 
 import java.util.Random;
 
 /**
- * A client's sample order in one epoch: the same seeded shuffle the MPSL client uses, so that with
+ * A client's sample order in one epoch: the one seeded shuffle every client (MPSL and baselines) uses, so that with
  * the same data seed every method sees the same mini-batches in the same order.
  */
 public final class EpochOrder {

@@ -1,0 +1,159 @@
+package org.mpsl4j.engine.mpsl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.List;
+import org.mpsl4j.data.LabeledDataset;
+import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.engine.EpochOrder;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.tokenizer.Tokens;
+import org.mpsl4j.model.train.Adam;
+import org.mpsl4j.model.train.Losses;
+import org.mpsl4j.protocol.TensorCodec;
+import org.mpsl4j.protocol.TensorLimits;
+import org.mpsl4j.protocol.v1.Activations;
+import org.mpsl4j.protocol.v1.CutGrad;
+import org.mpsl4j.protocol.v1.InputActivation;
+import org.mpsl4j.protocol.v1.OutputGrad;
+import org.mpsl4j.protocol.v1.Outputs;
+import org.mpsl4j.protocol.v1.StepBegin;
+
+/**
+ * The client's half of one split-learning step, shared by every method that cuts the model after the
+ * tokenizers (MPSL, SplitFed v1/v2, sequential SL): StepBegin → activations of its next mini-batch;
+ * Outputs → loss from its own labels and the output gradient (bᵢ/B)·∂Lᵢ/∂Zᵢ; CutGrad → backward into
+ * the tokenizers and one step of the client's optimizer.
+ *
+ * <p>Between activations and cut gradient the step's tensors live in a sub-manager of the client's
+ * manager; a new StepBegin drops a step the server gave up on. Not thread-safe.
+ */
+public final class ClientSplitStep implements AutoCloseable {
+  private final String clientId;
+  private final NDManager manager;
+  private final ClientModel model;
+  private final Adam optimizer;
+  private final LabeledDataset data;
+  private final int[] indices;
+  private final int batchSize;
+  private final long dataSeed;
+  private final TensorLimits limits;
+  private Pending pending;
+
+  /** The state of a step between sending activations and receiving the cut-layer gradient. */
+  private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
+
+  /**
+   * @param manager owns the model; each step's tensors live in a sub-manager of it
+   * @param indices the client's share of {@code data}
+   */
+  public ClientSplitStep(String clientId, NDManager manager, ClientModel model, Adam optimizer, LabeledDataset data,
+      int[] indices, int batchSize, long dataSeed, TensorLimits limits) {
+    this.clientId = clientId;
+    this.manager = manager;
+    this.model = model;
+    this.optimizer = optimizer;
+    this.data = data;
+    this.indices = indices.clone();
+    this.batchSize = batchSize;
+    this.dataSeed = dataSeed;
+    this.limits = limits;
+  }
+
+  /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */
+  public int[] epochOrder(int epoch) {
+    return EpochOrder.of(indices, dataSeed, epoch);
+  }
+
+  /** The activations of the step's mini-batch, or null when this client's epoch is used up. */
+  public Activations begin(long step, StepBegin begin) {
+    drop(); // a step the server gave up on is not resumed
+    optimizer.setLearningRate(begin.getLearningRate());
+    int[] order = epochOrder(begin.getEpoch());
+    int from = begin.getStepInEpoch() * batchSize;
+    if (from >= order.length) {
+      return null;
+    }
+    int[] batchIdx = Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
+    NDManager scope = manager.newSubManager();
+    BatchTensors t = BatchTensors.of(data.batch(batchIdx), scope);
+    model.zeroGradients();
+    List<Tokens> acts;
+    try (Autograd.Recording r = Autograd.record()) {
+      acts = model.forward(t.inputs(), t.masks());
+    }
+    pending = new Pending(step, scope, acts, t.labels(), batchIdx.length);
+    return activations(model.config(), acts);
+  }
+
+  /** The loss of the received outputs against this client's labels, and its scaled gradient. */
+  public OutputGrad outputGradient(long step, Outputs outputs) {
+    if (pending == null || pending.step() != step) {
+      throw new IllegalStateException("client '" + clientId + "': outputs for step " + step
+          + " but the pending step is " + (pending == null ? "none" : pending.step()));
+    }
+    NDManager scope = pending.scope();
+    NDArray z = Autograd.leaf(TensorCodec.decode(outputs.getValues(), scope, limits, "outputs"));
+    float loss;
+    try (Autograd.Recording r = Autograd.record()) {
+      NDArray l = Losses.crossEntropy(z, pending.labels());
+      Autograd.backward(l);
+      loss = l.getFloat();
+    }
+    int correct = Losses.correct(z, pending.labels());
+    int total = Math.max(1, outputs.getTotalBatch());
+    NDArray scaled = z.getGradient().mul(scope.create((float) pending.batch() / total));
+    return OutputGrad.newBuilder().setGrad(TensorCodec.encode(scaled)).setLoss(loss).setCorrect(correct).build();
+  }
+
+  /** Backpropagates the cut-layer gradient and steps the optimizer; ignores a gradient for another step. */
+  public void applyCutGradient(long step, CutGrad cutGrad) {
+    if (pending == null || pending.step() != step) {
+      return; // a gradient for a batch this client no longer holds is never applied to another
+    }
+    try {
+      List<org.mpsl4j.protocol.v1.Tensor> grads = cutGrad.getGradsList();
+      if (grads.size() != pending.activations().size()) {
+        throw new IllegalStateException("cut gradient has " + grads.size() + " tensors for "
+            + pending.activations().size() + " inputs");
+      }
+      for (int i = 0; i < grads.size(); i++) {
+        NDArray g = TensorCodec.decode(grads.get(i), pending.scope(), limits, "cut gradient " + i);
+        Autograd.backward(pending.activations().get(i).values(), g);
+      }
+      optimizer.step(model.namedParameters(), pending.scope());
+    } finally {
+      drop();
+    }
+  }
+
+  /** Frees a pending step, if any. */
+  public void drop() {
+    if (pending != null) {
+      pending.scope().close();
+      pending = null;
+    }
+  }
+
+  /** Cut-layer tokens as the wire message, one entry per input in model order. */
+  public static Activations activations(ModelConfig config, List<Tokens> acts) {
+    Activations.Builder a = Activations.newBuilder();
+    for (int i = 0; i < acts.size(); i++) {
+      InputActivation.Builder ia = InputActivation.newBuilder()
+          .setInput(config.tokenizers().get(i).input()).setValues(TensorCodec.encode(acts.get(i).values()));
+      if (acts.get(i).mask() != null) {
+        ia.setMask(TensorCodec.encode(acts.get(i).mask()));
+      }
+      a.addInputs(ia);
+    }
+    return a.build();
+  }
+
+  @Override
+  public void close() {
+    drop();
+  }
+}
