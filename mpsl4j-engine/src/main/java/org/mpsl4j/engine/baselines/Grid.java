@@ -96,9 +96,14 @@ public abstract class Grid implements AutoCloseable {
   /** Carries one message to a client; false if it cannot be delivered. */
   protected abstract boolean deliver(Mailbox box, ServerMessage m);
 
-  /** Client ids in the order they joined. */
+  /**
+   * Client ids in sorted order. Not join order: clients join concurrently, and a method that visits
+   * clients in sequence (SplitFed v2, sequential SL) must see the same order in every run with a seed.
+   */
   public final synchronized List<String> clients() {
-    return new ArrayList<>(boxes.keySet());
+    List<String> ids = new ArrayList<>(boxes.keySet());
+    java.util.Collections.sort(ids);
+    return ids;
   }
 
   /** The training-set size the client declared in its Hello (its FedAvg weight). */
