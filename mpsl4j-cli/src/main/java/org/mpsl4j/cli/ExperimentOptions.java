@@ -5,11 +5,14 @@ import org.mpsl4j.data.DataOptions;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.Datasets;
 import org.mpsl4j.data.partition.Partition;
-import org.mpsl4j.engine.sim.Simulation;
+import org.mpsl4j.engine.sim.MpslSetup;
+import org.mpsl4j.engine.sim.SimulationConfig;
+import java.time.Duration;
 import org.mpsl4j.engine.ModelFactory;
 import org.mpsl4j.model.EncoderConfig;
 import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.pretrained.EncoderSource;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,13 +45,19 @@ final class ExperimentOptions {
   @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet alpha; >= 1e4 means IID (default: ${DEFAULT-VALUE}).")
   double alpha;
 
-  @Option(names = "--width", defaultValue = "64", description = "Encoder width (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--encoder", defaultValue = EncoderSource.PRETRAINED,
+      description = "Encoder start: minilm-l6 (pretrained all-MiniLM-L6-v2, width 384, 6 blocks), scratch "
+          + "(--width/--depth, random init) or an mpsl4j safetensors checkpoint (default: ${DEFAULT-VALUE}).")
+  String encoder;
+
+  @Option(names = "--width", defaultValue = "64", description = "Encoder width for --encoder scratch (default: ${DEFAULT-VALUE}).")
   int width;
 
-  @Option(names = "--depth", defaultValue = "4", description = "Encoder blocks (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--depth", defaultValue = "4", description = "Encoder blocks for --encoder scratch (default: ${DEFAULT-VALUE}).")
   int depth;
 
-  @Option(names = "--trainable-blocks", defaultValue = "-1", description = "Fine-tuned last blocks, -1 = all (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--trainable-blocks", defaultValue = "-1",
+      description = "Fine-tuned last blocks; -1 = all from scratch, the last half of a pretrained encoder (default: ${DEFAULT-VALUE}).")
   int trainableBlocks;
 
   @Option(names = "--patch", defaultValue = "7", description = "Preferred patch size (default: ${DEFAULT-VALUE}).")
@@ -68,12 +77,21 @@ final class ExperimentOptions {
   }
 
   ModelConfig model(DatasetSplit split) {
-    return ModelFactory.forDataset(split.train(), EncoderConfig.small(width, depth, 4), Fusion.EARLY,
-        trainableBlocks < 0 ? depth : trainableBlocks, patch);
+    EncoderSource source = EncoderSource.parse(encoder);
+    EncoderConfig shape = source.config(EncoderConfig.small(width, depth, 4));
+    int trained = trainableBlocks >= 0 ? trainableBlocks
+        : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
+    return ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
+  }
+
+  /** The run's settings for {@link org.mpsl4j.engine.sim.MpslSetup} and the simulation. */
+  SimulationConfig config(ModelConfig model, int threads) {
+    return new SimulationConfig(model, clients, clientBatch, epochs, lr, 5, alpha, 10, seed,
+        Duration.ofSeconds(deadlineSeconds), threads);
   }
 
   /** The seeded client partition of the training split: the same on the server and on every client. */
   Partition partition(DatasetSplit split) {
-    return Simulation.partition(split.train(), clients, alpha, 10, seed);
+    return MpslSetup.partition(split.train(), clients, alpha, 10, seed);
   }
 }

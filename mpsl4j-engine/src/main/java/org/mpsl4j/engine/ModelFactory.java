@@ -8,6 +8,7 @@ import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.model.pretrained.EncoderSource;
 
 /**
  * Derives a {@link ModelConfig} from a dataset's inputs: one tokenizer per input, with a patch size
@@ -21,7 +22,16 @@ public final class ModelFactory {
 
   public static ModelConfig forDataset(LabeledDataset data, EncoderConfig encoder, Fusion fusion, int trainableBlocks,
       int preferredPatch) {
-    ModelConfig.Builder b = ModelConfig.builder().setEncoder(encoder)
+    return forDataset(data, new EncoderSource.Scratch(), encoder, fusion, trainableBlocks, preferredPatch);
+  }
+
+  /**
+   * As above, with the encoder's starting weights from {@code weights}; a pretrained source fixes the
+   * encoder shape ({@code encoder} is then only the fallback of {@link EncoderSource#config}).
+   */
+  public static ModelConfig forDataset(LabeledDataset data, EncoderSource weights, EncoderConfig encoder, Fusion fusion,
+      int trainableBlocks, int preferredPatch) {
+    ModelConfig.Builder b = ModelConfig.builder().setEncoder(weights.config(encoder)).optEncoderWeights(weights)
         .setHead(HeadConfig.classification(data.numClasses()))
         .optFusion(fusion)
         .optTrainableBlocks(trainableBlocks);

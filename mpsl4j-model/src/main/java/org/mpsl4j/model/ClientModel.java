@@ -25,8 +25,16 @@ public final class ClientModel extends Module {
     this.config = config;
     EncoderConfig enc = config.encoder();
     for (TokenizerSpec spec : config.tokenizers()) {
-      tokenizers.put(spec.input(),
-          addChild(spec.input(), Tokenizers.create(manager, spec, enc.width(), enc.layerNormEps(), rng)));
+      ModalityTokenizer t = Tokenizers.create(manager, spec, enc.width(), enc.layerNormEps(), rng);
+      if (t instanceof org.mpsl4j.model.tokenizer.TextTokenizer text) {
+        try {
+          config.weights().initializeText(text);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("cannot load the text embeddings of " + config.weights() + ": "
+              + e.getMessage(), e);
+        }
+      }
+      tokenizers.put(spec.input(), addChild(spec.input(), t));
     }
   }
 

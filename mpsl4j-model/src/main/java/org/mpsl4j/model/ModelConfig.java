@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import org.mpsl4j.model.pretrained.EncoderSource;
 import java.util.Set;
 
 /**
  * Everything needed to build both halves of a multimodal model: the client tokenizers, the server
- * encoder, fusion, pooling, the head, and which encoder blocks are fine-tuned.
+ * encoder, fusion, pooling, the head, which encoder blocks are fine-tuned, and where the encoder (and a
+ * text tokenizer) take their starting weights from.
  *
  * <p>Build with {@link #builder()}; {@code setX} values are required, {@code optX} have defaults.
  */
@@ -18,7 +20,14 @@ public record ModelConfig(
     Fusion fusion,
     Pooling pooling,
     HeadConfig head,
-    int trainableBlocks) {
+    int trainableBlocks,
+    EncoderSource weights) {
+
+  /** A model whose encoder starts from its seeded random initialization. */
+  public ModelConfig(List<TokenizerSpec> tokenizers, EncoderConfig encoder, Fusion fusion, Pooling pooling,
+      HeadConfig head, int trainableBlocks) {
+    this(tokenizers, encoder, fusion, pooling, head, trainableBlocks, new EncoderSource.Scratch());
+  }
 
   public ModelConfig {
     tokenizers = List.copyOf(tokenizers);
@@ -26,6 +35,11 @@ public record ModelConfig(
     Objects.requireNonNull(fusion, "fusion");
     Objects.requireNonNull(pooling, "pooling");
     Objects.requireNonNull(head, "head");
+    Objects.requireNonNull(weights, "weights");
+    if (!weights.config(encoder).equals(encoder)) {
+      throw new IllegalArgumentException("encoder weights " + weights + " need the encoder " + weights.config(encoder)
+          + " but the model configures " + encoder);
+    }
     if (tokenizers.isEmpty()) {
       throw new IllegalArgumentException("a model needs at least one tokenizer (one per input modality)");
     }
@@ -49,7 +63,22 @@ public record ModelConfig(
   }
 
   public ModelConfig withTrainableBlocks(int k) {
-    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k);
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights);
+  }
+
+  /**
+   * A short digest of every setting that shapes the model (tokenizers, encoder, fusion, pooling,
+   * head, trained blocks, starting weights). Processes started with different settings have different fingerprints, so
+   * a server can refuse a client built for another model before any tensor is exchanged.
+   */
+  public String fingerprint() {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   public static Builder builder() {
@@ -64,6 +93,7 @@ public record ModelConfig(
     private Fusion fusion = Fusion.EARLY;
     private Pooling pooling = Pooling.CLS;
     private Integer trainableBlocks;
+    private EncoderSource weights = new EncoderSource.Scratch();
 
     public Builder addTokenizer(TokenizerSpec spec) {
       tokenizers.add(Objects.requireNonNull(spec));
@@ -98,7 +128,20 @@ public record ModelConfig(
       return this;
     }
 
+    /**
+     * Where the encoder's (and a text tokenizer's) starting weights come from; default {@link
+     * EncoderSource.Scratch}. A pretrained source fixes the encoder shape: {@link #setEncoder} may
+     * then be omitted.
+     */
+    public Builder optEncoderWeights(EncoderSource weights) {
+      this.weights = Objects.requireNonNull(weights);
+      return this;
+    }
+
     public ModelConfig build() {
+      if (encoder == null && !(weights instanceof EncoderSource.Scratch)) {
+        encoder = weights.config(null);
+      }
       if (encoder == null) {
         throw new IllegalStateException("ModelConfig needs an encoder (setEncoder)");
       }
@@ -106,7 +149,7 @@ public record ModelConfig(
         throw new IllegalStateException("ModelConfig needs a head (setHead)");
       }
       int k = trainableBlocks == null ? encoder.depth() : trainableBlocks;
-      return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k);
+      return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights);
     }
   }
 }

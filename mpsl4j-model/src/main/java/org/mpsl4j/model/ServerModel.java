@@ -31,6 +31,12 @@ public final class ServerModel extends Module {
     EncoderConfig enc = config.encoder();
     encoder = addChild("encoder", new TransformerEncoder(manager, enc, rng));
     head = addChild("head", new TaskHead(manager, config.head(), enc.width(), enc.layerNormEps(), rng));
+    try {
+      config.weights().initialize(encoder);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot load the encoder weights " + config.weights() + ": "
+          + e.getMessage(), e);
+    }
     encoder.trainLastBlocks(config.trainableBlocks());
   }
 

@@ -41,9 +41,10 @@ public final class MarkdownReport {
         training step's forward and backward on what a client runs (only matrix products and convolutions count);
         bytes are serialized protocol messages per client per epoch, mean over clients and epochs; server state is
         the parameter and optimizer tensors the server keeps between rounds (transient buffers excluded); wall time
-        includes set-up and per-epoch evaluation. MPSL's bytes also include its epoch-end exchanges: the tokenizer
-        upload for the global model and the personalized evaluation (each client's local test share through its own
-        tokenizers and the server model), which the MPSL server counts together with the steps.
+        includes set-up and per-epoch evaluation. Bytes count training traffic only: MPSL's include its epoch-end
+        tokenizer upload for the global model, not its personalized evaluation (which the server counts apart);
+        the baselines evaluate on the server and send nothing for it. Train loss is what the clients reported over
+        the wire (federated methods: each model update's sample-weighted loss).
         """);
     b.append('\n');
     for (String p : plots) {

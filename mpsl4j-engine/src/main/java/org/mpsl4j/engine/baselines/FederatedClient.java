@@ -20,8 +20,8 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * A federated client (FedAvg, FedCLIP): holds a whole {@link LocalModel}, its data and labels and its
  * own Adam. On {@code RoundBegin} it takes the round's learning rate and local epochs; on
  * {@code global_model} it loads the global trainable parameters, trains its local epochs with its
- * mini-batch in the seeded epoch order, and replies {@code model_update} with its trained parameters
- * and sample count. The optimizer state stays on the client across rounds, as MPSL clients keep theirs.
+ * mini-batch in the seeded epoch order, and replies {@code model_update} with its trained parameters,
+ * its sample count and the mean training loss of the round (the server's only view of the loss). The optimizer state stays on the client across rounds, as MPSL clients keep theirs.
  */
 public final class FederatedClient extends BaselineClient {
   private final NDManager manager;
@@ -50,7 +50,7 @@ public final class FederatedClient extends BaselineClient {
     return model;
   }
 
-  /** Mean training loss of the last round, measured here (the wire's ParameterSet has no metrics field). */
+  /** Mean training loss of the last round, as measured here and sent in the update's {@code train_loss}. */
   public double lastRoundLoss() {
     return lastLoss;
   }
@@ -91,7 +91,7 @@ public final class FederatedClient extends BaselineClient {
       }
     }
     lastLoss = lossSum / seen;
-    return reply(step).setModelUpdate(ParameterSets.encode(model.trainable(), indices.length)).build();
+    return reply(step).setModelUpdate(ParameterSets.encode(model.trainable(), indices.length, lastLoss)).build();
   }
 
   /** One local optimizer step; returns the batch's mean loss. */

@@ -16,8 +16,10 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * Model-exchange federated learning (FedAvg family): each round sends every client
  * {@code RoundBegin} and the global trainable parameters ({@code global_model}), collects each
  * client's {@code model_update} and replaces the global parameters with their sample-weighted
- * average. Subclasses only choose the local model; uploads that are late or malformed are left out
- * of the average, and a round where none arrive keeps the previous global model.
+ * average. The round's training loss is the sample-weighted mean of the {@code train_loss} the
+ * averaged uploads report (uploads without a finite, non-negative loss count for the model but not
+ * for the loss). Subclasses only choose the local model; uploads that are late or malformed are left
+ * out of the average, and a round where none arrive keeps the previous global model.
  */
 public abstract class FederatedStrategy implements Strategy {
   private final NDManager manager = NDManager.newBaseManager();
@@ -25,6 +27,7 @@ public abstract class FederatedStrategy implements Strategy {
   private final int localEpochs;
   private final Duration deadline;
   private int lastAggregated;
+  private double lastLoss = Double.NaN;
   private String lastRejection;
 
   protected FederatedStrategy(LocalModel.Factory factory, long seed, int localEpochs, Duration deadline) {
@@ -55,12 +58,17 @@ public abstract class FederatedStrategy implements Strategy {
     Map<String, ClientMessage> replies = grid.collect(step, clients, EnumSet.of(ClientMessage.BodyCase.MODEL_UPDATE),
         deadline);
     int rejected = aggregate(replies);
-    return new RoundStats(Double.NaN, clients.size() - replies.size() + rejected);
+    return new RoundStats(lastLoss, clients.size() - replies.size() + rejected);
   }
 
-  /** Averages the well-formed uploads into the global model; returns how many were refused. */
+  /**
+   * Averages the well-formed uploads into the global model and their reported losses into
+   * {@link #lastLoss()}; returns how many uploads were refused.
+   */
   private int aggregate(Map<String, ClientMessage> replies) {
     int rejected = 0;
+    double lossSum = 0;
+    long lossSamples = 0;
     try (NDManager scope = manager.newSubManager()) {
       List<Aggregation.Update> updates = new ArrayList<>();
       for (Map.Entry<String, ClientMessage> e : replies.entrySet()) {
@@ -68,17 +76,27 @@ public abstract class FederatedStrategy implements Strategy {
         try {
           updates.add(new Aggregation.Update(set.getSamples(),
               ParameterSets.decode(set, global.trainable(), scope, "model update of client '" + e.getKey() + "'")));
+          if (set.hasTrainLoss() && Float.isFinite(set.getTrainLoss()) && set.getTrainLoss() >= 0) {
+            lossSum += (double) set.getTrainLoss() * set.getSamples();
+            lossSamples += set.getSamples();
+          }
         } catch (IllegalArgumentException ex) { // MalformedTensorException included
           rejected++; // counted as missed: a refused upload is left out, as a late one is
           lastRejection = ex.getMessage();
         }
       }
       lastAggregated = updates.size();
+      lastLoss = lossSamples == 0 ? Double.NaN : lossSum / lossSamples;
       if (!updates.isEmpty()) {
         ParameterSets.copy(Aggregation.weightedAverage(updates, scope), global.trainable());
       }
     }
     return rejected;
+  }
+
+  /** Sample-weighted mean training loss the last round's averaged uploads reported; NaN if none did. */
+  public double lastLoss() {
+    return lastLoss;
   }
 
   /** Why the last refused upload was refused, or null. */

@@ -20,11 +20,20 @@ public final class ParameterSets {
   private ParameterSets() {}
 
   public static ParameterSet encode(Map<String, Parameter> parameters, long samples) {
+    return builder(parameters, samples).build();
+  }
+
+  /** A model update that also reports the mean training loss of the local epoch(s) it was trained in. */
+  public static ParameterSet encode(Map<String, Parameter> parameters, long samples, double trainLoss) {
+    return builder(parameters, samples).setTrainLoss((float) trainLoss).build();
+  }
+
+  private static ParameterSet.Builder builder(Map<String, Parameter> parameters, long samples) {
     ParameterSet.Builder b = ParameterSet.newBuilder().setSamples((int) Math.min(samples, Integer.MAX_VALUE));
     for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
       b.addParameters(NamedTensor.newBuilder().setName(e.getKey()).setTensor(TensorCodec.encode(e.getValue().array())));
     }
-    return b.build();
+    return b;
   }
 
   /**

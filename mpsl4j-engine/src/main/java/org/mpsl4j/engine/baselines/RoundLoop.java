@@ -49,7 +49,7 @@ public final class RoundLoop {
           Strategy.RoundStats stats = strategy.round(round, x.schedule().learningRate(round), grid);
           double seconds = (System.nanoTime() - t0) / 1e9;
           long[][] after = bytes(grid);
-          double loss = Double.isFinite(stats.trainLoss()) ? stats.trainLoss() : clientReportedLoss(built);
+          double loss = stats.trainLoss(); // as the server learned it from the wire; NaN if no client reported one
           double acc = strategy.evaluate(x.data().test());
           MethodResult.Epoch e = new MethodResult.Epoch(round + 1, loss, acc, meanDelta(before, after, 0),
               meanDelta(before, after, 1), seconds);
@@ -66,23 +66,6 @@ public final class RoundLoop {
         c.close();
       }
     }
-  }
-
-  /**
-   * Sample-weighted mean of the federated clients' own loss figures. Read from the client objects of
-   * this one-JVM simulation because {@code ParameterSet} has no metrics field; the loss is measured
-   * on the clients all the same.
-   */
-  private static double clientReportedLoss(List<BaselineClient> clients) {
-    double sum = 0;
-    long n = 0;
-    for (BaselineClient c : clients) {
-      if (c instanceof FederatedClient f && Double.isFinite(f.lastRoundLoss())) {
-        sum += f.lastRoundLoss() * f.samples();
-        n += f.samples();
-      }
-    }
-    return n == 0 ? Double.NaN : sum / n;
   }
 
   private static long[][] bytes(Grid grid) {

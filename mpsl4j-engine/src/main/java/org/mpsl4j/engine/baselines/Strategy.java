@@ -33,8 +33,8 @@ public interface Strategy extends AutoCloseable {
   /**
    * What the server saw in one round.
    *
-   * @param trainLoss sample-weighted mean training loss, NaN where no loss reaches the server
-   *     (federated uploads carry none; {@link RoundLoop} then reads it from the clients)
+   * @param trainLoss sample-weighted mean training loss as it reached the server (split methods: the
+   *     losses sent with the output gradients; federated: each upload's {@code train_loss}); NaN if none
    * @param missed client replies that did not arrive within the deadline
    */
   record RoundStats(double trainLoss, int missed) {}

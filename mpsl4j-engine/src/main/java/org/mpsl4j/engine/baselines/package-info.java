@@ -11,6 +11,7 @@
  * <p>Every baseline exchanges real {@code mpsl.proto} messages through a {@link org.mpsl4j.engine.baselines.Grid}:
  * the in-process gRPC transport for runs ({@code GrpcGrid}), or a direct in-memory twin for tests
  * ({@code DirectGrid}). Bytes are counted from serialized messages on the server side, exactly as
- * the MPSL server counts them.
+ * the MPSL server counts them. {@link org.mpsl4j.engine.baselines.ScalingStudy} runs methods through
+ * {@code MethodRunner} over a series of encoder shapes to measure how their traffic grows.
  */
 package org.mpsl4j.engine.baselines;

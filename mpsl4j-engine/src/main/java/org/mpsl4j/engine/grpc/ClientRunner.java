@@ -31,7 +31,7 @@ public final class ClientRunner {
 
   /** Opens the session; the returned future completes with the stream's final status. */
   public CompletableFuture<Status> start() {
-    SplitLearningGrpc.newStub(channel).session(new ClientResponseObserver<ClientMessage, ServerMessage>() {
+    SplitLearningGrpc.newStub(channel).withWaitForReady().session(new ClientResponseObserver<ClientMessage, ServerMessage>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<ClientMessage> stream) {
         requests = stream;

@@ -113,7 +113,8 @@ public final class MpslClient implements AutoCloseable {
     return ClientMessage.newBuilder().setHello(Hello.newBuilder()
         .setClientId(config.clientId()).setToken(config.token())
         .addAllInputs(modelConfig.tokenizers().stream().map(TokenizerSpec::input).toList())
-        .setTrainSamples(indices.length).setBatchSize(config.batchSize())).build();
+        .setTrainSamples(indices.length).setBatchSize(config.batchSize())
+        .setModelFingerprint(modelConfig.fingerprint())).build();
   }
 
   /** Handles one server message and returns the replies to send (often none). */

@@ -120,7 +120,7 @@ public final class MpslServer implements AutoCloseable {
         session = hello(peer, m.getHello());
         return;
       }
-      session.bytesUp.addAndGet(m.getSerializedSize());
+      session.received(m);
       if (m.getSessionId() != session.id) {
         reject(peer, session.id, m.getStep(), ErrorCode.UNEXPECTED_MESSAGE,
             "message carries session " + m.getSessionId() + " but this stream is session " + session.id);
@@ -175,6 +175,10 @@ public final class MpslServer implements AutoCloseable {
     List<String> want = modelConfig.tokenizers().stream().map(t -> t.input()).toList();
     if (!h.getInputsList().equals(want)) {
       return "client '" + h.getClientId() + "' declares inputs " + h.getInputsList() + " but the model reads " + want;
+    }
+    if (!h.getModelFingerprint().equals(modelConfig.fingerprint())) {
+      return "client '" + h.getClientId() + "' was built for model " + h.getModelFingerprint() + " but the server runs "
+          + modelConfig.fingerprint() + ": start server and clients with the same dataset and model settings";
     }
     if (h.getBatchSize() < 1 || h.getBatchSize() > config.maxClientBatch()) {
       return "batch_size " + h.getBatchSize() + " is outside [1, " + config.maxClientBatch() + "]";
@@ -356,13 +360,26 @@ public final class MpslServer implements AutoCloseable {
     return optimizer.state("exp_avg").size() + optimizer.state("exp_avg_sq").size();
   }
 
-  /** Bytes exchanged per client id so far: {up, down}. */
+  /**
+   * Training bytes exchanged per client id so far, {up, down}: every message of the method (steps,
+   * tokenizer averaging, control), measured serialized; evaluation traffic is not included.
+   */
   public Map<String, long[]> bytesByClient() {
-    Map<String, long[]> out = new LinkedHashMap<>();
+    return bytes(s -> s.bytesUp.get(), s -> s.bytesDown.get());
+  }
+
+  /** Personalized-evaluation bytes per client id so far, {up, down}. */
+  public Map<String, long[]> evaluationBytesByClient() {
+    return bytes(s -> s.evalBytesUp.get(), s -> s.evalBytesDown.get());
+  }
+
+  private Map<String, long[]> bytes(java.util.function.ToLongFunction<Session> up,
+      java.util.function.ToLongFunction<Session> down) {
+    Map<String, long[]> out = new java.util.TreeMap<>();
     for (Session s : sessions.values()) {
       long[] b = out.computeIfAbsent(s.clientId, k -> new long[2]);
-      b[0] += s.bytesUp.get();
-      b[1] += s.bytesDown.get();
+      b[0] += up.applyAsLong(s);
+      b[1] += down.applyAsLong(s);
     }
     return out;
   }

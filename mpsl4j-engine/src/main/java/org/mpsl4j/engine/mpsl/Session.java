@@ -15,8 +15,12 @@ final class Session {
   final List<String> inputs;
   final int trainSamples;
   final int batchSize;
+  /** Training traffic: the method's own messages (steps, tokenizer averaging, control). */
   final AtomicLong bytesUp = new AtomicLong();
   final AtomicLong bytesDown = new AtomicLong();
+  /** Evaluation traffic (personalized evaluation), kept apart so that the method's cost is not inflated. */
+  final AtomicLong evalBytesUp = new AtomicLong();
+  final AtomicLong evalBytesDown = new AtomicLong();
   private volatile Peer peer;
   private volatile boolean connected = true;
 
@@ -42,10 +46,16 @@ final class Session {
     if (!connected) {
       return;
     }
-    bytesDown.addAndGet(m.getSerializedSize());
+    (m.hasEvalOutputs() ? evalBytesDown : bytesDown).addAndGet(m.getSerializedSize());
     if (!peer.send(m)) {
       connected = false;
     }
+  }
+
+  /** Counts an inbound message of this session. */
+  void received(org.mpsl4j.protocol.v1.ClientMessage m) {
+    boolean eval = m.hasEvalActivations() || m.hasEvalReport();
+    (eval ? evalBytesUp : bytesUp).addAndGet(m.getSerializedSize());
   }
 
   /** Tells this client what was wrong with its message; the session stays open. */

@@ -40,7 +40,7 @@ final class StepPhases {
   private final ModelConfig model;
   private final int maxBatch;
   /** Largest local test share a client may send for personalized evaluation in one message. */
-  static final int MAX_EVAL_SAMPLES = 4096;
+  static final int MAX_EVAL_SAMPLES = MessageLimits.MAX_EVAL_SAMPLES;
   private final TensorLimits limits;
   private final TensorLimits evalLimits;
   private final Map<String, Shape> tokenizerShapes;

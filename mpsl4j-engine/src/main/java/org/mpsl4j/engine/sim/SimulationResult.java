@@ -7,14 +7,17 @@ import java.util.Map;
  * Everything a run measured; serializable to JSON as is.
  *
  * @param epochs per-epoch figures
- * @param bytesPerClient client id → {bytes up, bytes down} over the whole run, from serialized messages
+ * @param bytesPerClient client id → {bytes up, bytes down} of training over the whole run, from
+ *     serialized messages (steps, tokenizer averaging, control)
+ * @param evaluationBytesPerClient client id → {bytes up, bytes down} of the personalized evaluation
  * @param clientForwardMacs client part, forward MACs per sample
  * @param clientTrainingMacs client part, forward + backward MACs per sample
  * @param wholeForwardMacs whole model, forward MACs per sample
  * @param serverParameters number of server model parameters (one model whatever the client count)
  * @param wallSeconds total wall time including evaluation
  */
-public record SimulationResult(List<Epoch> epochs, Map<String, long[]> bytesPerClient, long clientForwardMacs,
+public record SimulationResult(List<Epoch> epochs, Map<String, long[]> bytesPerClient,
+    Map<String, long[]> evaluationBytesPerClient, long clientForwardMacs,
     long clientTrainingMacs, long wholeForwardMacs, long serverParameters, double wallSeconds) {
 
   /**
@@ -33,11 +36,22 @@ public record SimulationResult(List<Epoch> epochs, Map<String, long[]> bytesPerC
       double personalizedAccuracy, double seconds,
       double stepsPerSecond, int missedDeadlines) {}
 
+  /** Training bytes up per client per epoch, mean over clients. */
   public double meanBytesUpPerClientPerEpoch() {
-    return bytesPerClient.values().stream().mapToLong(b -> b[0]).average().orElse(0) / Math.max(1, epochs.size());
+    return perClientPerEpoch(bytesPerClient, 0);
   }
 
+  /** Training bytes down per client per epoch, mean over clients. */
   public double meanBytesDownPerClientPerEpoch() {
-    return bytesPerClient.values().stream().mapToLong(b -> b[1]).average().orElse(0) / Math.max(1, epochs.size());
+    return perClientPerEpoch(bytesPerClient, 1);
+  }
+
+  /** Evaluation bytes up + down per client per epoch, mean over clients. */
+  public double meanEvaluationBytesPerClientPerEpoch() {
+    return perClientPerEpoch(evaluationBytesPerClient, 0) + perClientPerEpoch(evaluationBytesPerClient, 1);
+  }
+
+  private double perClientPerEpoch(Map<String, long[]> bytes, int direction) {
+    return bytes.values().stream().mapToLong(b -> b[direction]).average().orElse(0) / Math.max(1, epochs.size());
   }
 }

@@ -39,10 +39,15 @@ final class InProcessMpsl implements AutoCloseable {
         .addService(ServerInterceptors.intercept(new SplitLearningService(mpsl), new Recorder())).build().start();
   }
 
-  ClientRunner connect(MpslClient client) {
+  /** A new channel to the server (closed with this fixture). */
+  ManagedChannel channel() {
     ManagedChannel ch = InProcessChannelBuilder.forName(name).directExecutor().build();
     channels.add(ch);
-    ClientRunner r = new ClientRunner(client, ch);
+    return ch;
+  }
+
+  ClientRunner connect(MpslClient client) {
+    ClientRunner r = new ClientRunner(client, channel());
     streams.add(r.start());
     return r;
   }

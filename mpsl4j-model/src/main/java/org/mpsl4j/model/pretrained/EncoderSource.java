@@ -12,6 +12,7 @@ import org.mpsl4j.model.EncoderConfig;
 import org.mpsl4j.model.checkpoint.Checkpoints;
 import org.mpsl4j.model.checkpoint.SafeTensors;
 import org.mpsl4j.model.encoder.TransformerEncoder;
+import org.mpsl4j.model.tokenizer.TextTokenizer;
 
 /**
  * Where the server encoder's starting weights come from: the value of an {@code --encoder} setting.
@@ -60,6 +61,9 @@ public sealed interface EncoderSource {
   /** Fills an encoder built with {@link #config}; its trainable flags are kept. */
   void initialize(TransformerEncoder encoder) throws IOException;
 
+  /** Fills a client's text tokenizer where the source has text embeddings; others leave it as built. */
+  default void initializeText(TextTokenizer tokenizer) throws IOException {}
+
   /** Pretrained all-MiniLM-L6-v2 from the class path. */
   record Pretrained() implements EncoderSource {
     @Override
@@ -69,7 +73,12 @@ public sealed interface EncoderSource {
 
     @Override
     public void initialize(TransformerEncoder encoder) throws IOException {
-      MiniLm.fromClasspath().loadEncoder(encoder);
+      MiniLm.shared().loadEncoder(encoder);
+    }
+
+    @Override
+    public void initializeText(TextTokenizer tokenizer) throws IOException {
+      MiniLm.shared().loadTextTokenizer(tokenizer);
     }
 
     @Override

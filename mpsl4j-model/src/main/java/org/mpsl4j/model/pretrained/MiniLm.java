@@ -86,6 +86,19 @@ public final class MiniLm {
     return TokenizerSpec.text(input, maxLength, VOCAB_SIZE);
   }
 
+  private static MiniLm shared;
+
+  /**
+   * The class-path weights, read once per JVM: a simulation builds a server and many clients from
+   * them, and parsing the 90 MB file for each would dominate start-up. The instance is immutable.
+   */
+  public static synchronized MiniLm shared() throws IOException {
+    if (shared == null) {
+      shared = fromClasspath();
+    }
+    return shared;
+  }
+
   /** Reads the ONNX file from the class path ({@value #ONNX_RESOURCE}, in the langchain4j jar). */
   public static MiniLm fromClasspath() throws IOException {
     return of(OnnxGraph.readResource(MiniLm.class.getClassLoader(), ONNX_RESOURCE));

@@ -1,0 +1,60 @@
+package org.mpsl4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.sim.SimulationResult;
+
+/** How {@code simulate} and {@code server} show and save an MPSL run: epoch lines, a table, a JSON. */
+final class RunReport {
+  private RunReport() {}
+
+  static void epochLine(PrintStream out, SimulationResult.Epoch e, int epochs) {
+    out.printf("epoch %d/%d: %d steps, loss %.4f, train acc %.2f%%, global test acc %.2f%%, "
+        + "personalized %.2f%%, %.2f steps/s, %d missed%n", e.epoch(), epochs, e.steps(), e.trainLoss(),
+        100 * e.trainAccuracy(), 100 * e.testAccuracy(), 100 * e.personalizedAccuracy(), e.stepsPerSecond(),
+        e.missedDeadlines());
+  }
+
+  static void summary(PrintStream out, SimulationResult result, int clients) {
+    Table t = new Table("epoch", "steps", "train loss", "train acc", "global test acc", "personalized acc", "steps/s",
+        "missed");
+    for (SimulationResult.Epoch e : result.epochs()) {
+      t.row(e.epoch(), e.steps(), String.format("%.4f", e.trainLoss()), pct(e.trainAccuracy()), pct(e.testAccuracy()),
+          pct(e.personalizedAccuracy()), String.format("%.2f", e.stepsPerSecond()), e.missedDeadlines());
+    }
+    out.println();
+    t.print(out);
+    out.printf("%ntraining bytes per client per epoch: %.1f KiB up, %.1f KiB down (mean over clients); "
+        + "personalized evaluation: %.1f KiB more%n", result.meanBytesUpPerClientPerEpoch() / 1024,
+        result.meanBytesDownPerClientPerEpoch() / 1024, result.meanEvaluationBytesPerClientPerEpoch() / 1024);
+    out.printf("MACs per sample: client fwd %,d, client fwd+bwd %,d, whole model fwd %,d (%.0fx the client)%n",
+        result.clientForwardMacs(), result.clientTrainingMacs(), result.wholeForwardMacs(),
+        (double) result.wholeForwardMacs() / Math.max(1, result.clientForwardMacs()));
+    out.printf("server parameters: %,d (one model for %d clients); wall time %.1f s%n", result.serverParameters(),
+        clients, result.wallSeconds());
+  }
+
+  /** Writes results.json and partition.json to {@code out}, or to results/&lt;kind&gt;-&lt;time&gt;. */
+  static Path write(SimulationResult result, Path out, String kind, Partition partition, DatasetSplit split)
+      throws IOException {
+    Path dir = out != null ? out
+        : Path.of("results", kind + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), result);
+    Files.writeString(dir.resolve("partition.json"),
+        partition.summarize(split.train().labels(), split.train().classNames()).toJson());
+    return dir.resolve("results.json");
+  }
+
+  private static String pct(double v) {
+    return String.format("%.2f%%", 100 * v);
+  }
+}

@@ -1,0 +1,108 @@
+package org.mpsl4j.engine.sim;
+
+import ai.djl.ndarray.NDManager;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.LabeledDataset;
+import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.data.partition.Partitioner;
+import org.mpsl4j.engine.Evaluation;
+import org.mpsl4j.engine.mpsl.ClientConfig;
+import org.mpsl4j.engine.mpsl.EpochStats;
+import org.mpsl4j.engine.mpsl.MessageLimits;
+import org.mpsl4j.engine.mpsl.MpslClient;
+import org.mpsl4j.engine.mpsl.MpslServer;
+import org.mpsl4j.engine.mpsl.ServerConfig;
+import org.mpsl4j.model.macs.MacCounter;
+import org.mpsl4j.model.macs.MacReport;
+
+/**
+ * Builds the server and the clients of one MPSL experiment from its settings, the same way for the
+ * embedded simulation and for separate {@code server} / {@code client} processes: a client process
+ * started with the same settings and index holds exactly the data of simulated client i.
+ */
+public final class MpslSetup {
+  private final SimulationConfig config;
+  private final DatasetSplit data;
+  private final Partition partition;
+  private final List<int[]> testShares;
+
+  public MpslSetup(SimulationConfig config, DatasetSplit data, Partition partition) {
+    if (partition.numClients() != config.clients()) {
+      throw new IllegalArgumentException("partition has " + partition.numClients() + " clients but the run expects "
+          + config.clients());
+    }
+    this.config = config;
+    this.data = data;
+    this.partition = partition;
+    this.testShares = LocalTestShares.split(partition, data.train().labels(), data.test().labels(),
+        data.train().numClasses(), config.seed() + 7);
+  }
+
+  /**
+   * The seeded client partition of a training set: IID for alpha ≥ 1e4, else Dirichlet(alpha) per
+   * class with at least {@code minPerClient} samples each. Deterministic, so a server and separate
+   * client processes compute the same one.
+   */
+  public static Partition partition(LabeledDataset train, int clients, double alpha, int minPerClient, long seed) {
+    int[] labels = train.labels();
+    return alpha >= 1e4
+        ? Partitioner.iid(labels.length, clients, seed)
+        : Partitioner.dirichlet(labels, train.numClasses(), clients, alpha, minPerClient, seed);
+  }
+
+  /** The id simulated client {@code index} authenticates as. */
+  public static String clientId(int index) {
+    return "client-" + index;
+  }
+
+  public Partition partition() {
+    return partition;
+  }
+
+  /** @param sharedToken the token every client must present; null disables the check */
+  public ServerConfig serverConfig(Duration joinTimeout, String sharedToken) {
+    return new ServerConfig(config.clients(), config.epochs(), config.learningRate(), config.stepLrSize(), 0.1f,
+        joinTimeout, config.stepDeadline(), Map.of(), sharedToken, config.clientBatch());
+  }
+
+  /** Largest message of this run in either direction (for transports that enforce a limit). */
+  public int maxMessageBytes() {
+    return MessageLimits.maxMessageBytes(config.model(), config.clientBatch());
+  }
+
+  /** Client {@code index}: its training share, its local test share and its own seeds. */
+  public MpslClient client(int index, String token) {
+    if (index < 0 || index >= config.clients()) {
+      throw new IllegalArgumentException("client index " + index + " is outside [0, " + config.clients() + ")");
+    }
+    ClientConfig cc = new ClientConfig(clientId(index), token == null ? "" : token, config.clientBatch(), config.seed(),
+        config.seed() + 1 + index);
+    int[] testShare = testShares.get(index);
+    if (testShare.length > MessageLimits.MAX_EVAL_SAMPLES) {
+      testShare = Arrays.copyOf(testShare, MessageLimits.MAX_EVAL_SAMPLES);
+    }
+    return new MpslClient(cc, config.model(), data.train(), partition.client(index), config.learningRate())
+        .withLocalTestShare(data.test(), testShare);
+  }
+
+  /** One epoch's figures, with the global model (server + averaged tokenizers) evaluated on the test split. */
+  public SimulationResult.Epoch epoch(MpslServer server, EpochStats s) {
+    double acc;
+    try (NDManager scope = NDManager.newBaseManager()) {
+      acc = Evaluation.accuracy(server.globalTokenizers(), server.model(), data.test(), 256, scope);
+    }
+    return new SimulationResult.Epoch(s.epoch() + 1, s.steps(), s.meanLoss(), s.trainAccuracy(), acc,
+        s.personalizedAccuracy(), s.seconds(), s.steps() / s.seconds(), s.missedDeadlines());
+  }
+
+  /** The whole run's figures. */
+  public SimulationResult result(MpslServer server, List<SimulationResult.Epoch> epochs, double wallSeconds) {
+    MacReport macs = MacCounter.count(config.model());
+    return new SimulationResult(epochs, server.bytesByClient(), server.evaluationBytesByClient(), macs.clientForward(),
+        macs.clientTraining(), macs.wholeForward(), server.model().parameterCount(false), wallSeconds);
+  }
+}
