@@ -80,10 +80,10 @@ public final class CompareCommand implements Callable<Integer> {
     }
     ModelConfig model = x.model(split);
     Partition partition = x.partition(split);
-    Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.lr, 5, x.seed,
+    Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.learningRate(), 5, x.seed,
         Duration.ofSeconds(x.deadlineSeconds), threads);
     System.out.printf("compare: %s, %d train / %d test, %d clients (%s), batch %d per client, %d epochs, lr %s%n",
-        x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.epochs, x.lr);
+        x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.epochs, x.learningRate());
 
     List<MethodResult> results = new ArrayList<>();
     for (Method m : chosen) {
@@ -123,8 +123,8 @@ public final class CompareCommand implements Callable<Integer> {
     s.put("partition", partition.method() + ", " + partition.numClients() + " clients");
     s.put("client batch", x.clientBatch);
     s.put("epochs", x.epochs);
-    s.put("learning rate", x.lr + " (Adam, StepLR 5 × 0.1)");
-    s.put("model", "encoder width " + model.encoder().width() + ", depth " + model.encoder().depth() + ", "
+    s.put("learning rate", x.learningRate() + " (Adam, StepLR 5 × 0.1)");
+    s.put("model", model.weights() + " encoder, width " + model.encoder().width() + ", depth " + model.encoder().depth() + ", "
         + model.trainableBlocks() + " trained blocks, " + model.encoderTokens() + " tokens, " + model.fusion() + " fusion");
     s.put("seed", x.seed);
     s.put("threads", Runtime.getRuntime().availableProcessors() + " cores, " + threads + " client threads");
@@ -133,8 +133,8 @@ public final class CompareCommand implements Callable<Integer> {
 
   private String commandLine() {
     return "./mpsl4j compare --dataset " + x.dataset + " --samples " + x.samples + " --clients " + x.clients + " --alpha "
-        + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.lr + " --width " + x.width
-        + " --depth " + x.depth + " --seed " + x.seed + " --methods "
+        + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.learningRate() + " --encoder " + x.encoder
+        + " --width " + x.width + " --depth " + x.depth + " --seed " + x.seed + " --methods "
         + String.join(",", methods);
   }
 }

@@ -27,7 +27,7 @@ final class ExperimentOptions {
   @Option(names = "--dataset", defaultValue = Datasets.DEFAULT, description = "Dataset (default: ${DEFAULT-VALUE}).")
   String dataset;
 
-  @Option(names = "--samples", defaultValue = "10000", description = "Samples per split, 0 = all (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--samples", defaultValue = "4000", description = "Samples per split, 0 = all (default: ${DEFAULT-VALUE}).")
   int samples;
 
   @Option(names = "--clients", defaultValue = "20", description = "Number of clients (default: ${DEFAULT-VALUE}).")
@@ -39,15 +39,17 @@ final class ExperimentOptions {
   @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--lr", defaultValue = "2e-3", description = "Adam learning rate, both sides (default: ${DEFAULT-VALUE}).")
-  float lr;
+  @Option(names = "--lr", description = "Adam learning rate, both sides (default: 1e-4, the reference, for a pretrained "
+      + "encoder; 2e-3 from scratch).")
+  Float lr;
 
   @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet alpha; >= 1e4 means IID (default: ${DEFAULT-VALUE}).")
   double alpha;
 
   @Option(names = "--encoder", defaultValue = EncoderSource.PRETRAINED,
-      description = "Encoder start: minilm-l6 (pretrained all-MiniLM-L6-v2, width 384, 6 blocks), scratch "
-          + "(--width/--depth, random init) or an mpsl4j safetensors checkpoint (default: ${DEFAULT-VALUE}).")
+      description = "Encoder start: minilm-l6 (pretrained all-MiniLM-L6-v2, width 384, 6 blocks), minilm-l6-scratch "
+          + "(same shape, random init), scratch (--width/--depth, random init) or an mpsl4j safetensors checkpoint "
+          + "(default: ${DEFAULT-VALUE}).")
   String encoder;
 
   @Option(names = "--width", defaultValue = "64", description = "Encoder width for --encoder scratch (default: ${DEFAULT-VALUE}).")
@@ -84,9 +86,17 @@ final class ExperimentOptions {
     return ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
   }
 
+  /** The learning rate: --lr, else the default of the encoder start. */
+  float learningRate() {
+    if (lr != null) {
+      return lr;
+    }
+    return EncoderSource.parse(encoder) instanceof EncoderSource.Scratch ? 2e-3f : 1e-4f;
+  }
+
   /** The run's settings for {@link org.mpsl4j.engine.sim.MpslSetup} and the simulation. */
   SimulationConfig config(ModelConfig model, int threads) {
-    return new SimulationConfig(model, clients, clientBatch, epochs, lr, 5, alpha, 10, seed,
+    return new SimulationConfig(model, clients, clientBatch, epochs, learningRate(), 5, alpha, 10, seed,
         Duration.ofSeconds(deadlineSeconds), threads);
   }
 

@@ -1,16 +1,21 @@
 package org.mpsl4j.cli;
 
 import io.grpc.Server;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.mpsl4j.data.DataUnavailableException;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.mpsl.MpslServer;
+import org.mpsl4j.engine.mpsl.ServerConfig;
 import org.mpsl4j.engine.sim.MpslSetup;
 import org.mpsl4j.engine.sim.SimulationResult;
 import org.mpsl4j.model.ModelConfig;
@@ -37,6 +42,23 @@ final class ServerCommand implements Callable<Integer> {
       description = "Token every client must present (default: $MPSL4J_TOKEN; none = no check).")
   String token;
 
+  @Option(names = "--tokens-file", description = "Per-client tokens: lines 'clientId token' ('#' starts a comment);"
+      + " replaces --token, and a client id not listed is refused.")
+  Path tokensFile;
+
+  @Option(names = "--tls-cert", description = "Server certificate (PEM): serve TLS. Needs --tls-key.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "Private key of --tls-cert (PKCS#8 PEM).")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", description = "CA certificate (PEM): require mutual TLS; each client must present"
+      + " a certificate signed by it whose subject CN is its client id.")
+  Path tlsClientCa;
+
+  @Option(names = "--max-sessions", description = "Most sessions open at once (default: --clients); more are refused.")
+  Integer maxSessions;
+
   @Option(names = "--join-timeout-s", defaultValue = "600",
       description = "How long to wait for all clients to join (default: ${DEFAULT-VALUE}).")
   int joinTimeoutSeconds;
@@ -46,6 +68,16 @@ final class ServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String sharedToken = token == null || token.isEmpty() ? null : token;
+    Map<String, String> clientTokens;
+    TcpTransport.ServerTls tls;
+    try { // check the deployment options before the data is loaded
+      clientTokens = tokensFile == null ? Map.of() : readTokens(tokensFile);
+      tls = tls();
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
     DatasetSplit split;
     try {
       split = x.load();
@@ -56,14 +88,30 @@ final class ServerCommand implements Callable<Integer> {
     ModelConfig model = x.model(split);
     MpslSetup setup = new MpslSetup(x.config(model, 1), split, x.partition(split));
     long start = System.nanoTime();
-    String sharedToken = token == null || token.isEmpty() ? null : token;
-    try (MpslServer server = new MpslServer(setup.serverConfig(Duration.ofSeconds(joinTimeoutSeconds), sharedToken),
-        model, x.seed)) {
-      Server grpc = TcpTransport.serve(server, host, port, setup.maxMessageBytes());
+    ServerConfig config = setup.serverConfig(Duration.ofSeconds(joinTimeoutSeconds), sharedToken);
+    try {
+      if (!clientTokens.isEmpty()) {
+        config = config.withTokens(clientTokens);
+      }
+      if (maxSessions != null) {
+        config = config.withMaxSessions(maxSessions);
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    String auth = (tlsClientCa != null ? "mutual TLS, " : tls != null ? "TLS, " : "plaintext, ")
+        + (!config.tokens().isEmpty() ? config.tokens().size() + " client tokens"
+            : sharedToken != null ? "shared token" : "no token check");
+    if (tlsClientCa == null && config.tokens().isEmpty() && sharedToken == null) {
+      System.err.println("warning: no client authentication (no --tls-client-ca, --tokens-file or --token):"
+          + " anyone who reaches this port can join");
+    }
+    try (MpslServer server = new MpslServer(config, model, x.seed)) {
+      Server grpc = TcpTransport.serve(server, host, port, setup.maxMessageBytes(), tls);
       // Scripts and tests read this line to learn the port when --port 0 was given.
       System.out.printf("listening on %s:%d (model %s, messages up to %.1f MiB, %s); waiting for %d clients%n", host,
-          grpc.getPort(), model.fingerprint(), setup.maxMessageBytes() / 1048576.0,
-          sharedToken == null ? "no token check" : "token required", x.clients);
+          grpc.getPort(), model.fingerprint(), setup.maxMessageBytes() / 1048576.0, auth, x.clients);
       System.out.flush();
       StepProgress bar = new StepProgress();
       server.onProgress(bar);
@@ -86,7 +134,44 @@ final class ServerCommand implements Callable<Integer> {
       SimulationResult result = setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
       RunReport.summary(System.out, result, x.clients);
       System.out.println("wrote " + RunReport.write(result, out, "server", setup.partition(), split));
+      if (!server.rejections().isEmpty()) {
+        System.out.println("errors sent to clients, by reason: " + server.rejections());
+      }
     }
     return 0;
+  }
+
+  private TcpTransport.ServerTls tls() {
+    if (tlsCert == null && tlsKey == null) {
+      if (tlsClientCa != null) {
+        throw new IllegalArgumentException("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS)");
+      }
+      return null;
+    }
+    if (tlsCert == null || tlsKey == null) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    return new TcpTransport.ServerTls(tlsCert, tlsKey, tlsClientCa);
+  }
+
+  /** Reads "clientId token" lines; blank lines and '#' comments are skipped. */
+  static Map<String, String> readTokens(Path file) throws IOException {
+    Map<String, String> tokens = new LinkedHashMap<>();
+    List<String> lines = Files.readAllLines(file);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String[] parts = line.split("\\s+");
+      if (parts.length != 2 || tokens.put(parts[0], parts[1]) != null) {
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected 'clientId token' with each client"
+            + " id once");
+      }
+    }
+    if (tokens.isEmpty()) {
+      throw new IllegalArgumentException(file + " lists no client tokens");
+    }
+    return tokens;
   }
 }

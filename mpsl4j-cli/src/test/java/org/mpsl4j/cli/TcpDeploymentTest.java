@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,9 +20,11 @@ import org.mpsl4j.data.DataOptions;
 import org.mpsl4j.data.Datasets;
 
 /**
- * The deployment shape, for real: a {@code server} process and three {@code client} processes on
- * loopback TCP complete two epochs of MPSL on real MNIST digits, and a client started with other
- * model settings is turned away with a message that says so.
+ * The deployment shape, for real: certificates from {@code mpsl4j certs}, then a {@code server}
+ * process with mutual TLS and per-client tokens and three {@code client} processes on loopback TCP
+ * complete two epochs of MPSL on real MNIST digits; a client started with other model settings is
+ * turned away with a message that says so, and a client holding client-1's certificate cannot join as
+ * client-0.
  */
 final class TcpDeploymentTest {
   private static final Path WORK = Path.of("target", "tcp-deployment");
@@ -42,19 +45,38 @@ final class TcpDeploymentTest {
     // Fetch and cache the data once, so the processes do not all download it at the same time.
     Datasets.prepare("mnist", DATA, DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(600).build(), System.out);
     Path results = WORK.resolve("results");
+    Path certs = WORK.resolve("certs");
+    if (Files.exists(certs)) {
+      try (var files = Files.list(certs)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    assertThat(Main.commandLine().execute("certs", "--out", certs.toString(), "--clients", "3", "--tokens")).isZero();
+    Map<String, String> tokens = ServerCommand.readTokens(certs.resolve("tokens.txt"));
 
-    Process server = start("server", list(list(List.of("server"), RUN), "--port", "0", "--host", "127.0.0.1", "--out", results.toString()));
+    Process server = start("server", list(list(List.of("server"), RUN), "--port", "0", "--host", "127.0.0.1", "--out", results.toString(),
+        "--tls-cert", certs.resolve("server.crt").toString(), "--tls-key", certs.resolve("server.key").toString(),
+        "--tls-client-ca", certs.resolve("ca.crt").toString(), "--tokens-file", certs.resolve("tokens.txt").toString()));
     int port = awaitPort(WORK.resolve("server.out"), server);
     List<Process> clients = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      clients.add(start("client-" + i, list(list(List.of("client"), RUN), "--index", String.valueOf(i), "--server", "127.0.0.1:" + port)));
+      clients.add(start("client-" + i, list(list(List.of("client"), RUN), list(tls(certs, "client-" + i), "--index", String.valueOf(i),
+          "--server", "127.0.0.1:" + port, "--token", tokens.get("client-" + i)))));
     }
-    Process stranger = start("stranger",
-        list(List.of("client", "--data-dir", DATA.toString(), "--samples", "600", "--clients", "3", "--encoder", "scratch", "--width", "48",
-            "--depth", "2", "--index", "0", "--server", "127.0.0.1:" + port)));
+    Process stranger = start("stranger", list(List.of("client", "--data-dir", DATA.toString(), "--samples", "600", "--clients", "3",
+        "--encoder", "scratch", "--width", "48", "--depth", "2", "--index", "0", "--server", "127.0.0.1:" + port,
+        "--token", tokens.get("client-0")), tls(certs, "client-0")));
+    // client-1's certificate and key, claiming index 0 (client-0) with client-0's token
+    Process impostor = start("impostor", list(list(List.of("client"), RUN), list(tls(certs, "client-1"), "--index", "0",
+        "--server", "127.0.0.1:" + port, "--token", tokens.get("client-0"))));
 
     assertThat(exitCode(stranger, Duration.ofMinutes(3))).as(log("stranger")).isEqualTo(1);
     assertThat(Files.readString(WORK.resolve("stranger.err"))).contains("the server said BAD_HELLO", "was built for model");
+    assertThat(exitCode(impostor, Duration.ofMinutes(3))).as(log("impostor")).isEqualTo(1);
+    assertThat(Files.readString(WORK.resolve("impostor.err")))
+        .contains("the server said UNAUTHENTICATED", "issued to 'client-1' but Hello claims client 'client-0'");
     for (int i = 0; i < 3; i++) {
       assertThat(exitCode(clients.get(i), Duration.ofMinutes(5))).as(log("client-" + i)).isZero();
       assertThat(Files.readString(WORK.resolve("client-" + i + ".out"))).contains("client-" + i + ": training done");
@@ -69,6 +91,13 @@ final class TcpDeploymentTest {
     }
     assertThat(json.get("bytesPerClient").size()).as("clients that trained").isEqualTo(3);
     assertThat(json.get("bytesPerClient").get("client-0").get(0).asLong()).isPositive();
+    assertThat(Files.readString(WORK.resolve("server.out"))).contains("mutual TLS, 3 client tokens");
+  }
+
+  /** The client options for mutual TLS with the certificate of {@code id}. */
+  private static List<String> tls(Path certs, String id) {
+    return List.of("--tls-ca", certs.resolve("ca.crt").toString(), "--tls-cert", certs.resolve(id + ".crt").toString(),
+        "--tls-key", certs.resolve(id + ".key").toString());
   }
 
   /** Starts {@code mpsl4j <args>} as its own JVM, with its output in target/tcp-deployment/&lt;name&gt;.out/.err. */

@@ -21,7 +21,7 @@ import org.mpsl4j.model.train.Losses;
 final class MemoryStabilityTest {
 
   @Test
-  void twoHundredSteps_noArraysOrMemoryAccumulate() throws IOException {
+  void manySteps_noArraysOrMemoryAccumulate() throws IOException {
     ModelConfig config = TinyModels.threeModalities(NormPlacement.PRE, Fusion.EARLY);
     try (NDManager model = NDManager.newBaseManager()) {
       ClientModel client = new ClientModel(model, config, new Random(1));
@@ -29,8 +29,8 @@ final class MemoryStabilityTest {
       Adam clientOpt = new Adam(model, 1e-3f);
       Adam serverOpt = new Adam(model, 1e-3f);
       int arraysAfterWarmup = 0;
-      long[] rss = new long[3];
-      for (int step = 0; step < 200; step++) {
+      long[] rss = new long[4];
+      for (int step = 0; step < 275; step++) {
         try (NDManager scope = model.newSubManager()) {
           Map<String, NDArray> inputs = TinyModels.inputs(scope, config, 16, step);
           NDArray labels = TinyModels.labels(scope, 16, 3, step);
@@ -45,16 +45,18 @@ final class MemoryStabilityTest {
         if (step == 20) {
           arraysAfterWarmup = model.getManagedArrays().size();
         }
-        if (step == 50 || step == 125 || step == 199) {
+        if (step == 50 || step == 125 || step == 199 || step == 274) {
           System.gc();
-          rss[step == 50 ? 0 : step == 125 ? 1 : 2] = rssKb();
+          rss[step == 50 ? 0 : step == 125 ? 1 : step == 199 ? 2 : 3] = rssKb();
         }
       }
       assertThat(model.getManagedArrays()).hasSize(arraysAfterWarmup);
-      System.out.printf("RSS KiB at steps 50, 125, 200: %d %d %d%n", rss[0], rss[1], rss[2]);
-      // A per-step native leak grows linearly; allocator and JIT warm-up do not. Compare two equal
-      // halves: the second may not grow by more than a small allowance.
-      assertThat(rss[2] - rss[1]).as("RSS growth in KiB over steps 125..200").isLessThan(16 * 1024);
+      System.out.printf("RSS KiB at steps 50, 125, 200, 275: %d %d %d %d%n", rss[0], rss[1], rss[2], rss[3]);
+      // A per-step native leak grows linearly, in every window; allocator, heap and JIT growth come in
+      // bursts (on a loaded machine one window grew 18 MiB with no leak). So at least one of two equal
+      // later windows must stay within a small allowance.
+      long growth = Math.min(rss[2] - rss[1], rss[3] - rss[2]);
+      assertThat(growth).as("smaller RSS growth in KiB of the windows 125..200 and 200..275").isLessThan(16 * 1024);
     }
   }
 

@@ -4,6 +4,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import org.mpsl4j.engine.mpsl.MpslServer;
 import org.mpsl4j.engine.mpsl.Peer;
+import org.mpsl4j.engine.mpsl.SessionStream;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ServerMessage;
 import org.mpsl4j.protocol.v1.SplitLearningGrpc;
@@ -19,7 +20,7 @@ public final class SplitLearningService extends SplitLearningGrpc.SplitLearningI
   @Override
   public StreamObserver<ClientMessage> session(StreamObserver<ServerMessage> responses) {
     StreamPeer peer = new StreamPeer((ServerCallStreamObserver<ServerMessage>) responses);
-    MpslServer.PendingSession session = server.connect(peer);
+    SessionStream session = server.connect(peer, ClientIdentity.current());
     return new StreamObserver<>() {
       @Override
       public void onNext(ClientMessage m) {

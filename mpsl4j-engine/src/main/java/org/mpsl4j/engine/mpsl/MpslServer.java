@@ -13,7 +13,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ModelConfig;
@@ -26,12 +25,10 @@ import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.CutGrad;
 import org.mpsl4j.protocol.v1.EpochEnd;
 import org.mpsl4j.protocol.v1.ErrorCode;
-import org.mpsl4j.protocol.v1.Hello;
 import org.mpsl4j.protocol.v1.Outputs;
 import org.mpsl4j.protocol.v1.ServerMessage;
 import org.mpsl4j.protocol.v1.StepBegin;
 import org.mpsl4j.protocol.v1.TrainingDone;
-import org.mpsl4j.protocol.v1.Welcome;
 
 /**
  * The MPSL server: one {@link ServerModel} and one optimizer for all clients.
@@ -57,10 +54,11 @@ public final class MpslServer implements AutoCloseable {
   private final TokenizerAverage tokenizerAverage;
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
-  private final AtomicLong nextSessionId = new AtomicLong(1);
-  private final Object joinLock = new Object();
+  private final Rejections rejections = new Rejections();
+  private final Admission admission;
   private final StepPhases phases;
-  private volatile int stepsPerEpoch;
+  private volatile long skippedSteps;
+  private int stepsPerEpoch;
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
   private long globalStep;
 
@@ -81,6 +79,7 @@ public final class MpslServer implements AutoCloseable {
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
     tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
     phases = new StepPhases(inbox, sessions, modelConfig, config.maxClientBatch(), shapes);
+    admission = new Admission(config, modelConfig, sessions, inbox, rejections);
   }
 
   public ServerModel model() {
@@ -96,102 +95,37 @@ public final class MpslServer implements AutoCloseable {
     return modelConfig;
   }
 
-  /** Registers a new stream. The session exists only once its Hello is accepted. */
-  public PendingSession connect(Peer peer) {
-    return new PendingSession(peer);
+  /** Registers a new stream without a certified identity (plaintext, server-only TLS, in-process). */
+  public SessionStream connect(Peer peer) {
+    return connect(peer, null);
   }
 
-  /** A stream that has not said Hello yet, then the session it opened. */
-  public final class PendingSession {
-    private final Peer peer;
-    private volatile Session session;
-
-    private PendingSession(Peer peer) {
-      this.peer = peer;
-    }
-
-    /** Handles one inbound message of this stream. Never throws: bad input is answered with an Error. */
-    public void receive(ClientMessage m) {
-      if (session == null) {
-        if (!m.hasHello()) {
-          reject(peer, 0, m.getStep(), ErrorCode.BAD_HELLO, "the first message of a session must be Hello");
-          return;
-        }
-        session = hello(peer, m.getHello());
-        return;
-      }
-      session.received(m);
-      if (m.getSessionId() != session.id) {
-        reject(peer, session.id, m.getStep(), ErrorCode.UNEXPECTED_MESSAGE,
-            "message carries session " + m.getSessionId() + " but this stream is session " + session.id);
-        return;
-      }
-      inbox.add(new Inbound(session.id, m));
-    }
-
-    public void disconnected() {
-      if (session != null) {
-        session.disconnect();
-      }
-    }
+  /**
+   * Registers a new stream. The session exists only once its Hello is accepted.
+   *
+   * @param certifiedClientId the client id the transport proved (mutual TLS: the certificate's CN),
+   *     or null; when set, only a Hello for this client id is accepted
+   */
+  public SessionStream connect(Peer peer, String certifiedClientId) {
+    return admission.open(peer, certifiedClientId);
   }
 
-  private Session hello(Peer peer, Hello h) {
-    String problem = validateHello(h);
-    if (problem != null) {
-      reject(peer, 0, 0, problem.startsWith("token") ? ErrorCode.UNAUTHENTICATED : ErrorCode.BAD_HELLO, problem);
-      peer.close();
-      return null;
-    }
-    synchronized (joinLock) {
-      for (Session s : sessions.values()) {
-        if (s.clientId.equals(h.getClientId()) && s.connected()) {
-          reject(peer, 0, 0, ErrorCode.BAD_HELLO, "client '" + h.getClientId() + "' already has an open session");
-          peer.close();
-          return null;
-        }
-      }
-      Session s = new Session(nextSessionId.getAndIncrement(), h.getClientId(), h.getInputsList(), h.getTrainSamples(),
-          h.getBatchSize(), peer);
-      sessions.put(s.id, s);
-      joinLock.notifyAll();
-      if (stepsPerEpoch > 0) {
-        s.send(welcome(s));
-      }
-      return s;
-    }
+  /**
+   * Every Error this server sent so far, by code: refused Hellos and streams, malformed, stale,
+   * duplicated or unexpected messages, and clients left out of a phase ({@code DEADLINE_MISSED}).
+   */
+  public Map<ErrorCode, Long> rejections() {
+    return rejections.snapshot();
   }
 
-  private String validateHello(Hello h) {
-    if (h.getClientId().isBlank()) {
-      return "Hello needs a client_id";
-    }
-    String expected = config.tokens().isEmpty() ? config.sharedToken() : config.tokens().get(h.getClientId());
-    if (config.sharedToken() != null || !config.tokens().isEmpty()) {
-      if (expected == null || !java.security.MessageDigest.isEqual(expected.getBytes(), h.getToken().getBytes())) {
-        return "token rejected for client '" + h.getClientId() + "'";
-      }
-    }
-    List<String> want = modelConfig.tokenizers().stream().map(t -> t.input()).toList();
-    if (!h.getInputsList().equals(want)) {
-      return "client '" + h.getClientId() + "' declares inputs " + h.getInputsList() + " but the model reads " + want;
-    }
-    if (!h.getModelFingerprint().equals(modelConfig.fingerprint())) {
-      return "client '" + h.getClientId() + "' was built for model " + h.getModelFingerprint() + " but the server runs "
-          + modelConfig.fingerprint() + ": start server and clients with the same dataset and model settings";
-    }
-    if (h.getBatchSize() < 1 || h.getBatchSize() > config.maxClientBatch()) {
-      return "batch_size " + h.getBatchSize() + " is outside [1, " + config.maxClientBatch() + "]";
-    }
-    if (h.getTrainSamples() < 1) {
-      return "client '" + h.getClientId() + "' has no training samples";
-    }
-    return null;
+  /** Steps whose optimizer update was skipped because the gradients were not finite. */
+  public long skippedSteps() {
+    return skippedSteps;
   }
 
-  private ServerMessage welcome(Session s) {
-    return ServerMessage.newBuilder().setSessionId(s.id)
-        .setWelcome(Welcome.newBuilder().setEpochs(config.epochs()).setStepsPerEpoch(stepsPerEpoch)).build();
+  /** How long a new stream may take to say Hello before it is closed (default 30 s). */
+  void setHelloTimeout(Duration timeout) {
+    admission.setHelloTimeout(timeout);
   }
 
   /**
@@ -207,9 +141,7 @@ public final class MpslServer implements AutoCloseable {
       steps = Math.max(steps, s.stepsPerEpoch());
     }
     stepsPerEpoch = steps;
-    for (Session s : sessions.values()) {
-      s.send(welcome(s));
-    }
+    admission.trainingStarts(steps);
     List<EpochStats> out = new ArrayList<>();
     for (int epoch = 0; epoch < config.epochs(); epoch++) {
       optimizer.setLearningRate(schedule.learningRate(epoch));
@@ -231,20 +163,21 @@ public final class MpslServer implements AutoCloseable {
 
   private void awaitClients() throws InterruptedException {
     long deadline = System.nanoTime() + config.joinTimeout().toNanos();
-    synchronized (joinLock) {
+    synchronized (admission.joinLock) {
       while (connected().size() < config.expectedClients()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new IllegalStateException(connected().size() + " of " + config.expectedClients()
               + " clients joined within " + config.joinTimeout().toSeconds() + " s");
         }
-        TimeUnit.NANOSECONDS.timedWait(joinLock, left);
+        TimeUnit.NANOSECONDS.timedWait(admission.joinLock, left);
       }
     }
   }
 
   private void step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
     long step = ++globalStep;
+    rejections.stepStarted(step);
     List<Session> participants = connected();
     float lr = optimizer.learningRate();
     for (Session s : participants) {
@@ -267,10 +200,37 @@ public final class MpslServer implements AutoCloseable {
       StepPhases.Gradients down = phases.gatherOutputGrads(step, up, outputs.getShape(), scope, deadline);
       acc.missed += down.missed();
       Autograd.backward(outputs, down.concatenated());
+      if (!finiteGradients(up, scope)) {
+        // Every input was checked, so this should not happen; if it does, one bad step must not
+        // poison the shared model: no update, and no cut gradient for the clients to apply.
+        skippedSteps++;
+        model.namedParameters().values().forEach(org.mpsl4j.model.Parameter::zeroGradient);
+        for (StepPhases.Contribution c : up.contributors()) {
+          c.session().error(step, ErrorCode.MALFORMED_TENSOR, "step " + step + " produced non-finite gradients;"
+              + " the server skipped its update");
+        }
+        return;
+      }
       optimizer.step(model.namedParameters(), scope);
       sendCutGrads(step, up);
       acc.add(down);
     }
+  }
+
+  /** Whether every trained parameter's gradient and every cut-layer gradient is finite (one sum each). */
+  private boolean finiteGradients(StepPhases.Gathered up, NDManager scope) {
+    double sum = 0;
+    for (org.mpsl4j.model.Parameter p : model.namedParameters().values()) {
+      if (p.isTrainable()) {
+        sum += p.gradient(scope).sum().getFloat();
+      }
+    }
+    for (Tokens t : up.tokens()) {
+      NDArray g = t.values().getGradient();
+      g.attach(scope);
+      sum += g.sum().getFloat();
+    }
+    return Double.isFinite(sum);
   }
 
   /**
@@ -311,6 +271,7 @@ public final class MpslServer implements AutoCloseable {
    */
   private long[] endEpoch(int epoch) throws InterruptedException {
     long step = ++globalStep; // the epoch end is a step of its own, so its messages cannot be confused with training's
+    rejections.stepStarted(step);
     List<Session> participants = connected();
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
@@ -324,14 +285,43 @@ public final class MpslServer implements AutoCloseable {
       if (eval.contributors().isEmpty()) {
         return new long[] {0, 0};
       }
-      NDArray outputs;
-      try (Autograd.NoGrad ng = Autograd.noGrad()) {
-        outputs = model.forward(eval.tokens(), false);
-      }
+      NDArray outputs = forwardInChunks(eval.tokens(), eval.totalBatch(), scope);
       sendSlices(step, eval, outputs, 0, true);
       return phases.gatherEvalReports(step, eval, config.stepDeadline());
     }
   }
+
+  /**
+   * An evaluation forward pass over every client's test share, {@value #EVAL_CHUNK} samples at a
+   * time: intermediates of one pass over thousands of samples would hold gigabytes at once (a
+   * 6-block width-384 encoder keeps ~1.5 MB per sample per block until its scope closes).
+   */
+  private NDArray forwardInChunks(List<Tokens> tokens, int total, NDManager scope) {
+    List<NDArray> parts = new ArrayList<>();
+    try (Autograd.NoGrad ng = Autograd.noGrad()) {
+      for (int start = 0; start < total; start += EVAL_CHUNK) {
+        try (NDManager chunk = scope.newSubManager()) {
+          List<Tokens> rows = new ArrayList<>();
+          for (Tokens t : tokens) {
+            rows.add(new Tokens(rowsIn(t.values(), start, total, chunk), t.mask() == null ? null
+                : rowsIn(t.mask(), start, total, chunk)));
+          }
+          NDArray out = model.forward(rows, false);
+          out.attach(scope);
+          parts.add(out);
+        }
+      }
+    }
+    return parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts));
+  }
+
+  private static NDArray rowsIn(NDArray a, int start, int total, NDManager chunk) {
+    NDArray rows = a.get(new NDIndex("{}:{}", start, Math.min(total, start + EVAL_CHUNK)));
+    rows.attach(chunk); // so the forward pass's intermediates, which join their input's manager, die with the chunk
+    return rows;
+  }
+
+  private static final int EVAL_CHUNK = 128;
 
   List<Session> connected() {
     List<Session> out = new ArrayList<>();
@@ -384,10 +374,6 @@ public final class MpslServer implements AutoCloseable {
     return out;
   }
 
-  static void reject(Peer peer, long session, long step, ErrorCode code, String message) {
-    peer.send(errorMessage(session, step, code, message));
-  }
-
   static ServerMessage errorMessage(long session, long step, ErrorCode code, String message) {
     return ServerMessage.newBuilder().setSessionId(session).setStep(step)
         .setError(org.mpsl4j.protocol.v1.Error.newBuilder().setCode(code).setMessage(message)).build();
@@ -426,6 +412,7 @@ public final class MpslServer implements AutoCloseable {
     for (Session s : sessions.values()) {
       s.disconnect();
     }
+    admission.close();
     manager.close();
   }
 }

@@ -23,8 +23,14 @@ final class Session {
   final AtomicLong evalBytesDown = new AtomicLong();
   private volatile Peer peer;
   private volatile boolean connected = true;
+  private final Rejections rejections;
+  /** Messages of this session waiting in the server's inbox, and their bytes: a flood is cut off. */
+  private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicLong queuedBytes = new AtomicLong();
 
-  Session(long id, String clientId, List<String> inputs, int trainSamples, int batchSize, Peer peer) {
+  Session(long id, String clientId, List<String> inputs, int trainSamples, int batchSize, Peer peer,
+      Rejections rejections) {
+    this.rejections = rejections;
     this.id = id;
     this.clientId = clientId;
     this.inputs = List.copyOf(inputs);
@@ -39,6 +45,12 @@ final class Session {
 
   void disconnect() {
     connected = false;
+  }
+
+  /** Ends this session from the server side: it takes part in no later step, and its stream is closed. */
+  void replace() {
+    connected = false;
+    peer.close();
   }
 
   /** Sends and counts; a failed send marks the session disconnected. */
@@ -60,7 +72,50 @@ final class Session {
 
   /** Tells this client what was wrong with its message; the session stays open. */
   void error(long step, org.mpsl4j.protocol.v1.ErrorCode code, String message) {
+    rejections.count(code);
+    synchronized (this) {
+      // A client that floods bad messages gets a bounded number of answers per server step (whatever
+      // step numbers its messages claim): the rest are counted but not sent, so its unread Errors
+      // cannot pile up in the server's send buffers.
+      long now = rejections.serverStep();
+      if (now != errorStep) {
+        errorStep = now;
+        errorsInStep = 0;
+      }
+      if (++errorsInStep > MAX_ERRORS_PER_STEP) {
+        return;
+      }
+    }
     send(MpslServer.errorMessage(id, step, code, message));
+  }
+
+  /** Errors sent to one session during one server step; more are counted, not sent. */
+  static final int MAX_ERRORS_PER_STEP = 32;
+  private long errorStep = -1;
+  private int errorsInStep;
+
+  /** Takes a place in the server's inbox for {@code m}; false when this session already holds its share. */
+  boolean reserve(org.mpsl4j.protocol.v1.ClientMessage m, int maxMessages, long maxBytes) {
+    long size = m.getSerializedSize();
+    int n = queued.incrementAndGet();
+    long bytes = queuedBytes.addAndGet(size);
+    if (n > maxMessages || bytes > maxBytes) {
+      queued.decrementAndGet();
+      queuedBytes.addAndGet(-size);
+      return false;
+    }
+    return true;
+  }
+
+  /** Gives back the place of a message the training thread took out of the inbox. */
+  void release(org.mpsl4j.protocol.v1.ClientMessage m) {
+    queued.decrementAndGet();
+    queuedBytes.addAndGet(-m.getSerializedSize());
+  }
+
+  /** Messages of this session waiting in the inbox. */
+  int queued() {
+    return queued.get();
   }
 
   int stepsPerEpoch() {

@@ -49,6 +49,8 @@ final class StepPhases {
   /** session/kind pairs already accepted in the current step: a repeat is a duplicate. */
   private final java.util.Set<String> consumed = new java.util.HashSet<>();
   private long currentStep = -1;
+  /** Messages of one session for a later phase of the current step that may wait for that phase. */
+  static final int MAX_DEFERRED_PER_SESSION = 8;
 
   StepPhases(BlockingQueue<MpslServer.Inbound> inbox, Map<Long, Session> sessions, ModelConfig model, int maxBatch,
       Map<String, Shape> tokenizerShapes) {
@@ -120,7 +122,7 @@ final class StepPhases {
     if (!contributors.isEmpty()) {
       for (int m = 0; m < values.size(); m++) {
         NDArray leaf = eval ? concat(values.get(m)) : Autograd.leaf(concat(values.get(m)));
-        NDArray mask = masks.get(m).get(0) == null ? null : concat(masks.get(m));
+        NDArray mask = ClientTensors.mixedMask(masks.get(m), values.get(m), scope);
         tokens.add(new Tokens(leaf, mask));
       }
     }
@@ -143,7 +145,7 @@ final class StepPhases {
       if (!a.getInput().equals(spec.input())) {
         throw new MalformedTensorException(what + ": got input '" + a.getInput() + "' in its place");
       }
-      NDArray v = TensorCodec.decode(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what);
+      NDArray v = ClientTensors.decode(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what);
       Shape shape = v.getShape();
       if (shape.dimension() != 3 || shape.get(1) != spec.tokens() || shape.get(2) != model.encoder().width()
           || shape.get(0) > maxBatch || (batch >= 0 && shape.get(0) != batch)) {
@@ -153,10 +155,16 @@ final class StepPhases {
       batch = shape.get(0);
       NDArray mask = null;
       if (a.hasMask()) {
-        mask = TensorCodec.decode(a.getMask(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what + " mask");
+        if (spec.kind() != org.mpsl4j.model.TokenizerKind.TEXT) {
+          throw new MalformedTensorException(what + ": a padding mask is only for text inputs");
+        }
+        mask = ClientTensors.decode(a.getMask(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what + " mask");
         if (!mask.getShape().equals(new Shape(batch, spec.tokens()))) {
           throw new MalformedTensorException(what + ": mask shape " + mask.getShape() + " but (" + batch + ", "
               + spec.tokens() + ") is required");
+        }
+        if (mask.neq(0f).logicalAnd(mask.neq(1f)).any().getBoolean()) {
+          throw new MalformedTensorException(what + ": mask values must be 0 or 1");
         }
       }
       out.add(new NDArray[] {v, mask});
@@ -181,11 +189,11 @@ final class StepPhases {
         OutputGrad og = msg.getOutputGrad();
         String what = "client '" + c.session().clientId + "' step " + step + " output gradient";
         try {
-          g = TensorCodec.decode(og.getGrad(), scope, limits, what);
+          g = ClientTensors.decode(og.getGrad(), scope, limits, what);
           if (!g.getShape().equals(new Shape(c.batch(), classes))) {
             throw new MalformedTensorException(what + ": shape " + g.getShape() + " but (" + c.batch() + ", " + classes + ")");
           }
-          if (!Float.isFinite(og.getLoss()) || og.getCorrect() > c.batch()) {
+          if (!(og.getLoss() >= 0 && og.getLoss() <= ClientTensors.MAX_ABS_VALUE) || og.getCorrect() > c.batch()) {
             throw new MalformedTensorException(what + ": loss " + og.getLoss() + ", correct " + og.getCorrect());
           }
           samples += c.batch();
@@ -237,11 +245,22 @@ final class StepPhases {
       Map<String, NDArray> params = new HashMap<>();
       try {
         for (NamedTensor t : e.getValue().getTokenizerWeights().getParametersList()) {
-          params.put(t.getName(), TensorCodec.decode(t.getTensor(), scope, TensorLimits.lenient(),
-              "client '" + s.clientId + "' tokenizer parameter '" + t.getName() + "'"));
+          Shape want = tokenizerShapes.get(t.getName());
+          String what = "client '" + s.clientId + "' tokenizer parameter '" + t.getName() + "'";
+          if (want == null || params.containsKey(t.getName())) {
+            throw new MalformedTensorException(what + ": unknown or repeated parameter; the model has "
+                + tokenizerShapes.keySet());
+          }
+          TensorLimits exact = new TensorLimits(8, Math.max(1, want.size()), true);
+          params.put(t.getName(), ClientTensors.decode(t.getTensor(), scope, exact, what));
         }
         checkTokenizerUpload(params, s.clientId);
-        uploads.add(new Upload(Math.max(1, e.getValue().getTokenizerWeights().getSamples()), params));
+        long samples = e.getValue().getTokenizerWeights().getSamples();
+        if (samples < 1 || samples > s.trainSamples) {
+          throw new MalformedTensorException("client '" + s.clientId + "' tokenizer weights for " + samples
+              + " samples, but it declared " + s.trainSamples + " training samples");
+        }
+        uploads.add(new Upload(samples, params));
       } catch (MalformedTensorException ex) {
         s.error(step, ErrorCode.MALFORMED_TENSOR, ex.getMessage());
       }
@@ -275,6 +294,10 @@ final class StepPhases {
         in = inbox.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
         if (in == null) {
           continue;
+        }
+        Session from = sessions.get(in.sessionId());
+        if (from != null) {
+          from.release(in.message());
         }
       }
       accept(in, step, expected, kind, noDataAllowed, replies);
@@ -312,9 +335,22 @@ final class StepPhases {
       }
     } else if (!m.hasNoData() && consumed.contains(s.id + "/" + m.getBodyCase())) {
       s.error(step, ErrorCode.STALE_STEP, "duplicate " + m.getBodyCase() + " for step " + step + "; the first one counts");
+    } else if (deferredOf(s) >= MAX_DEFERRED_PER_SESSION) {
+      s.error(step, ErrorCode.UNEXPECTED_MESSAGE, m.getBodyCase() + " for step " + step + " is ahead of the step's"
+          + " phase and " + MAX_DEFERRED_PER_SESSION + " such messages already wait; dropped");
     } else {
       deferred.add(in); // possibly a later phase of this step; rejected as stale once the step moves on
     }
+  }
+
+  private int deferredOf(Session s) {
+    int n = 0;
+    for (MpslServer.Inbound in : deferred) {
+      if (in.sessionId() == s.id) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Stop waiting for clients that disconnected: they will not answer. */

@@ -11,7 +11,7 @@ import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.data.Modality;
 
 /** Seeded random images and token ids with labels: for protocol properties, never for accuracy figures. */
-final class RandomDataset implements LabeledDataset {
+public final class RandomDataset implements LabeledDataset {
   static final InputSpec IMAGE = new InputSpec("image", Modality.IMAGE, new int[] {1, 8, 8});
   static final InputSpec TEXT = new InputSpec("text", Modality.TEXT, new int[] {5});
   private final float[] images;
@@ -19,7 +19,7 @@ final class RandomDataset implements LabeledDataset {
   private final long[] mask;
   private final int[] labels;
 
-  RandomDataset(int n, int classes, long seed) {
+  public RandomDataset(int n, int classes, long seed) {
     Random rng = new Random(seed);
     images = new float[n * 64];
     ids = new long[n * 5];

@@ -32,6 +32,8 @@ public sealed interface EncoderSource {
   /** The names {@link #parse} accepts besides a path. */
   String PRETRAINED = "minilm-l6";
   String SCRATCH = "scratch";
+  /** MiniLM's shape with a seeded random initialization: the control of a pretrained run. */
+  String SCRATCH_MINILM = "minilm-l6-scratch";
 
   /**
    * Parses an {@code --encoder} value.
@@ -47,12 +49,15 @@ public sealed interface EncoderSource {
     if (s.toLowerCase(Locale.ROOT).equals(SCRATCH)) {
       return new Scratch();
     }
+    if (s.toLowerCase(Locale.ROOT).equals(SCRATCH_MINILM)) {
+      return new Scratch(MiniLm.config());
+    }
     Path file = Path.of(s);
     if (Files.isRegularFile(file)) {
       return new Checkpoint(file);
     }
-    throw new IllegalArgumentException("--encoder '" + spec + "' is neither " + PRETRAINED + ", " + SCRATCH
-        + " nor an existing safetensors checkpoint file");
+    throw new IllegalArgumentException("--encoder '" + spec + "' is neither " + PRETRAINED + ", " + SCRATCH + ", "
+        + SCRATCH_MINILM + " nor an existing safetensors checkpoint file");
   }
 
   /** The encoder shape to build, given the shape the run configures. */
@@ -87,11 +92,19 @@ public sealed interface EncoderSource {
     }
   }
 
-  /** Seeded random initialization of the configured shape; {@link #initialize} leaves it as built. */
-  record Scratch() implements EncoderSource {
+  /**
+   * Seeded random initialization, of the configured shape ({@code shape} null) or of a fixed one;
+   * {@link #initialize} leaves the encoder as built.
+   */
+  record Scratch(EncoderConfig shape) implements EncoderSource {
+    /** The configured shape. */
+    public Scratch() {
+      this(null);
+    }
+
     @Override
     public EncoderConfig config(EncoderConfig configured) {
-      return configured;
+      return shape != null ? shape : configured;
     }
 
     @Override
@@ -99,7 +112,7 @@ public sealed interface EncoderSource {
 
     @Override
     public String toString() {
-      return SCRATCH;
+      return shape == null ? SCRATCH : shape.equals(MiniLm.config()) ? SCRATCH_MINILM : "scratch " + shape;
     }
   }
 

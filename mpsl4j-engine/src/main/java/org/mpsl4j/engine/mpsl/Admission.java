@@ -1,0 +1,206 @@
+package org.mpsl4j.engine.mpsl;
+
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.protocol.v1.ErrorCode;
+import org.mpsl4j.protocol.v1.Hello;
+import org.mpsl4j.protocol.v1.ServerMessage;
+import org.mpsl4j.protocol.v1.Welcome;
+
+/**
+ * Who may open a session, and how many: checks each Hello (credentials, identity, model, batch) and
+ * keeps the server's bounds on streams and sessions.
+ *
+ * <ul>
+ *   <li>Credentials: the token (per client, or one shared) and, with mutual TLS, the client id the
+ *       certificate names: a Hello for another id is refused {@code UNAUTHENTICATED}.
+ *   <li>One open session per client id: a client that proved its id (per-client token or certificate) and says
+ *       Hello again replaces its old session (it reconnected; its old stream may not be known dead
+ *       yet); without credentials a second Hello for an open id is refused. At most {@link ServerConfig#maxSessions()} open sessions
+ *       ({@code SERVER_FULL} beyond); at most {@code maxSessions + 16} streams that have not said
+ *       Hello yet, each of which must say it within the Hello timeout or is closed.
+ *   <li>Per session, at most {@value #MAX_QUEUED_MESSAGES} messages (and three maximal messages'
+ *       bytes) waiting for the training thread; more are refused, so a flood cannot fill memory.
+ * </ul>
+ */
+final class Admission {
+  /** Messages of one session that may wait for the training thread (a client needs about 3). */
+  static final int MAX_QUEUED_MESSAGES = 64;
+  private static final int EXTRA_PENDING_STREAMS = 16;
+  private final ServerConfig config;
+  private final ModelConfig model;
+  private final Map<Long, Session> sessions;
+  private final BlockingQueue<MpslServer.Inbound> inbox;
+  private final Rejections rejections;
+  private final AtomicLong nextSessionId = new AtomicLong(1);
+  private final AtomicInteger pendingStreams = new AtomicInteger();
+  private final long maxQueuedBytes;
+  final Object joinLock = new Object();
+  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+    Thread t = new Thread(r, "mpsl4j-hello-timeout");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile Duration helloTimeout = Duration.ofSeconds(30);
+  private volatile int stepsPerEpoch;
+
+  Admission(ServerConfig config, ModelConfig model, Map<Long, Session> sessions, BlockingQueue<MpslServer.Inbound> inbox,
+      Rejections rejections) {
+    this.config = config;
+    this.model = model;
+    this.sessions = sessions;
+    this.inbox = inbox;
+    this.rejections = rejections;
+    this.maxQueuedBytes = 3L * MessageLimits.maxMessageBytes(model, config.maxClientBatch());
+    timer.setRemoveOnCancelPolicy(true); // a stream that said Hello leaves no task behind
+  }
+
+  void setHelloTimeout(Duration timeout) {
+    helloTimeout = timeout;
+  }
+
+  /** A new stream; refused at once ({@code SERVER_FULL}) when too many streams have not said Hello. */
+  SessionStream open(Peer peer, String certifiedId) {
+    SessionStream stream = new SessionStream(this, peer, certifiedId);
+    if (pendingStreams.incrementAndGet() > config.maxSessions() + EXTRA_PENDING_STREAMS) {
+      stream.refuse(ErrorCode.SERVER_FULL, "too many connections are waiting to say Hello; try again later");
+      return stream;
+    }
+    stream.helloDeadline(timer.schedule(() -> {
+      if (stream.awaitingHello()) {
+        stream.refuse(ErrorCode.BAD_HELLO, "no Hello within " + helloTimeout.toMillis() + " ms");
+      }
+    }, helloTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    return stream;
+  }
+
+  /** A stream left the "awaiting Hello" state (session opened, refused or gone). */
+  void streamSettled() {
+    pendingStreams.decrementAndGet();
+  }
+
+  void refuse(Peer peer, long step, ErrorCode code, String message) {
+    rejections.count(code);
+    peer.send(MpslServer.errorMessage(0, step, code, message));
+  }
+
+  /** Queues an inbound message of an open session for the training thread, unless the session holds its share. */
+  boolean enqueue(Session s, org.mpsl4j.protocol.v1.ClientMessage m) {
+    if (!s.reserve(m, MAX_QUEUED_MESSAGES, maxQueuedBytes)) {
+      return false;
+    }
+    inbox.add(new MpslServer.Inbound(s.id, m));
+    return true;
+  }
+
+  /** Opens the session a Hello asks for, or refuses it (with an Error to the peer) and returns null. */
+  Session admit(Peer peer, Hello h, String certifiedId) {
+    ErrorCode[] code = {ErrorCode.BAD_HELLO};
+    String problem = validate(h, certifiedId, code);
+    if (problem != null) {
+      refuse(peer, 0, code[0], problem);
+      return null;
+    }
+    synchronized (joinLock) {
+      int open = 0;
+      for (Session s : sessions.values()) {
+        if (s.connected() && s.clientId.equals(h.getClientId())) {
+          if (!authenticated(certifiedId)) {
+            refuse(peer, 0, ErrorCode.BAD_HELLO, "client '" + h.getClientId() + "' already has an open session");
+            return null;
+          }
+          // The client proved who it is: it is reconnecting and its old stream is dead but not yet
+          // noticed (keep-alives take up to 40 s). The old session ends; the new one takes its place.
+          s.replace();
+        }
+        if (s.connected()) {
+          open++;
+        }
+      }
+      if (open >= config.maxSessions()) {
+        refuse(peer, 0, ErrorCode.SERVER_FULL, "the server already has its maximum of " + config.maxSessions()
+            + " sessions open");
+        return null;
+      }
+      Session s = new Session(nextSessionId.getAndIncrement(), h.getClientId(), h.getInputsList(), h.getTrainSamples(),
+          h.getBatchSize(), peer, rejections);
+      if (stepsPerEpoch > 0) {
+        s.send(welcome(s)); // before the training thread can see it, so Welcome precedes its first StepBegin
+      }
+      sessions.put(s.id, s);
+      joinLock.notifyAll();
+      return s;
+    }
+  }
+
+  /** Training begins: from now on a joining client is welcomed at once. */
+  void trainingStarts(int steps) {
+    synchronized (joinLock) {
+      stepsPerEpoch = steps;
+      for (Session s : sessions.values()) {
+        s.send(welcome(s));
+      }
+    }
+  }
+
+  private ServerMessage welcome(Session s) {
+    return ServerMessage.newBuilder().setSessionId(s.id)
+        .setWelcome(Welcome.newBuilder().setEpochs(config.epochs()).setStepsPerEpoch(stepsPerEpoch)).build();
+  }
+
+  /**
+   * Whether a Hello that passed {@link #validate} proved its client id: a certificate or a per-client
+   * token does; a shared token proves only membership, so it may not displace another's session.
+   */
+  private boolean authenticated(String certifiedId) {
+    return certifiedId != null || !config.tokens().isEmpty();
+  }
+
+  private String validate(Hello h, String certifiedId, ErrorCode[] code) {
+    if (h.getClientId().isBlank()) {
+      return "Hello needs a client_id";
+    }
+    code[0] = ErrorCode.UNAUTHENTICATED;
+    if (certifiedId != null && !certifiedId.equals(h.getClientId())) {
+      return "the client certificate is issued to '" + certifiedId + "' but Hello claims client '" + h.getClientId()
+          + "'";
+    }
+    if (config.sharedToken() != null || !config.tokens().isEmpty()) {
+      String expected = config.tokens().isEmpty() ? config.sharedToken() : config.tokens().get(h.getClientId());
+      if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
+          h.getToken().getBytes(StandardCharsets.UTF_8))) {
+        return "token rejected for client '" + h.getClientId() + "'";
+      }
+    }
+    code[0] = ErrorCode.BAD_HELLO;
+    List<String> want = model.tokenizers().stream().map(TokenizerSpec::input).toList();
+    if (!h.getInputsList().equals(want)) {
+      return "client '" + h.getClientId() + "' declares inputs " + h.getInputsList() + " but the model reads " + want;
+    }
+    if (!h.getModelFingerprint().equals(model.fingerprint())) {
+      return "client '" + h.getClientId() + "' was built for model " + h.getModelFingerprint() + " but the server runs "
+          + model.fingerprint() + ": start server and clients with the same dataset and model settings";
+    }
+    if (h.getBatchSize() < 1 || h.getBatchSize() > config.maxClientBatch()) {
+      return "batch_size " + h.getBatchSize() + " is outside [1, " + config.maxClientBatch() + "]";
+    }
+    if (h.getTrainSamples() < 1) {
+      return "client '" + h.getClientId() + "' has no training samples";
+    }
+    return null;
+  }
+
+  void close() {
+    timer.shutdownNow();
+  }
+}

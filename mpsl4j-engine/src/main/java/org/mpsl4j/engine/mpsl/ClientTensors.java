@@ -1,0 +1,57 @@
+package org.mpsl4j.engine.mpsl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.mpsl4j.protocol.MalformedTensorException;
+import org.mpsl4j.protocol.TensorCodec;
+import org.mpsl4j.protocol.TensorLimits;
+import org.mpsl4j.protocol.v1.DType;
+import org.mpsl4j.protocol.v1.Tensor;
+
+/** How the server reads a tensor a client sent: nothing is used before it passed every check here. */
+final class ClientTensors {
+  /** Largest magnitude accepted in a client tensor: far beyond normalized activations, gradients or weights. */
+  static final float MAX_ABS_VALUE = 1e4f;
+
+  private ClientTensors() {}
+
+  /**
+   * Decodes a client tensor: float32 only, within {@code limits}, finite and within ±{@value
+   * #MAX_ABS_VALUE}. Any failure, whatever its cause, is a {@link MalformedTensorException}.
+   */
+  static NDArray decode(Tensor t, NDManager scope, TensorLimits limits, String what) {
+    if (t.getDtype() != DType.FLOAT32) {
+      throw new MalformedTensorException(what + ": dtype " + t.getDtype() + " but FLOAT32 is required");
+    }
+    NDArray a;
+    try {
+      a = TensorCodec.decode(t, scope, limits, what);
+    } catch (MalformedTensorException e) {
+      throw e;
+    } catch (RuntimeException e) { // e.g. a shape whose element count overflows a long
+      throw new MalformedTensorException(what + ": cannot decode (" + e + ")");
+    }
+    if (a.abs().max().getFloat() > MAX_ABS_VALUE) {
+      throw new MalformedTensorException(what + ": values beyond ±" + MAX_ABS_VALUE);
+    }
+    return a;
+  }
+
+  /** One modality's mask over all contributors: a client that sent none has only real tokens. */
+  static NDArray mixedMask(List<NDArray> masks, List<NDArray> values, NDManager scope) {
+    if (masks.stream().allMatch(java.util.Objects::isNull)) {
+      return null;
+    }
+    List<NDArray> filled = new ArrayList<>();
+    for (int i = 0; i < masks.size(); i++) {
+      Shape v = values.get(i).getShape();
+      filled.add(masks.get(i) != null ? masks.get(i) : scope.ones(new Shape(v.get(0), v.get(1))));
+    }
+    return filled.size() == 1 ? filled.get(0) : NDArrays.concat(new NDList(filled), 0);
+  }
+}
