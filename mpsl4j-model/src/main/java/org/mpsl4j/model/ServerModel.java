@@ -127,4 +127,35 @@ public final class ServerModel extends Module {
     }
     return sum.div(sum.getManager().create((float) xs.size()));
   }
+
+  /**
+   * An inference forward pass, {@code chunk} samples at a time, for batches too large for one pass:
+   * a pass keeps every intermediate until its manager closes (a 6-block width-384 encoder holds about
+   * 1.5 MB per sample per block), so each chunk runs in its own sub-manager of {@code scope} and only
+   * its outputs move to {@code scope}. Call it without gradient recording.
+   */
+  public NDArray forwardInChunks(List<Tokens> modalities, int chunk, ai.djl.ndarray.NDManager scope) {
+    long total = modalities.get(0).batch();
+    List<NDArray> parts = new java.util.ArrayList<>();
+    for (long start = 0; start < total; start += chunk) {
+      try (ai.djl.ndarray.NDManager part = scope.newSubManager()) {
+        List<Tokens> rows = new java.util.ArrayList<>();
+        for (Tokens t : modalities) {
+          rows.add(new Tokens(rows(t.values(), start, start + chunk, part),
+              t.mask() == null ? null : rows(t.mask(), start, start + chunk, part)));
+        }
+        NDArray out = forward(rows, false);
+        out.attach(scope);
+        parts.add(out);
+      }
+    }
+    return parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts));
+  }
+
+  /** Rows [from, to) of {@code a}, owned by {@code part} so that what is computed from them dies with it. */
+  private static NDArray rows(NDArray a, long from, long to, ai.djl.ndarray.NDManager part) {
+    NDArray r = a.get(new ai.djl.ndarray.index.NDIndex("{}:{}", from, Math.min(to, a.getShape().get(0))));
+    r.attach(part);
+    return r;
+  }
 }

@@ -285,42 +285,16 @@ public final class MpslServer implements AutoCloseable {
       if (eval.contributors().isEmpty()) {
         return new long[] {0, 0};
       }
-      NDArray outputs = forwardInChunks(eval.tokens(), eval.totalBatch(), scope);
+      NDArray outputs;
+      try (Autograd.NoGrad ng = Autograd.noGrad()) {
+        outputs = model.forwardInChunks(eval.tokens(), EVAL_CHUNK, scope);
+      }
       sendSlices(step, eval, outputs, 0, true);
       return phases.gatherEvalReports(step, eval, config.stepDeadline());
     }
   }
 
-  /**
-   * An evaluation forward pass over every client's test share, {@value #EVAL_CHUNK} samples at a
-   * time: intermediates of one pass over thousands of samples would hold gigabytes at once (a
-   * 6-block width-384 encoder keeps ~1.5 MB per sample per block until its scope closes).
-   */
-  private NDArray forwardInChunks(List<Tokens> tokens, int total, NDManager scope) {
-    List<NDArray> parts = new ArrayList<>();
-    try (Autograd.NoGrad ng = Autograd.noGrad()) {
-      for (int start = 0; start < total; start += EVAL_CHUNK) {
-        try (NDManager chunk = scope.newSubManager()) {
-          List<Tokens> rows = new ArrayList<>();
-          for (Tokens t : tokens) {
-            rows.add(new Tokens(rowsIn(t.values(), start, total, chunk), t.mask() == null ? null
-                : rowsIn(t.mask(), start, total, chunk)));
-          }
-          NDArray out = model.forward(rows, false);
-          out.attach(scope);
-          parts.add(out);
-        }
-      }
-    }
-    return parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts));
-  }
-
-  private static NDArray rowsIn(NDArray a, int start, int total, NDManager chunk) {
-    NDArray rows = a.get(new NDIndex("{}:{}", start, Math.min(total, start + EVAL_CHUNK)));
-    rows.attach(chunk); // so the forward pass's intermediates, which join their input's manager, die with the chunk
-    return rows;
-  }
-
+  /** Samples per evaluation forward pass: bounds the memory of evaluating every client's test share. */
   private static final int EVAL_CHUNK = 128;
 
   List<Session> connected() {
