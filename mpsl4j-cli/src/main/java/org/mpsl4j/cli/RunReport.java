@@ -42,11 +42,14 @@ final class RunReport {
         clients, result.wallSeconds());
   }
 
-  /** Writes results.json and partition.json to {@code out}, or to results/&lt;kind&gt;-&lt;time&gt;. */
-  static Path write(SimulationResult result, Path out, String kind, Partition partition, DatasetSplit split)
-      throws IOException {
-    Path dir = out != null ? out
+  /** The run's results folder: {@code out}, or results/&lt;kind&gt;-&lt;time&gt;. */
+  static Path directory(Path out, String kind) {
+    return out != null ? out
         : Path.of("results", kind + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+  }
+
+  /** Writes results.json and partition.json to {@code dir}. */
+  static Path write(SimulationResult result, Path dir, Partition partition, DatasetSplit split) throws IOException {
     Files.createDirectories(dir);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), result);
     Files.writeString(dir.resolve("partition.json"),

@@ -133,7 +133,10 @@ final class ServerCommand implements Callable<Integer> {
       }
       SimulationResult result = setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
       RunReport.summary(System.out, result, x.clients);
-      System.out.println("wrote " + RunReport.write(result, out, "server", setup.partition(), split));
+      Path dir = RunReport.directory(out, "server");
+      MpslSetup.saveModel(server, dir);
+      System.out.println("wrote " + RunReport.write(result, dir, setup.partition(), split) + " and the trained model ("
+          + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
       if (!server.rejections().isEmpty()) {
         System.out.println("errors sent to clients, by reason: " + server.rejections());
       }

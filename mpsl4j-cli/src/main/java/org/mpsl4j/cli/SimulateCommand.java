@@ -39,6 +39,8 @@ final class SimulateCommand implements Callable<Integer> {
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch,
         x.clients * x.clientBatch);
+    Path dir = RunReport.directory(out, "simulate");
+    sim.saveModelTo(dir);
     StepProgress bar = new StepProgress();
     sim.onProgress(bar);
     SimulationResult result;
@@ -51,7 +53,8 @@ final class SimulateCommand implements Callable<Integer> {
       bar.endEpoch();
     }
     RunReport.summary(System.out, result, x.clients);
-    System.out.println("wrote " + RunReport.write(result, out, "simulate", partition, split));
+    System.out.println("wrote " + RunReport.write(result, dir, partition, split) + " and the trained model ("
+        + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
     return 0;
   }
 }

@@ -99,6 +99,19 @@ public final class MpslSetup {
         s.personalizedAccuracy(), s.seconds(), s.steps() / s.seconds(), s.missedDeadlines());
   }
 
+  /**
+   * Writes the trained global model to {@code dir}: {@code server.safetensors} (the encoder and head,
+   * {@code encoder.*}, {@code head.*}) and {@code tokenizers.safetensors} (the FedAvg'd client
+   * tokenizers). {@code --encoder dir/server.safetensors} starts a later run from this encoder.
+   */
+  public static void saveModel(MpslServer server, java.nio.file.Path dir) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(dir);
+    Map<String, String> meta = Map.of("mpsl4j.model", server.modelConfig().toString(),
+        "mpsl4j.fingerprint", server.modelConfig().fingerprint());
+    org.mpsl4j.model.checkpoint.Checkpoints.save(server.model(), dir.resolve("server.safetensors"), meta);
+    org.mpsl4j.model.checkpoint.Checkpoints.save(server.globalTokenizers(), dir.resolve("tokenizers.safetensors"), meta);
+  }
+
   /** The whole run's figures. */
   public SimulationResult result(MpslServer server, List<SimulationResult.Epoch> epochs, double wallSeconds) {
     MacReport macs = MacCounter.count(config.model());

@@ -32,6 +32,7 @@ public final class Simulation {
   private final SimulationConfig config;
   private final DatasetSplit data;
   private MpslServer.ProgressListener progress = (epoch, step, steps) -> {};
+  private java.nio.file.Path modelDir;
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -51,6 +52,12 @@ public final class Simulation {
   /** Called after every training step (progress bars). */
   public Simulation onProgress(MpslServer.ProgressListener listener) {
     this.progress = listener;
+    return this;
+  }
+
+  /** Saves the trained global model into {@code dir} at the end (see {@link MpslSetup#saveModel}). */
+  public Simulation saveModelTo(java.nio.file.Path dir) {
+    this.modelDir = dir;
     return this;
   }
 
@@ -93,6 +100,9 @@ public final class Simulation {
         onEpoch.accept(e);
       });
       CompletableFuture.allOf(streams.toArray(new CompletableFuture<?>[0])).get(1, TimeUnit.MINUTES);
+      if (modelDir != null) {
+        MpslSetup.saveModel(server, modelDir);
+      }
       return setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("clients did not finish: " + e.getMessage(), e);

@@ -31,7 +31,8 @@ final class SimulationLearnsTest {
     SimulationConfig config = new SimulationConfig(model, 20, 3, 2, 3e-3f, 5, 1e5, 10, 2024, Duration.ofSeconds(60), 2);
     List<SimulationResult.Epoch> seen = new ArrayList<>();
 
-    SimulationResult result = new Simulation(config, split).run(e -> {
+    Path saved = Path.of("target", "simulation-model");
+    SimulationResult result = new Simulation(config, split).saveModelTo(saved).run(e -> {
       seen.add(e);
       System.out.println(e);
     });
@@ -41,5 +42,15 @@ final class SimulationLearnsTest {
     assertThat(result.epochs().get(1).trainLoss()).isLessThan(result.epochs().get(0).trainLoss());
     assertThat(result.bytesPerClient()).hasSize(20);
     assertThat(result.epochs()).allSatisfy(e -> assertThat(e.missedDeadlines()).isZero());
+
+    // The saved global model is the one that was evaluated: reloaded, it scores the same.
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      org.mpsl4j.model.ServerModel server = new org.mpsl4j.model.ServerModel(m, model, new java.util.Random(0));
+      org.mpsl4j.model.ClientModel tokenizers = new org.mpsl4j.model.ClientModel(m, model, new java.util.Random(0));
+      org.mpsl4j.model.checkpoint.Checkpoints.load(server, saved.resolve("server.safetensors"), true);
+      org.mpsl4j.model.checkpoint.Checkpoints.load(tokenizers, saved.resolve("tokenizers.safetensors"), true);
+      assertThat(org.mpsl4j.engine.Evaluation.accuracy(tokenizers, server, split.test(), 256, m))
+          .isEqualTo(result.epochs().get(1).testAccuracy());
+    }
   }
 }
