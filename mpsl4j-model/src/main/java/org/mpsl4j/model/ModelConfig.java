@@ -130,8 +130,8 @@ public record ModelConfig(
 
     /**
      * Where the encoder's (and a text tokenizer's) starting weights come from; default {@link
-     * EncoderSource.Scratch}. A pretrained source fixes the encoder shape: {@link #setEncoder} may
-     * then be omitted.
+     * EncoderSource.Scratch}. A source with a fixed shape (pretrained, or MiniLM's shape from scratch)
+     * gives the encoder: {@link #setEncoder} may then be omitted.
      */
     public Builder optEncoderWeights(EncoderSource weights) {
       this.weights = Objects.requireNonNull(weights);
@@ -139,8 +139,8 @@ public record ModelConfig(
     }
 
     public ModelConfig build() {
-      if (encoder == null && !(weights instanceof EncoderSource.Scratch)) {
-        encoder = weights.config(null);
+      if (encoder == null) {
+        encoder = weights.config(null); // a source with a fixed shape (pretrained, minilm-l6-scratch) gives it
       }
       if (encoder == null) {
         throw new IllegalStateException("ModelConfig needs an encoder (setEncoder)");
