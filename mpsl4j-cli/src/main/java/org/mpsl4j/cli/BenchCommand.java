@@ -4,51 +4,217 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.mpsl4j.bench.BenchMarkdown;
+import org.mpsl4j.bench.BenchSuite;
+import org.mpsl4j.bench.OverheadBenchmark;
+import org.mpsl4j.bench.PyTorchReference;
 import org.mpsl4j.bench.StepBenchmark;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.HeadConfig;
-import org.mpsl4j.model.ModelConfig;
-import org.mpsl4j.model.TokenizerSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code mpsl4j bench step}: training-step time of reference model shapes, as a table and JSON. */
+/**
+ * {@code mpsl4j bench}: the benchmark suite of issue 8 (B1 MPSL overhead vs centralized training,
+ * in-process and TCP; B2 server memory and step time with 10/100/1000 clients; B3 the tensor codec
+ * under JMH; B4 the same step in PyTorch), or one of its parts, or the training-step timing of
+ * reference shapes ({@code step}, also what {@code --model} selects).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmark one training step (forward+backward+Adam) of reference model shapes.")
+    description = {"Benchmarks. Without a mode: the whole suite (B1-B4, under 10 minutes on 2 cores); writes "
+        + "results/bench/<time>/bench.json and bench.md.",
+        "Modes: suite | overhead (B1) | scale (B2) | codec (B3, JMH) | pytorch (B4) | step (training step of "
+            + "reference shapes; also selected by --model) | profile (one B1 run alone, for a profiler) | env (effect of "
+            + "the launcher's malloc/thread settings, fresh JVM per variant) | all (suite + env)."})
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--model", defaultValue = "vit-tiny", description = "vit-tiny | minilm | all (default: ${DEFAULT-VALUE}).")
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", defaultValue = "suite",
+      description = "suite | overhead | scale | codec | pytorch | env | all (suite + env) | step | profile "
+          + "(default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--model", description = "step mode: vit-tiny | minilm | all (giving it selects the step mode).")
   String model;
 
-  @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "32", description = "step and B4: batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--warmup", defaultValue = "2", description = "Warm-up iterations (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "2", description = "step: warm-up iterations (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--iterations", defaultValue = "5", description = "Measured iterations (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--iterations", defaultValue = "5", description = "step: measured iterations (default: ${DEFAULT-VALUE}).")
   int iterations;
 
-  @Option(names = "--out", defaultValue = "results/bench-step.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--pytorch-iterations", defaultValue = "3",
+      description = "B4: measured iterations per round, 2 rounds (default: ${DEFAULT-VALUE}).")
+  int pytorchIterations;
+
+  @Option(names = "--b1-models", defaultValue = "small,simulate", split = ",",
+      description = "B1 model shapes: small, simulate (default: ${DEFAULT-VALUE}).")
+  List<String> b1Models;
+
+  @Option(names = "--clients", defaultValue = "10", description = "B1 clients (default: ${DEFAULT-VALUE}).")
+  int clients;
+
+  @Option(names = "--client-batch", defaultValue = "10", description = "B1 samples per client (default: ${DEFAULT-VALUE}).")
+  int clientBatch;
+
+  @Option(names = "--rounds", defaultValue = "0",
+      description = "B1 measured rounds; 0 = by model: small 12, simulate 5 (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--steps-per-turn", defaultValue = "0",
+      description = "B1 steps per run and round; 0 = by model: small 6, simulate 3 (default: ${DEFAULT-VALUE}).")
+  int stepsPerTurn;
+
+  @Option(names = "--warmup-s", defaultValue = "15",
+      description = "B1 warm-up seconds per run, uncounted (default: ${DEFAULT-VALUE}).")
+  double warmupSeconds;
+
+  @Option(names = "--threads", defaultValue = "2",
+      description = "Client worker threads of the in-process simulation (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--scale-model", defaultValue = "small", description = "B2 model shape (default: ${DEFAULT-VALUE}).")
+  String scaleModel;
+
+  @Option(names = "--scale-clients", defaultValue = "10,100,1000", split = ",",
+      description = "B2 client counts (default: ${DEFAULT-VALUE}).")
+  int[] scaleClients;
+
+  @Option(names = "--scale-batch", defaultValue = "1000", description = "B2 total batch (default: ${DEFAULT-VALUE}).")
+  int scaleBatch;
+
+  @Option(names = "--scale-steps", defaultValue = "4",
+      description = "B2 measured steps, after 3 warm-up steps (default: ${DEFAULT-VALUE}).")
+  int scaleSteps;
+
+  @Option(names = "--scale-heap-mb", defaultValue = "768",
+      description = "B2 server process heap, fixed and pre-touched (default: ${DEFAULT-VALUE}).")
+  int scaleHeapMb;
+
+  @Option(names = "--codec-shapes", defaultValue = "64x197x384", split = ",",
+      description = "B3 tensor shapes, e.g. 64x197x384,1x17x64 (default: ${DEFAULT-VALUE}).")
+  List<String> codecShapes;
+
+  @Option(names = "--pytorch-models", defaultValue = "all", description = "B4 shapes: vit-tiny | minilm | all (default: ${DEFAULT-VALUE}).")
+  String pytorchModels;
+
+  @Option(names = "--profile-run", defaultValue = "tcp",
+      description = "profile mode: centralized | in-process | tcp (default: ${DEFAULT-VALUE}); model: first of --b1-models.")
+  String profileRun;
+
+  @Option(names = "--profile-steps", defaultValue = "100", description = "profile mode: steps (default: ${DEFAULT-VALUE}).")
+  int profileSteps;
+
+  @Option(names = "--env-rounds", defaultValue = "2", description = "env: alternating rounds (default: ${DEFAULT-VALUE}).")
+  int envRounds;
+
+  @Option(names = "--env-steps", defaultValue = "12", description = "env: measured steps per workload (default: ${DEFAULT-VALUE}).")
+  int envSteps;
+
+  @Option(names = "--keep-env", description = "Do not add OMP_WAIT_POLICY=PASSIVE where it is unset (see docs/BENCHMARKS.md).")
+  boolean keepEnv;
+
+  @Option(names = "--quick", description = "Short JMH iterations, 2 B1 rounds, 3 B2 steps (a smoke run).")
+  boolean quick;
+
+  @Option(names = "--out", description = "Output folder (default: results/bench/<time>; step mode: results/bench-step.json).")
   Path out;
 
   @Override
   public Integer call() throws Exception {
+    if (System.getenv("OMP_WAIT_POLICY") == null && !keepEnv && !mode.equals("env") && !mode.equals("profile")) {
+      return relaunchWithPassiveWait();
+    }
+    if (model != null || mode.equals("step")) {
+      return step(model == null ? "vit-tiny" : model);
+    }
+    if (mode.equals("profile")) {
+      // One B1 run alone (e.g. under JFR): --profile-run centralized | in-process | tcp.
+      OverheadBenchmark.Settings one =
+          new OverheadBenchmark.Settings(b1Models.get(0), clients, clientBatch, 1, 2, threads, 0, 2024);
+      OverheadBenchmark.single(one, profileRun, 3, profileSteps, System.out::println);
+      return 0;
+    }
+    List<String> parts = switch (mode) {
+      case "suite" -> List.of("b1", "b2", "b3", "b4");
+      case "overhead", "b1" -> List.of("b1");
+      case "scale", "b2" -> List.of("b2");
+      case "codec", "b3" -> List.of("b3");
+      case "pytorch", "b4" -> List.of("b4");
+      case "env" -> List.of("env");
+      case "all" -> List.of("b1", "b2", "b3", "b4", "env");
+      default -> throw new IllegalArgumentException("unknown bench mode '" + mode
+          + "' (suite, overhead, scale, codec, pytorch, env, all, step, profile)");
+    };
+    BenchSuite.Settings s = new BenchSuite.Settings(parts, b1Models, clients, clientBatch, quick ? 2 : rounds,
+        stepsPerTurn, quick ? 3 : warmupSeconds, threads, scaleModel, scaleClients, scaleBatch, quick ? 1 : 3,
+        quick ? 2 : scaleSteps, scaleHeapMb, quick, codecShapes, pytorchModels, batch, 1, quick ? 2 : pytorchIterations,
+        quick ? 1 : envRounds, quick ? 5 : envSteps, 2024);
+    String policy = System.getenv("OMP_WAIT_POLICY");
+    List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+    if (!args.isEmpty() && args.get(0).equals("bench")) {
+      args.remove(0);
+    }
+    boolean relaunched = System.getenv("MPSL4J_BENCH_RELAUNCHED") != null;
+    String command = (policy == null || relaunched ? "" : "OMP_WAIT_POLICY=" + policy + " ") + "./mpsl4j bench "
+        + String.join(" ", args) + (relaunched ? " (run in a JVM with OMP_WAIT_POLICY=PASSIVE added)" : "");
+    System.out.println("mpsl4j bench: " + String.join(", ", parts) + (quick ? " (quick)" : ""));
+    BenchSuite.Report report = BenchSuite.run(s, command.trim(), line -> {
+      System.out.println(line);
+      System.out.flush();
+    });
+    Path dir = out != null ? out
+        : Path.of("results", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("bench.json").toFile(), report);
+    String md = BenchMarkdown.render(report);
+    Files.writeString(dir.resolve("bench.md"), md);
+    System.out.println();
+    System.out.println(md);
+    System.out.println("wrote " + dir.resolve("bench.json") + " and " + dir.resolve("bench.md"));
+    return report.errors().isEmpty() ? 0 : 1;
+  }
+
+  /**
+   * Runs this same command in a fresh JVM with {@code OMP_WAIT_POLICY=PASSIVE}. libgomp reads the
+   * variable once, when libtorch loads, so it cannot be set from inside. Without it, libtorch's
+   * OpenMP threads spin-wait, and on this shared 2-core machine the threads that first use libtorch
+   * then run 5-20x slower (docs/BENCHMARKS.md, "Launcher settings"): the benchmarks would measure
+   * that, not MPSL. {@code --keep-env} measures the environment as it is.
+   */
+  private int relaunchWithPassiveWait() throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(spec.commandLine().getParseResult().originalArgs());
+    System.out.println("mpsl4j bench: OMP_WAIT_POLICY is unset; running the benchmarks in a JVM with "
+        + "OMP_WAIT_POLICY=PASSIVE (use --keep-env to measure without it)");
+    System.out.flush();
+    ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+    pb.environment().put("MPSL4J_BENCH_RELAUNCHED", "1");
+    return pb.start().waitFor();
+  }
+
+  /** The training step of reference shapes (the original {@code bench}). */
+  private int step(String which) throws Exception {
+    if (PyTorchReference.shapes(which).isEmpty()) {
+      throw new IllegalArgumentException("unknown --model '" + which + "' (vit-tiny, minilm, all)");
+    }
     List<StepBenchmark.Result> results = new ArrayList<>();
-    if (model.equals("vit-tiny") || model.equals("all")) {
-      ModelConfig vitTiny = ModelConfig.builder().addTokenizer(TokenizerSpec.image("image", 3, 224, 224, 16))
-          .setEncoder(EncoderConfig.vitTiny()).setHead(HeadConfig.classification(10)).build();
-      results.add(StepBenchmark.run("ViT-Tiny (12x192, 197 tokens)", vitTiny, batch, warmup, iterations, 1));
-    }
-    if (model.equals("minilm") || model.equals("all")) {
-      ModelConfig miniLm = ModelConfig.builder().addTokenizer(TokenizerSpec.image("image", 1, 28, 28, 4))
-          .setEncoder(EncoderConfig.miniLmL6()).setHead(HeadConfig.classification(10)).build();
-      results.add(StepBenchmark.run("MiniLM shape (6x384, 50 tokens)", miniLm, batch, warmup, iterations, 1));
-    }
-    if (results.isEmpty()) {
-      throw new IllegalArgumentException("unknown --model '" + model + "' (vit-tiny, minilm, all)");
+    for (PyTorchReference.Shape s : PyTorchReference.shapes(which)) {
+      results.add(StepBenchmark.run(s.name(), s.config(), batch, warmup, iterations, 1));
     }
     Table t = new Table("model", "batch", "fwd median s", "train step median s", "min s", "max s", "train samples/s");
     for (StepBenchmark.Result r : results) {
@@ -59,9 +225,10 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf("threads: %s (ai.djl.pytorch.num_threads), %d iterations after %d warm-up%n",
         System.getProperty("ai.djl.pytorch.num_threads", "default"), iterations, warmup);
     t.print(System.out);
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
-    System.out.println("wrote " + out);
+    Path file = out != null ? out : Path.of("results", "bench-step.json");
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), results);
+    System.out.println("wrote " + file);
     return 0;
   }
 }
