@@ -15,7 +15,6 @@ import org.mpsl4j.cli.report.MarkdownReport;
 import org.mpsl4j.cli.report.Plots;
 import org.mpsl4j.cli.report.ResultFiles;
 import org.mpsl4j.cli.report.Summary;
-import org.mpsl4j.data.DataUnavailableException;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.engine.baselines.Experiment;
@@ -71,13 +70,7 @@ public final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Method> chosen = methods.stream().map(Method::parse).distinct().toList();
-    DatasetSplit split;
-    try {
-      split = x.load();
-    } catch (DataUnavailableException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    }
+    DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
     Partition partition = x.partition(split);
     Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.learningRate(), 5, x.seed,

@@ -24,7 +24,8 @@ public final class Main implements Runnable {
       if (System.getenv("MPSL4J_DEBUG") != null) {
         ex.printStackTrace(cmd.getErr());
       }
-      return 1;
+      // A missing dataset is the user's setup, not a failure of the run: its message says how to fix it.
+      return ex instanceof org.mpsl4j.data.DataUnavailableException ? 2 : 1;
     });
     return cli;
   }

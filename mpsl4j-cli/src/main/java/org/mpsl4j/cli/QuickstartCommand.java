@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.mpsl4j.data.DataOptions;
-import org.mpsl4j.data.DataUnavailableException;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.Datasets;
 import org.mpsl4j.engine.EpochResult;
@@ -59,14 +58,8 @@ final class QuickstartCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).build();
-    DatasetSplit split;
-    try {
-      Datasets.prepare(dataset, dataDir, options, System.out);
-      split = Datasets.load(dataset, dataDir, options);
-    } catch (DataUnavailableException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    }
+    Datasets.prepare(dataset, dataDir, options, System.out);
+    DatasetSplit split = Datasets.load(dataset, dataDir, options);
     ModelConfig config = ModelFactory.forDataset(split.train(), EncoderConfig.small(width, depth, 4), Fusion.EARLY,
         depth, patch);
     MacReport macs = MacCounter.count(config);

@@ -14,7 +14,6 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.mpsl4j.cli.report.ScalingReport;
 import org.mpsl4j.data.DataOptions;
-import org.mpsl4j.data.DataUnavailableException;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.Datasets;
 import org.mpsl4j.engine.baselines.Method;
@@ -100,16 +99,10 @@ public final class ScalingCommand implements Callable<Integer> {
         throw new IllegalArgumentException(m.id() + " has no clients and no traffic; choose methods with clients");
       }
     }
-    DatasetSplit split;
-    try {
-      DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(clients * samplesPerClient)
-          .optLog(System.out).build();
-      Datasets.prepare(dataset, dataDir, options, System.out);
-      split = Datasets.load(dataset, dataDir, options);
-    } catch (DataUnavailableException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    }
+    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(clients * samplesPerClient)
+        .optLog(System.out).build();
+    Datasets.prepare(dataset, dataDir, options, System.out);
+    DatasetSplit split = Datasets.load(dataset, dataDir, options);
     List<ScalingStudy.Config> configs = new ArrayList<>(ScalingStudy.depthSweep(depthSweepWidth, depths, headDim));
     configs.addAll(ScalingStudy.widthSweep(widthSweepDepth, widths, headDim));
     ScalingStudy.Settings settings = new ScalingStudy.Settings(clients, samplesPerClient, clientBatch, lr, seed, patch,

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.mpsl4j.data.DataUnavailableException;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.mpsl.MpslServer;
@@ -78,13 +77,7 @@ final class ServerCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    DatasetSplit split;
-    try {
-      split = x.load();
-    } catch (DataUnavailableException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    }
+    DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
     MpslSetup setup = new MpslSetup(x.config(model, 1), split, x.partition(split));
     long start = System.nanoTime();

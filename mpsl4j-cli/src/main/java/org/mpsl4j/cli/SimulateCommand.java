@@ -2,7 +2,6 @@ package org.mpsl4j.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.mpsl4j.data.DataUnavailableException;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.engine.sim.Simulation;
@@ -26,13 +25,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DatasetSplit split;
-    try {
-      split = x.load();
-    } catch (DataUnavailableException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    }
+    DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
     Simulation sim = new Simulation(x.config(model, threads), split);
     Partition partition = x.partition(split);
