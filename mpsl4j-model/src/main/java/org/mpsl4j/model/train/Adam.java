@@ -95,4 +95,30 @@ public final class Adam {
       default -> throw new IllegalArgumentException("unknown Adam state '" + moment + "' (exp_avg, exp_avg_sq)");
     };
   }
+
+  /**
+   * Restores the state of a checkpoint: the step count (for the bias correction) and the moments by
+   * parameter name. The arrays are copied into this optimizer's manager; shapes are not checked here
+   * because a moment of a parameter that is not trained is simply never used.
+   *
+   * @throws IllegalArgumentException if {@code steps} is negative or the two moment maps name different parameters
+   */
+  public void restore(long steps, Map<String, NDArray> expAvgs, Map<String, NDArray> expAvgSqs) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("Adam step count must be >= 0 but was " + steps);
+    }
+    if (!expAvgs.keySet().equals(expAvgSqs.keySet())) {
+      throw new IllegalArgumentException("Adam checkpoint names different parameters in exp_avg " + expAvgs.keySet()
+          + " and exp_avg_sq " + expAvgSqs.keySet());
+    }
+    expAvg.values().forEach(NDArray::close);
+    expAvgSq.values().forEach(NDArray::close);
+    expAvg.clear();
+    expAvgSq.clear();
+    expAvgs.forEach((name, a) -> expAvg.put(name, a.duplicate().toType(ai.djl.ndarray.types.DataType.FLOAT32, false)));
+    expAvgSqs.forEach((name, a) -> expAvgSq.put(name, a.duplicate().toType(ai.djl.ndarray.types.DataType.FLOAT32, false)));
+    expAvg.values().forEach(a -> a.attach(manager));
+    expAvgSq.values().forEach(a -> a.attach(manager));
+    this.steps = steps;
+  }
 }
