@@ -107,6 +107,7 @@ public final class TcpTransport {
     }
     return NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
         .maxInboundMessageSize(maxMessageBytes)
+        .executor(callbackExecutor())
         .maxConcurrentCallsPerConnection(MAX_STREAMS_PER_CONNECTION)
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveTimeout(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
@@ -115,6 +116,25 @@ public final class TcpTransport {
         .addService(ServerInterceptors.intercept(new SplitLearningService(server), new ClientIdentity()))
         .build()
         .start();
+  }
+
+  /**
+   * The threads that run the service's callbacks. gRPC's default is an unbounded cached pool: with 1000
+   * clients the server grew to 67-79 threads competing with libtorch for the cores. The callbacks only
+   * validate and queue a message for the training thread (they never block), so a pool the size of the
+   * machine suffices. Idle threads end after a while, so a stopped server leaves none behind.
+   */
+  private static java.util.concurrent.Executor callbackExecutor() {
+    int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
+        30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "mpsl-grpc-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** A plaintext channel to a server started by {@link #serve}. */

@@ -42,6 +42,9 @@ public final class ClientSplitStep implements AutoCloseable {
   private final long dataSeed;
   private final TensorLimits limits;
   private Pending pending;
+  /** The last epoch's order: a step asks for it every time, and recomputing it copies and shuffles all indices. */
+  private int cachedEpoch = -1;
+  private int[] cachedOrder;
 
   /** The state of a step between sending activations and receiving the cut-layer gradient. */
   private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
@@ -68,11 +71,19 @@ public final class ClientSplitStep implements AutoCloseable {
     return EpochOrder.of(indices, dataSeed, epoch);
   }
 
+  private int[] cachedEpochOrder(int epoch) {
+    if (epoch != cachedEpoch) {
+      cachedOrder = epochOrder(epoch);
+      cachedEpoch = epoch;
+    }
+    return cachedOrder;
+  }
+
   /** The activations of the step's mini-batch, or null when this client's epoch is used up. */
   public Activations begin(long step, StepBegin begin) {
     drop(); // a step the server gave up on is not resumed
     optimizer.setLearningRate(begin.getLearningRate());
-    int[] order = epochOrder(begin.getEpoch());
+    int[] order = cachedEpochOrder(begin.getEpoch());
     int from = begin.getStepInEpoch() * batchSize;
     if (from >= order.length) {
       return null;

@@ -217,20 +217,25 @@ public final class MpslServer implements AutoCloseable {
     }
   }
 
-  /** Whether every trained parameter's gradient and every cut-layer gradient is finite (one sum each). */
+  /**
+   * Whether every trained parameter's gradient and every cut-layer gradient is finite. The sums stay
+   * native and only their total is read: one synchronizing read per step instead of one per parameter.
+   */
   private boolean finiteGradients(StepPhases.Gathered up, NDManager scope) {
-    double sum = 0;
+    NDArray total = null;
     for (org.mpsl4j.model.Parameter p : model.namedParameters().values()) {
       if (p.isTrainable()) {
-        sum += p.gradient(scope).sum().getFloat();
+        NDArray sum = p.gradient(scope).sum();
+        total = total == null ? sum : total.addi(sum);
       }
     }
     for (Tokens t : up.tokens()) {
       NDArray g = t.values().getGradient();
       g.attach(scope);
-      sum += g.sum().getFloat();
+      NDArray sum = g.sum();
+      total = total == null ? sum : total.addi(sum);
     }
-    return Double.isFinite(sum);
+    return total == null || Float.isFinite(total.getFloat());
   }
 
   /**

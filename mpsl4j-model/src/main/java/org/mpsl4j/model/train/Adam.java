@@ -1,6 +1,7 @@
 package org.mpsl4j.model.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,33 +60,32 @@ public final class Adam {
   public void step(Map<String, Parameter> parameters, NDManager scope) {
     steps++;
     double bias1 = 1 - Math.pow(beta1, steps);
-    double bias2 = 1 - Math.pow(beta2, steps);
-    float stepSize = (float) (learningRate / bias1);
-    float sqrtBias2 = (float) Math.sqrt(bias2);
+    double sqrtBias2 = Math.sqrt(1 - Math.pow(beta2, steps));
+    // torch.optim.Adam: w -= lr/bias1 · m / (sqrt(v)/sqrt(bias2) + eps). Multiplying numerator and
+    // denominator by sqrt(bias2) gives the form libtorch's fused update computes,
+    // w -= lr' · m / (sqrt(v) + eps') with lr' = lr·sqrt(bias2)/bias1 and eps' = eps·sqrt(bias2):
+    // one native call per parameter instead of about ten JNI calls and their temporary handles.
+    float correctedLearningRate = (float) (learningRate * sqrtBias2 / bias1);
+    float correctedEps = (float) (eps * sqrtBias2);
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
         Parameter p = e.getValue();
         if (!p.isTrainable()) {
           continue;
         }
+        NDArray weight = p.array();
         NDArray grad = p.gradient(scope);
         NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
         NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
-        m.muli(beta1).addi(grad.mul(1 - beta1));
-        v.muli(beta2).addi(grad.square().muli(1 - beta2));
-        // Results of ops on m and v belong to the model's manager (libtorch results join their first
-        // operand's manager); moving them to the step scope keeps memory flat over many steps.
-        NDArray denom = scoped(v.sqrt(), scope).divi(sqrtBias2).addi(eps);
-        p.array().subi(scoped(m.div(denom), scope).muli(stepSize));
+        weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, m, v), new NDList(weight), learningRate,
+            correctedLearningRate, 0f, 1f, NO_CLIPPING, beta1, beta2, correctedEps, false, false);
         p.zeroGradient();
       }
     }
   }
 
-  private static NDArray scoped(NDArray array, NDManager scope) {
-    array.attach(scope);
-    return array;
-  }
+  /** libtorch's fused update clips gradients at this value only when it is >= 0. */
+  private static final float NO_CLIPPING = -1f;
 
   /** The moment estimates by parameter name, for checkpoints. Live arrays: do not close. */
   public Map<String, NDArray> state(String moment) {
