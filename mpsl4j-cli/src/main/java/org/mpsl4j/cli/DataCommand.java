@@ -23,15 +23,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code mpsl4j data}: lists the datasets, fetches their sources ({@code prepare}) and loads one to show its sizes,
- * class counts, load time and a client partition ({@code info}).
+ * {@code mpsl4j data}: lists the datasets, fetches their sources ({@code prepare}), loads one to show its sizes,
+ * class counts, load time and a client partition ({@code info}), and validates a manifest of the user's own data
+ * ({@code check}, see {@link ManifestCheckCommand}).
  *
  * <p>A missing source, a corrupt file or a bad option ends with its message on stderr and exit code 2, never a stack
  * trace: the message already names the file and how to obtain or fix it.
  */
 @Command(name = "data", mixinStandardHelpOptions = true,
     description = "List, fetch (prepare) and inspect (info) the datasets mpsl4j trains on.",
-    subcommands = {DataCommand.ListDatasets.class, DataCommand.Prepare.class, DataCommand.Info.class})
+    subcommands = {DataCommand.ListDatasets.class, DataCommand.Prepare.class, DataCommand.Info.class,
+        ManifestCheckCommand.class})
 public final class DataCommand implements Callable<Integer> {
 
   /** Exit code for a missing or corrupt source, or a bad option. */
@@ -126,6 +128,8 @@ public final class DataCommand implements Callable<Integer> {
       for (String name : Datasets.names()) {
         System.out.printf("%-14s %s%n", name, Datasets.source(name).description());
       }
+      System.out.printf("%-14s %s%n", "manifest:PATH", "your own data: a CSV or JSON-lines manifest naming each sample's"
+          + " image/audio/text/sensor and label (docs/OWN_DATA.md; validate with 'data check PATH')");
       return 0;
     }
   }

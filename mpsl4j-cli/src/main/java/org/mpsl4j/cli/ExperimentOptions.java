@@ -5,6 +5,7 @@ import org.mpsl4j.data.DataOptions;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.Datasets;
 import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.data.partition.Partitioner;
 import org.mpsl4j.engine.sim.MpslSetup;
 import org.mpsl4j.engine.sim.SimulationConfig;
 import java.time.Duration;
@@ -13,7 +14,9 @@ import org.mpsl4j.model.EncoderConfig;
 import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.pretrained.EncoderSource;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The settings an MPSL experiment shares between {@code simulate}, {@code server} and {@code client}:
@@ -24,7 +27,7 @@ final class ExperimentOptions {
   @Option(names = "--data-dir", defaultValue = "data", description = "Dataset folder (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--dataset", defaultValue = Datasets.DEFAULT, description = "Dataset (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--dataset", defaultValue = Datasets.DEFAULT, description = "Dataset (default: ${DEFAULT-VALUE}), or manifest:<path> for your own data (docs/OWN_DATA.md).")
   String dataset;
 
   @Option(names = "--samples", defaultValue = "4000", description = "Samples per split, 0 = all (default: ${DEFAULT-VALUE}).")
@@ -71,11 +74,22 @@ final class ExperimentOptions {
   @Option(names = "--deadline-s", defaultValue = "120", description = "Per-phase step deadline in seconds (default: ${DEFAULT-VALUE}).")
   int deadlineSeconds;
 
+  // Manifest datasets (--dataset manifest:<path>, docs/OWN_DATA.md): rows that name their client are the partition
+  // and set the number of clients; the manifest's settings give the patch sizes. See ManifestRun.
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
+
+  /** Clients named by the manifest's rows (0 = none, or not a manifest): the natural partition is then used. */
+  int naturalClients;
+
   /** Fetches (if needed) and loads the dataset; throws DataUnavailableException with the fix. */
   DatasetSplit load() {
     DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).build();
     Datasets.prepare(dataset, dataDir, options, System.out);
-    return Datasets.load(dataset, dataDir, options);
+    DatasetSplit split = Datasets.load(dataset, dataDir, options);
+    naturalClients = ManifestRun.naturalClients(dataset, split);
+    clients = ManifestRun.clients(naturalClients, mixee, clients);
+    return split;
   }
 
   ModelConfig model(DatasetSplit split) {
@@ -83,7 +97,8 @@ final class ExperimentOptions {
     EncoderConfig shape = source.config(EncoderConfig.small(width, depth, 4));
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
-    return ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
+    ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
+    return ManifestRun.withManifestPatches(model, dataset);
   }
 
   /** The learning rate: --lr, else the default of the encoder start. */
@@ -102,6 +117,9 @@ final class ExperimentOptions {
 
   /** The seeded client partition of the training split: the same on the server and on every client. */
   Partition partition(DatasetSplit split) {
+    if (naturalClients > 0) {
+      return Partitioner.natural(split.train().groups());
+    }
     return MpslSetup.partition(split.train(), clients, alpha, 10, seed);
   }
 }

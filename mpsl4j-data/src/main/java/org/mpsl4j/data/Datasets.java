@@ -9,6 +9,7 @@ import org.mpsl4j.data.audio.AvMnistSource;
 import org.mpsl4j.data.cache.SplitCache;
 import org.mpsl4j.data.image.FashionMnistSource;
 import org.mpsl4j.data.image.MnistSource;
+import org.mpsl4j.data.manifest.ManifestSource;
 import org.mpsl4j.data.openclipart.OpenClipartSource;
 import org.mpsl4j.data.sensor.SpSwHarSource;
 
@@ -21,7 +22,8 @@ import org.mpsl4j.data.sensor.SpSwHarSource;
  * present, and a missing one fails with a {@link DataUnavailableException} that says how to obtain it.
  *
  * <p>Names: {@code mnist} (the default), {@code av-mnist}, {@code openclipart}, {@code sp-sw-har},
- * {@code fashion-mnist}. Thread-safe; concurrent first loads of the same dataset may both build it.
+ * {@code fashion-mnist}, and {@code manifest:<path>} for the user's own data described by a manifest (see
+ * {@link ManifestSource}). Thread-safe; concurrent first loads of the same dataset may both build it.
  */
 public final class Datasets {
 
@@ -47,15 +49,19 @@ public final class Datasets {
     return names;
   }
 
-  /** The registered source of this name. */
+  /** The registered source of this name, or the manifest dataset of a {@code manifest:<path>} name. */
   public static DatasetSource source(String name) {
+    if (ManifestSource.isManifest(name)) {
+      return new ManifestSource(ManifestSource.pathOf(name));
+    }
     String wanted = name.toLowerCase(Locale.ROOT);
     for (DatasetSource s : SOURCES) {
       if (s.name().equals(wanted)) {
         return s;
       }
     }
-    throw new IllegalArgumentException("unknown dataset '" + name + "'; known datasets are " + names());
+    throw new IllegalArgumentException("unknown dataset '" + name + "'; known datasets are " + names()
+        + ", or manifest:<path> for your own data");
   }
 
   /**

@@ -2,16 +2,16 @@ package org.mpsl4j.data.sensor;
 
 /**
  * Per-channel standardization {@code (x - mean_c) / std_c} with statistics fitted on the training windows only, so
- * that nothing about the test subjects leaks into preprocessing.
+ * that nothing about the test subjects leaks into preprocessing. Used by sp-sw-har and by manifest datasets.
  *
  * @param mean    per channel
  * @param std     per channel (at least 1e-6)
  * @param length  samples per channel in a window
  */
-record Standardizer(double[] mean, double[] std, int length) {
+public record Standardizer(double[] mean, double[] std, int length) {
 
   /** Fits mean and std per channel over windows stored as {@code count x channels x length}. */
-  static Standardizer fit(float[] windows, int channels, int length) {
+  public static Standardizer fit(float[] windows, int channels, int length) {
     double[] sum = new double[channels];
     double[] sq = new double[channels];
     long perChannel = 0;
@@ -35,7 +35,7 @@ record Standardizer(double[] mean, double[] std, int length) {
   }
 
   /** A standardized copy. */
-  float[] apply(float[] windows) {
+  public float[] apply(float[] windows) {
     int channels = mean.length;
     float[] out = new float[windows.length];
     for (int at = 0; at < windows.length; at += channels * length) {

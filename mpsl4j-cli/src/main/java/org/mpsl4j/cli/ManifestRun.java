@@ -1,0 +1,73 @@
+package org.mpsl4j.cli;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.mpsl4j.data.ArrayDataset;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.Modality;
+import org.mpsl4j.data.manifest.ManifestConfig;
+import org.mpsl4j.data.manifest.ManifestSource;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * What a run on a manifest dataset ({@code --dataset manifest:<path>}) does differently from the named datasets: the
+ * rows' clients are the partition, and each tokenizer's patch comes from the manifest's settings instead of
+ * {@code --patch}. Used by {@link ExperimentOptions}, so simulate, compare, server and client agree.
+ */
+final class ManifestRun {
+
+  private ManifestRun() {
+  }
+
+  /** Number of distinct clients among the training rows of a manifest; 0 for other datasets or rows without one. */
+  static int naturalClients(String dataset, DatasetSplit split) {
+    if (!ManifestSource.isManifest(dataset) || !(split.train() instanceof ArrayDataset a) || a.groupNames().isEmpty()) {
+      return 0;
+    }
+    return (int) Arrays.stream(a.groups()).distinct().count();
+  }
+
+  /**
+   * The number of clients of the run: {@code clientsOption} without natural clients; otherwise the natural number,
+   * unless {@code --clients} was given explicitly with another one, which is an error (the rows decide who holds
+   * which sample).
+   *
+   * @param command the command whose parse result tells whether {@code --clients} was given (null: it was not)
+   */
+  static int clients(int natural, CommandSpec command, int clientsOption) {
+    if (natural == 0) {
+      return clientsOption;
+    }
+    boolean given = command != null && command.commandLine() != null
+        && command.commandLine().getParseResult() != null
+        && command.commandLine().getParseResult().hasMatchedOption("--clients");
+    if (given && clientsOption != natural) {
+      throw new IllegalArgumentException("the manifest's rows name " + natural + " clients (with training rows), but"
+          + " --clients is " + clientsOption + "; leave --clients out or set it to " + natural);
+    }
+    return natural;
+  }
+
+  /** For a manifest dataset, the model with each tokenizer's patch from the manifest's settings; else the model. */
+  static ModelConfig withManifestPatches(ModelConfig model, String dataset) {
+    if (!ManifestSource.isManifest(dataset)) {
+      return model;
+    }
+    ManifestConfig config = ManifestConfig.forManifest(ManifestSource.pathOf(dataset));
+    List<TokenizerSpec> tokenizers = new ArrayList<>();
+    for (TokenizerSpec t : model.tokenizers()) {
+      int[] s = t.inputShape();
+      tokenizers.add(switch (t.kind()) {
+        case IMAGE -> TokenizerSpec.image(t.input(), s[0], s[1], s[2], config.patch(Modality.IMAGE));
+        case AUDIO -> TokenizerSpec.audio(t.input(), s[1], s[2], config.patch(Modality.AUDIO));
+        case SENSOR -> TokenizerSpec.sensor(t.input(), s[0], s[1], config.patch(Modality.SENSOR));
+        case TEXT -> t;
+      });
+    }
+    return new ModelConfig(tokenizers, model.encoder(), model.fusion(), model.pooling(), model.head(),
+        model.trainableBlocks(), model.weights());
+  }
+}

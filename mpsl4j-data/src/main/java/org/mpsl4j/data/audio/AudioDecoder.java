@@ -1,0 +1,76 @@
+package org.mpsl4j.data.audio;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.sound.sampled.AudioFormat;
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
+import javax.sound.sampled.UnsupportedAudioFileException;
+import org.mpsl4j.data.CorruptDataException;
+
+/**
+ * Reads an audio file of any format Java Sound can decode into mono samples in [-1, 1) at a requested rate: WAV, AIFF
+ * and AU through the JDK, FLAC through the jflac service provider on the classpath. Other encodings (8/24/32-bit,
+ * float, A-law) are converted to 16-bit PCM, other rates are resampled, both by Java Sound's own converters, and
+ * channels are averaged. For the strict FSDD reading (mono 16-bit at exactly 8 kHz) see {@link WavFile}.
+ */
+public final class AudioDecoder {
+
+  private AudioDecoder() {
+  }
+
+  /**
+   * The samples of an audio file, mono, at {@code rate} Hz.
+   *
+   * @throws CorruptDataException naming the file if it is not a readable audio file or holds no samples
+   */
+  public static float[] readMono(Path file, int rate) {
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file));
+        AudioInputStream source = AudioSystem.getAudioInputStream(raw)) {
+      AudioFormat f = source.getFormat();
+      int channels = f.getChannels();
+      float sourceRate = f.getSampleRate();
+      AudioInputStream pcm = convert(file, source, new AudioFormat(sourceRate, 16, channels, true, false));
+      if (Math.round(sourceRate) != rate) {
+        pcm = convert(file, pcm, new AudioFormat(rate, 16, channels, true, false));
+      }
+      byte[] bytes = pcm.readAllBytes();
+      int frames = bytes.length / (2 * channels);
+      if (frames < 1) {
+        throw new CorruptDataException(file, "holds no audio samples");
+      }
+      ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      float[] samples = new float[frames];
+      for (int i = 0; i < frames; i++) {
+        float sum = 0;
+        for (int c = 0; c < channels; c++) {
+          sum += buf.getShort();
+        }
+        samples[i] = sum / (channels * 32768f);
+      }
+      return samples;
+    } catch (UnsupportedAudioFileException e) {
+      throw new CorruptDataException(file, "not an audio file Java Sound can read (WAV, AIFF, AU or FLAC expected: "
+          + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new CorruptDataException(file, "cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static AudioInputStream convert(Path file, AudioInputStream in, AudioFormat target) {
+    if (in.getFormat().matches(target)) {
+      return in;
+    }
+    try {
+      return AudioSystem.getAudioInputStream(target, in);
+    } catch (IllegalArgumentException e) {
+      throw new CorruptDataException(file, "cannot convert " + in.getFormat() + " to " + target + " (" + e.getMessage()
+          + ")", e);
+    }
+  }
+}
