@@ -2,13 +2,12 @@ package org.mpsl4j.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.engine.grpc.ClientRunner;
+import org.mpsl4j.engine.grpc.ReconnectingClient;
 import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.mpsl.MpslClient;
 import org.mpsl4j.engine.sim.MpslSetup;
@@ -50,9 +49,24 @@ final class ClientCommand implements Callable<Integer> {
       description = "How long to wait for the server to accept connections (default: ${DEFAULT-VALUE}).")
   int connectTimeoutSeconds;
 
-  @Option(names = "--reconnects", defaultValue = "5",
-      description = "How often to reconnect after a broken connection, with backoff 1, 2, 4 .. 30 s (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--reconnects", defaultValue = "8",
+      description = "Failed reconnects in a row before giving up after a broken connection (default: ${DEFAULT-VALUE});"
+          + " an attempt the server welcomed resets the count.")
   int reconnects;
+
+  @Option(names = "--backoff-ms", defaultValue = "1000",
+      description = "First delay before reconnecting; it doubles per failed attempt up to --backoff-max-s, with"
+          + " jitter (default: ${DEFAULT-VALUE}).")
+  long backoffMillis;
+
+  @Option(names = "--backoff-max-s", defaultValue = "30", description = "Longest delay between reconnects (default:"
+      + " ${DEFAULT-VALUE}).")
+  long backoffMaxSeconds;
+
+  @Option(names = "--checkpoint-dir", description = "This client's own checkpoint folder (one per client): its"
+      + " tokenizers, optimizer and last applied step at the server's checkpoint steps; a restarted client resumes"
+      + " from it.")
+  Path checkpointDir;
 
   @Option(names = "--timeout-min", defaultValue = "600",
       description = "Give up when training has not finished after this many minutes (default: ${DEFAULT-VALUE}).")
@@ -82,50 +96,31 @@ final class ClientCommand implements Callable<Integer> {
     MpslSetup setup = new MpslSetup(x.config(model, 1), split, x.partition(split));
     ManagedChannel channel = TcpTransport.connect(host, port, setup.maxMessageBytes(), tls);
     try (MpslClient client = setup.client(index, token)) {
+      if (checkpointDir != null) {
+        client.withCheckpoints(checkpointDir);
+      }
       System.out.printf("%s: %d training samples, model %s, connecting to %s (%s)%n", client.clientId(),
           setup.partition().client(index).length, model.fingerprint(), server,
           tls == null ? "plaintext" : tls.certificate() != null ? "mutual TLS" : "TLS");
-      long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(timeoutMinutes);
-      long up = 0;
-      long down = 0;
-      Status status;
-      for (int attempt = 0; ; attempt++) {
-        try {
-          TcpTransport.awaitReady(channel, Duration.ofSeconds(connectTimeoutSeconds));
-        } catch (IOException e) {
-          System.err.printf("%s: %s%n", client.clientId(), e.getMessage());
-          return 1;
-        }
-        ClientRunner runner = new ClientRunner(client, channel);
-        try {
-          status = runner.start().get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-          runner.abort();
-          System.err.printf("%s: training did not finish within %d minutes%n", client.clientId(), timeoutMinutes);
-          return 1;
-        } finally {
-          up += runner.bytesUp();
-          down += runner.bytesDown();
-        }
-        // A stream the server ended (OK) was finished or refused; a broken one (not OK) is retried:
-        // the same process comes back with its tokenizers, optimizer and data order, as a new session.
-        if (client.done() || status.isOk() || attempt >= reconnects) {
-          break;
-        }
-        long wait = Math.min(30, 1L << attempt);
-        System.err.printf("%s: connection lost (%s%s); reconnecting in %d s (%d of %d)%n", client.clientId(),
-            status.getCode(), status.getDescription() == null ? "" : ": " + status.getDescription(), wait, attempt + 1,
-            reconnects);
-        Thread.sleep(TimeUnit.SECONDS.toMillis(wait));
+      ReconnectingClient.Backoff backoff = new ReconnectingClient.Backoff(Duration.ofMillis(backoffMillis),
+          Duration.ofSeconds(Math.max(1, backoffMaxSeconds)).plusMillis(backoffMillis), reconnects);
+      ReconnectingClient.Result r = new ReconnectingClient(client, channel, backoff,
+          ch -> TcpTransport.awaitReady(ch, Duration.ofSeconds(connectTimeoutSeconds)),
+          line -> System.err.println(line)).run(Duration.ofMinutes(timeoutMinutes));
+      client.notes().forEach(n -> System.out.println(client.clientId() + ": " + n));
+      if (r.connectError() != null) {
+        System.err.printf("%s: %s%n", client.clientId(), r.connectError());
+        return 1;
       }
-      if (!client.done()) {
+      if (!r.done()) {
+        Status status = r.lastStatus();
         System.err.printf("%s: training did not finish: %s%n", client.clientId(), status.isOk() && client.lastError() != null
             ? "the server said " + client.lastError()
             : "the stream ended with " + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription()));
         return 1;
       }
-      System.out.printf("%s: training done; %,d bytes up, %,d bytes down; personalized accuracy %.2f%%%n",
-          client.clientId(), up, down, 100 * client.lastPersonalizedAccuracy());
+      System.out.printf("%s: training done; %,d bytes up, %,d bytes down; %d reconnects; personalized accuracy %.2f%%%n",
+          client.clientId(), r.bytesUp(), r.bytesDown(), r.reconnects(), 100 * client.lastPersonalizedAccuracy());
       return 0;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.mpsl.MpslServer;
+import org.mpsl4j.engine.mpsl.ServerCheckpoint;
 import org.mpsl4j.engine.mpsl.ServerConfig;
 import org.mpsl4j.engine.sim.MpslSetup;
 import org.mpsl4j.engine.sim.SimulationResult;
@@ -65,6 +66,19 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Results folder (default: results/server-<time>).")
   Path out;
 
+  @Option(names = "--checkpoint-dir", description = "Write checkpoints here (server-<step>.safetensors, the newest two"
+      + " kept) every --checkpoint-every training steps and at each epoch end.")
+  Path checkpointDir;
+
+  @Option(names = "--checkpoint-every", defaultValue = "50",
+      description = "Training steps between checkpoints; 0: only at epoch ends (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(names = "--resume", description = "Continue the run checkpointed in --checkpoint-dir from its newest usable"
+      + " checkpoint (a fresh start if it holds none yet). Without it, a --checkpoint-dir that holds checkpoints is an"
+      + " error, so that no run is overwritten by accident.")
+  boolean resume;
+
   @Override
   public Integer call() throws Exception {
     String sharedToken = token == null || token.isEmpty() ? null : token;
@@ -89,6 +103,11 @@ final class ServerCommand implements Callable<Integer> {
       if (maxSessions != null) {
         config = config.withMaxSessions(maxSessions);
       }
+      if (checkpointDir != null) {
+        config = config.withCheckpoints(checkpointDir, checkpointEvery);
+      } else if (resume) {
+        throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
@@ -101,6 +120,15 @@ final class ServerCommand implements Callable<Integer> {
           + " anyone who reaches this port can join");
     }
     try (MpslServer server = new MpslServer(config, model, x.seed)) {
+      try {
+        String resumed = resumeIfAsked(server);
+        if (resumed != null) {
+          System.out.println(resumed);
+        }
+      } catch (IllegalArgumentException | IOException e) {
+        System.err.println("error: " + e.getMessage());
+        return 2;
+      }
       Server grpc = TcpTransport.serve(server, host, port, setup.maxMessageBytes(), tls);
       // Scripts and tests read this line to learn the port when --port 0 was given.
       System.out.printf("listening on %s:%d (model %s, messages up to %.1f MiB, %s); waiting for %d clients%n", host,
@@ -124,6 +152,10 @@ final class ServerCommand implements Callable<Integer> {
           grpc.shutdownNow();
         }
       }
+      if (server.stepsRedone() > 0) {
+        System.out.printf("resumed after step %d: clients had applied %d more training steps, which were done again%n",
+            server.resumedStep(), server.stepsRedone());
+      }
       SimulationResult result = setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
       RunReport.summary(System.out, result, x.clients);
       Path dir = RunReport.directory(out, "server");
@@ -135,6 +167,28 @@ final class ServerCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Loads the newest usable checkpoint when --resume asks for it; returns what to tell the operator, or null. */
+  private String resumeIfAsked(MpslServer server) throws IOException {
+    if (checkpointDir == null) {
+      return null;
+    }
+    List<String> warnings = new ArrayList<>();
+    ServerCheckpoint checkpoint = ServerCheckpoint.latest(checkpointDir, warnings);
+    warnings.forEach(w -> System.err.println("warning: skipped " + w));
+    if (checkpoint == null) {
+      return resume ? "no checkpoint in " + checkpointDir + " yet: starting a new run" : null;
+    }
+    if (!resume) {
+      throw new IllegalArgumentException(checkpointDir + " holds checkpoints of run " + checkpoint.runId()
+          + " (newest " + checkpoint.file().getFileName() + "): add --resume to continue it, or use another"
+          + " --checkpoint-dir");
+    }
+    server.resumeFrom(checkpoint);
+    return String.format("resumed run %s from %s: global step %d, epoch %d, step %d of %d", checkpoint.runId(),
+        checkpoint.file(), checkpoint.globalStep(), checkpoint.nextEpoch() + 1, checkpoint.nextStepInEpoch(),
+        checkpoint.stepsPerEpoch());
   }
 
   private TcpTransport.ServerTls tls() {

@@ -40,6 +40,9 @@ public final class ClientRunner {
       @Override
       public void onNext(ServerMessage m) {
         bytesDown.addAndGet(m.getSerializedSize());
+        if (m.hasWelcome()) {
+          welcomed = true;
+        }
         try {
           for (ClientMessage reply : client.onMessage(m)) {
             send(reply);
@@ -68,6 +71,12 @@ public final class ClientRunner {
   }
 
   private volatile RuntimeException lastFailure;
+  private volatile boolean welcomed;
+
+  /** Whether the server welcomed this stream: it was admitted, so a later break is an outage, not a refusal. */
+  public boolean welcomed() {
+    return welcomed;
+  }
 
   private synchronized void send(ClientMessage m) {
     bytesUp.addAndGet(m.getSerializedSize());

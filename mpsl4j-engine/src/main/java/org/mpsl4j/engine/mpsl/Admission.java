@@ -53,6 +53,7 @@ final class Admission {
   });
   private volatile Duration helloTimeout = Duration.ofSeconds(30);
   private volatile int stepsPerEpoch;
+  private volatile java.util.function.UnaryOperator<Welcome.Builder> welcomeExtras = w -> w;
 
   Admission(ServerConfig config, ModelConfig model, Map<Long, Session> sessions, BlockingQueue<MpslServer.Inbound> inbox,
       Rejections rejections) {
@@ -63,6 +64,11 @@ final class Admission {
     this.rejections = rejections;
     this.maxQueuedBytes = 3L * MessageLimits.maxMessageBytes(model, config.maxClientBatch());
     timer.setRemoveOnCancelPolicy(true); // a stream that said Hello leaves no task behind
+  }
+
+  /** Adds the server's position (resume step, run id, checkpoint interval) to every Welcome. */
+  void welcomeExtras(java.util.function.UnaryOperator<Welcome.Builder> extras) {
+    welcomeExtras = extras;
   }
 
   void setHelloTimeout(Duration timeout) {
@@ -134,6 +140,8 @@ final class Admission {
       }
       Session s = new Session(nextSessionId.getAndIncrement(), h.getClientId(), h.getInputsList(), h.getTrainSamples(),
           h.getBatchSize(), peer, rejections);
+      s.lastAppliedStep = h.getLastAppliedStep();
+      s.runId = h.getRunId();
       if (stepsPerEpoch > 0) {
         s.send(welcome(s)); // before the training thread can see it, so Welcome precedes its first StepBegin
       }
@@ -155,7 +163,8 @@ final class Admission {
 
   private ServerMessage welcome(Session s) {
     return ServerMessage.newBuilder().setSessionId(s.id)
-        .setWelcome(Welcome.newBuilder().setEpochs(config.epochs()).setStepsPerEpoch(stepsPerEpoch)).build();
+        .setWelcome(welcomeExtras.apply(Welcome.newBuilder().setEpochs(config.epochs()).setStepsPerEpoch(stepsPerEpoch)))
+        .build();
   }
 
   /**

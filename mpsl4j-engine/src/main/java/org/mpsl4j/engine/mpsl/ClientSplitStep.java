@@ -120,10 +120,14 @@ public final class ClientSplitStep implements AutoCloseable {
     return OutputGrad.newBuilder().setGrad(TensorCodec.encode(scaled)).setLoss(loss).setCorrect(correct).build();
   }
 
-  /** Backpropagates the cut-layer gradient and steps the optimizer; ignores a gradient for another step. */
-  public void applyCutGradient(long step, CutGrad cutGrad) {
+  /**
+   * Backpropagates the cut-layer gradient and steps the optimizer; ignores a gradient for another step.
+   *
+   * @return whether the gradient was applied
+   */
+  public boolean applyCutGradient(long step, CutGrad cutGrad) {
     if (pending == null || pending.step() != step) {
-      return; // a gradient for a batch this client no longer holds is never applied to another
+      return false; // a gradient for a batch this client no longer holds is never applied to another
     }
     try {
       List<org.mpsl4j.protocol.v1.Tensor> grads = cutGrad.getGradsList();
@@ -136,9 +140,15 @@ public final class ClientSplitStep implements AutoCloseable {
         Autograd.backward(pending.activations().get(i).values(), g);
       }
       optimizer.step(model.namedParameters(), pending.scope());
+      return true;
     } finally {
       drop();
     }
+  }
+
+  /** The client's optimizer (for checkpoints). */
+  public Adam optimizer() {
+    return optimizer;
   }
 
   /** Frees a pending step, if any. */

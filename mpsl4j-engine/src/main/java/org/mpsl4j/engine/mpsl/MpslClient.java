@@ -50,6 +50,13 @@ public final class MpslClient implements AutoCloseable {
   private int[] testIndices = new int[0];
   private Eval pendingEval;
   private double lastPersonalizedAccuracy = Double.NaN;
+  private java.nio.file.Path checkpointDir;
+  /** The run this client's state belongs to (from the Welcome; empty before the first one). */
+  private String runId = "";
+  private long lastAppliedStep;
+  private long lastCheckpoint;
+  private StepClock clock;
+  private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** A personalized evaluation between sending test activations and receiving their outputs. */
   private record Eval(long step, NDManager scope, NDArray labels) {}
@@ -87,6 +94,30 @@ public final class MpslClient implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Checkpoints this client's state into {@code dir} at the server's boundaries, and resumes from it
+   * when a Welcome says the server continues a run at a step before this client's state.
+   */
+  public MpslClient withCheckpoints(java.nio.file.Path dir) {
+    this.checkpointDir = dir;
+    return this;
+  }
+
+  /** The last global step whose cut gradient this client applied (0: none). */
+  public long lastAppliedStep() {
+    return lastAppliedStep;
+  }
+
+  /** What happened on resumes and checkpoints that the operator should know (loaded, skipped, failed). */
+  public java.util.List<String> notes() {
+    return java.util.List.copyOf(notes);
+  }
+
+  /** The client's optimizer: its step count tells how many updates its state holds. */
+  public org.mpsl4j.model.train.Adam optimizer() {
+    return split.optimizer();
+  }
+
   /** Accuracy of the last personalized evaluation (NaN before the first epoch end or without a test share). */
   public double lastPersonalizedAccuracy() {
     return lastPersonalizedAccuracy;
@@ -114,7 +145,8 @@ public final class MpslClient implements AutoCloseable {
         .setClientId(config.clientId()).setToken(config.token())
         .addAllInputs(modelConfig.tokenizers().stream().map(TokenizerSpec::input).toList())
         .setTrainSamples(indices.length).setBatchSize(config.batchSize())
-        .setModelFingerprint(modelConfig.fingerprint())).build();
+        .setModelFingerprint(modelConfig.fingerprint())
+        .setLastAppliedStep(lastAppliedStep).setRunId(runId)).build();
   }
 
   /** Handles one server message and returns the replies to send (often none). */
@@ -122,15 +154,27 @@ public final class MpslClient implements AutoCloseable {
     return switch (m.getBodyCase()) {
       case WELCOME -> {
         sessionId = m.getSessionId();
+        welcome(m.getWelcome());
         yield List.of();
       }
-      case STEP_BEGIN -> List.of(beginStep(m.getStep(), m.getStepBegin()));
+      case STEP_BEGIN -> {
+        catchUpCheckpoint(m.getStep() - 1);
+        yield List.of(beginStep(m.getStep(), m.getStepBegin()));
+      }
       case OUTPUTS -> List.of(message(m.getStep()).setOutputGrad(split.outputGradient(m.getStep(), m.getOutputs())).build());
       case CUT_GRAD -> {
-        split.applyCutGradient(m.getStep(), m.getCutGrad());
+        if (split.applyCutGradient(m.getStep(), m.getCutGrad())) {
+          lastAppliedStep = m.getStep();
+          if (clock != null && clock.isCheckpoint(m.getStep())) {
+            checkpoint(m.getStep());
+          }
+        }
         yield List.of();
       }
-      case EPOCH_END -> List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
+      case EPOCH_END -> {
+        checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
+        yield List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
+      }
       case EVAL_OUTPUTS -> List.of(evalReport(m));
       case DONE -> {
         done = true;
@@ -143,6 +187,96 @@ public final class MpslClient implements AutoCloseable {
       }
       default -> List.of();
     };
+  }
+
+  /**
+   * Where the server's run stands: a client whose state is of this run and not past
+   * {@code resume_step} goes on with it; otherwise it loads its newest checkpoint of this run at or
+   * before that step, so that it applies no step twice. Without such a checkpoint a fresh client
+   * starts from the initial tokenizers, and a client past the server keeps its state (noted).
+   */
+  private void welcome(org.mpsl4j.protocol.v1.Welcome w) {
+    if (w.getStepsPerEpoch() > 0) {
+      clock = new StepClock(w.getStepsPerEpoch(), w.getCheckpointEvery());
+    }
+    long resume = w.getResumeStep();
+    if (runId.equals(w.getRunId()) && lastAppliedStep <= resume) {
+      forgetCheckpointsAfter(resume);
+      return;
+    }
+    split.drop();
+    if (checkpointDir != null) {
+      List<String> skipped = new java.util.ArrayList<>();
+      try {
+        ClientCheckpoint c = ClientCheckpoint.newest(checkpointDir, config, modelConfig, indices, w.getRunId(), resume,
+            skipped);
+        notes.addAll(skipped);
+        if (c != null) {
+          c.restore(model, split.optimizer(), manager);
+          notes.add("resumed from " + c.loaded().file() + " (step " + c.step() + ", last applied " + c.lastApplied()
+              + "); the server is at step " + resume);
+          runId = w.getRunId();
+          lastAppliedStep = c.lastApplied();
+          forgetCheckpointsAfter(resume);
+          return;
+        }
+      } catch (java.io.IOException e) {
+        notes.add("cannot resume from " + checkpointDir + ": " + e.getMessage());
+      }
+    }
+    if (runId.equals(w.getRunId())) {
+      notes.add("this client applied steps up to " + lastAppliedStep + " but the server resumes after step " + resume
+          + " and there is no checkpoint to go back to: steps " + (resume + 1) + ".." + lastAppliedStep
+          + " will be applied to its tokenizers again");
+    } else if (!runId.isEmpty()) {
+      notes.add("the server runs a new run " + w.getRunId() + "; this client joins it with its current tokenizers");
+    }
+    runId = w.getRunId();
+    lastAppliedStep = Math.min(lastAppliedStep, resume);
+  }
+
+  /**
+   * Deletes this client's checkpoints of steps after {@code resume}: the server redoes those steps,
+   * so they belong to a history that no longer happened (and would outrank the new ones when pruning).
+   */
+  private void forgetCheckpointsAfter(long resume) {
+    lastCheckpoint = Math.min(lastCheckpoint, resume);
+    if (checkpointDir == null) {
+      return;
+    }
+    try {
+      for (java.nio.file.Path f : CheckpointFiles.list(checkpointDir, ClientCheckpoint.PREFIX)) {
+        if (CheckpointFiles.step(f) > resume) {
+          java.nio.file.Files.deleteIfExists(f);
+        }
+      }
+    } catch (java.io.IOException e) {
+      notes.add("cannot delete checkpoints after step " + resume + " in " + checkpointDir + ": " + e.getMessage());
+    }
+  }
+
+  /** Writes the checkpoint of the last boundary up to {@code step} if this client has not yet (it sat those steps out). */
+  private void catchUpCheckpoint(long step) {
+    if (clock != null) {
+      long boundary = clock.lastCheckpointUpTo(step);
+      if (boundary > lastCheckpoint && lastAppliedStep <= boundary) {
+        checkpoint(boundary);
+      }
+    }
+  }
+
+  private void checkpoint(long step) {
+    if (checkpointDir == null || runId.isEmpty() || step <= lastCheckpoint) {
+      return;
+    }
+    try {
+      ClientCheckpoint.write(checkpointDir, config, modelConfig, indices, model, split.optimizer(), runId, step,
+          lastAppliedStep);
+      lastCheckpoint = step;
+    } catch (java.io.IOException | RuntimeException e) {
+      // Training goes on without this checkpoint; a crash before the next one costs more steps.
+      notes.add("checkpoint of step " + step + " failed: " + e.getMessage());
+    }
   }
 
   private ClientMessage beginStep(long step, StepBegin begin) {

@@ -3,6 +3,7 @@ package org.mpsl4j.engine.mpsl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,7 +61,8 @@ public final class MpslServer implements AutoCloseable {
   private volatile long skippedSteps;
   private int stepsPerEpoch;
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
-  private long globalStep;
+  private volatile long globalStep;
+  private final ServerCheckpointing checkpoints;
 
   record Inbound(long sessionId, ClientMessage message) {}
 
@@ -80,6 +82,43 @@ public final class MpslServer implements AutoCloseable {
     tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
     phases = new StepPhases(inbox, sessions, modelConfig, config.maxClientBatch(), shapes);
     admission = new Admission(config, modelConfig, sessions, inbox, rejections);
+    checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
+    admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
+  }
+
+  /**
+   * Continues the run of {@code checkpoint} instead of starting one: loads the model, global tokenizers
+   * and optimizer, and {@link #train} goes on with the step after it. Call before {@link #train}.
+   *
+   * @throws IllegalArgumentException if the checkpoint is of another model or other run settings
+   * @throws IOException if the checkpoint cannot be read
+   */
+  public void resumeFrom(ServerCheckpoint checkpoint) throws IOException {
+    checkpoints.resume(checkpoint, model, tokenizerAverage.model(), optimizer, manager);
+    globalStep = checkpoint.globalStep();
+  }
+
+  /** The run id in checkpoints and Welcomes. */
+  public String runId() {
+    return checkpoints.runId();
+  }
+
+  /** The global step of the checkpoint this server resumed from, or 0. */
+  public long resumedStep() {
+    return checkpoints.resumedFrom() == null ? 0 : checkpoints.resumedFrom().globalStep();
+  }
+
+  /** The global step of the last completed step (0 before training). */
+  public long globalStep() {
+    return globalStep;
+  }
+
+  /**
+   * After a resume: training steps that clients had applied beyond the checkpoint when they came back,
+   * the most of any client (as their Hellos reported); these steps are done again. 0 otherwise.
+   */
+  public long stepsRedone() {
+    return checkpoints.stepsRedone();
   }
 
   public ServerModel model() {
@@ -140,17 +179,27 @@ public final class MpslServer implements AutoCloseable {
     for (Session s : sessions.values()) {
       steps = Math.max(steps, s.stepsPerEpoch());
     }
-    stepsPerEpoch = steps;
-    admission.trainingStarts(steps);
+    ServerCheckpoint resumedFrom = checkpoints.resumedFrom();
+    // A resumed run keeps its epoch length: step numbers, and so checkpoint boundaries, must not move.
+    stepsPerEpoch = resumedFrom == null ? steps : resumedFrom.stepsPerEpoch();
+    StepClock clock = new StepClock(stepsPerEpoch, config.checkpointEvery());
+    int firstEpoch = resumedFrom == null ? 0 : resumedFrom.nextEpoch();
+    checkpoints.countRedone(connected(), clock);
+    admission.trainingStarts(stepsPerEpoch);
     List<EpochStats> out = new ArrayList<>();
-    for (int epoch = 0; epoch < config.epochs(); epoch++) {
+    for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
       optimizer.setLearningRate(schedule.learningRate(epoch));
-      EpochAccumulator acc = new EpochAccumulator(epoch);
-      for (int s = 0; s < stepsPerEpoch; s++) {
+      boolean resumed = resumedFrom != null && epoch == firstEpoch;
+      EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
+      for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
         step(epoch, s, acc);
+        if (clock.isCheckpoint(globalStep)) {
+          checkpoint(epoch, s + 1, acc.soFar());
+        }
         progress.stepDone(epoch, s, stepsPerEpoch);
       }
       acc.personalized = endEpoch(epoch);
+      checkpoint(epoch + 1, 0, ServerCheckpoint.EpochSoFar.NONE);
       EpochStats stats = acc.finish();
       out.add(stats);
       onEpoch.accept(stats);
@@ -159,6 +208,11 @@ public final class MpslServer implements AutoCloseable {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(globalStep).setDone(TrainingDone.getDefaultInstance()).build());
     }
     return out;
+  }
+
+  private void checkpoint(int nextEpoch, int nextStepInEpoch, ServerCheckpoint.EpochSoFar soFar) {
+    checkpoints.write(model, tokenizerAverage.model(), optimizer, globalStep, stepsPerEpoch, nextEpoch, nextStepInEpoch,
+        soFar);
   }
 
   private void awaitClients() throws InterruptedException {
@@ -309,7 +363,9 @@ public final class MpslServer implements AutoCloseable {
         out.add(s);
       }
     }
-    out.sort((a, b) -> Long.compare(a.id, b.id));
+    // By client id, not by session id: a client that reconnects gets a new session id, and the order of
+    // the concatenated batch must not depend on who came back first (resumed runs repeat the original).
+    out.sort(java.util.Comparator.comparing((Session x) -> x.clientId).thenComparingLong(x -> x.id));
     return out;
   }
 
@@ -324,6 +380,16 @@ public final class MpslServer implements AutoCloseable {
     void stepDone(int epoch, int stepInEpoch, int stepsPerEpoch);
   }
 
+  /** Optimizer updates of the server model so far (restored with a checkpoint). */
+  public long optimizerSteps() {
+    return optimizer.steps();
+  }
+
+  /** The optimizer's moments by {@code exp_avg.<name>} and {@code exp_avg_sq.<name>} (live arrays: do not close). */
+  Map<String, NDArray> optimizerState() {
+    return CheckpointFiles.tensors("", Map.of(), optimizer);
+  }
+
   /** Number of optimizer state tensors: one pair per trained server parameter, never per client. */
   public int optimizerStateCount() {
     return optimizer.state("exp_avg").size() + optimizer.state("exp_avg_sq").size();
@@ -334,56 +400,17 @@ public final class MpslServer implements AutoCloseable {
    * tokenizer averaging, control), measured serialized; evaluation traffic is not included.
    */
   public Map<String, long[]> bytesByClient() {
-    return bytes(s -> s.bytesUp.get(), s -> s.bytesDown.get());
+    return Session.bytesByClient(sessions.values(), false);
   }
 
   /** Personalized-evaluation bytes per client id so far, {up, down}. */
   public Map<String, long[]> evaluationBytesByClient() {
-    return bytes(s -> s.evalBytesUp.get(), s -> s.evalBytesDown.get());
-  }
-
-  private Map<String, long[]> bytes(java.util.function.ToLongFunction<Session> up,
-      java.util.function.ToLongFunction<Session> down) {
-    Map<String, long[]> out = new java.util.TreeMap<>();
-    for (Session s : sessions.values()) {
-      long[] b = out.computeIfAbsent(s.clientId, k -> new long[2]);
-      b[0] += up.applyAsLong(s);
-      b[1] += down.applyAsLong(s);
-    }
-    return out;
+    return Session.bytesByClient(sessions.values(), true);
   }
 
   static ServerMessage errorMessage(long session, long step, ErrorCode code, String message) {
     return ServerMessage.newBuilder().setSessionId(session).setStep(step)
         .setError(org.mpsl4j.protocol.v1.Error.newBuilder().setCode(code).setMessage(message)).build();
-  }
-
-  private final class EpochAccumulator {
-    final int epoch;
-    final long start = System.nanoTime();
-    int steps;
-    long samples;
-    double lossSum;
-    long correct;
-    int missed;
-    long[] personalized = {0, 0};
-
-    EpochAccumulator(int epoch) {
-      this.epoch = epoch;
-    }
-
-    void add(StepPhases.Gradients g) {
-      steps++;
-      samples += g.reportedSamples();
-      lossSum += g.lossTimesBatch();
-      correct += g.correct();
-    }
-
-    EpochStats finish() {
-      return new EpochStats(epoch, steps, samples, samples == 0 ? Double.NaN : lossSum / samples,
-          samples == 0 ? Double.NaN : (double) correct / samples, (System.nanoTime() - start) / 1e9, missed,
-          personalized[1] == 0 ? Double.NaN : (double) personalized[0] / personalized[1]);
-    }
   }
 
   @Override

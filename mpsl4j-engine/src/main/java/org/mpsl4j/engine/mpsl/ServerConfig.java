@@ -18,6 +18,8 @@ import java.util.Map;
  * @param sharedToken the token every client presents when {@code tokens} is empty; null disables auth
  * @param maxClientBatch largest per-client batch accepted (bounds decoded tensors)
  * @param maxSessions most sessions open at once; a Hello beyond it is refused with {@code SERVER_FULL}
+ * @param checkpointDir where the server writes its checkpoints ({@link ServerCheckpoint}); null writes none
+ * @param checkpointEvery training steps between checkpoints (besides one at every epoch end); 0: epoch ends only
  */
 public record ServerConfig(
     int expectedClients,
@@ -30,7 +32,17 @@ public record ServerConfig(
     Map<String, String> tokens,
     String sharedToken,
     int maxClientBatch,
-    int maxSessions) {
+    int maxSessions,
+    java.nio.file.Path checkpointDir,
+    int checkpointEvery) {
+
+  /** Settings without checkpoints. */
+  public ServerConfig(int expectedClients, int epochs, float learningRate, int stepLrSize, float stepLrGamma,
+      Duration joinTimeout, Duration stepDeadline, Map<String, String> tokens, String sharedToken, int maxClientBatch,
+      int maxSessions) {
+    this(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline, tokens, sharedToken,
+        maxClientBatch, maxSessions, null, 0);
+  }
 
   /** Settings that admit at most {@code expectedClients} sessions at once. */
   public ServerConfig(int expectedClients, int epochs, float learningRate, int stepLrSize, float stepLrGamma,
@@ -50,18 +62,29 @@ public record ServerConfig(
       throw new IllegalArgumentException("maxSessions (" + maxSessions + ") must be >= expectedClients ("
           + expectedClients + ") (use --max-sessions)");
     }
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("checkpointEvery must be >= 0 but was " + checkpointEvery
+          + " (use --checkpoint-every)");
+    }
     tokens = Map.copyOf(tokens);
+  }
+
+  /** These settings with checkpoints into {@code dir} every {@code every} training steps and at each epoch end. */
+  public ServerConfig withCheckpoints(java.nio.file.Path dir, int every) {
+    return new ServerConfig(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline,
+        tokens, sharedToken, maxClientBatch, maxSessions, dir, every);
   }
 
   /** These settings with another session limit. */
   public ServerConfig withMaxSessions(int max) {
     return new ServerConfig(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline,
-        tokens, sharedToken, maxClientBatch, max);
+        tokens, sharedToken, maxClientBatch, max, checkpointDir, checkpointEvery);
   }
 
   /** These settings with per-client tokens (client id → token) instead of a shared one. */
   public ServerConfig withTokens(Map<String, String> clientTokens) {
     return new ServerConfig(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline,
-        clientTokens, clientTokens.isEmpty() ? sharedToken : null, maxClientBatch, maxSessions);
+        clientTokens, clientTokens.isEmpty() ? sharedToken : null, maxClientBatch, maxSessions, checkpointDir,
+        checkpointEvery);
   }
 }

@@ -21,6 +21,9 @@ final class Session {
   /** Evaluation traffic (personalized evaluation), kept apart so that the method's cost is not inflated. */
   final AtomicLong evalBytesUp = new AtomicLong();
   final AtomicLong evalBytesDown = new AtomicLong();
+  /** What the client's Hello said of its state: the last step it applied, of run {@link #runId} (resume). */
+  volatile long lastAppliedStep;
+  volatile String runId = "";
   private volatile Peer peer;
   private volatile boolean connected = true;
   private final Rejections rejections;
@@ -116,6 +119,17 @@ final class Session {
   /** Messages of this session waiting in the inbox. */
   int queued() {
     return queued.get();
+  }
+
+  /** Bytes {up, down} per client id over {@code sessions} (a client's sessions summed): training or evaluation. */
+  static java.util.Map<String, long[]> bytesByClient(java.util.Collection<Session> sessions, boolean evaluation) {
+    java.util.Map<String, long[]> out = new java.util.TreeMap<>();
+    for (Session s : sessions) {
+      long[] b = out.computeIfAbsent(s.clientId, k -> new long[2]);
+      b[0] += (evaluation ? s.evalBytesUp : s.bytesUp).get();
+      b[1] += (evaluation ? s.evalBytesDown : s.bytesDown).get();
+    }
+    return out;
   }
 
   int stepsPerEpoch() {

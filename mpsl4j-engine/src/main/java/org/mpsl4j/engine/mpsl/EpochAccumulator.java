@@ -1,0 +1,39 @@
+package org.mpsl4j.engine.mpsl;
+
+/** The server's running figures of one epoch; a resumed epoch starts from its checkpoint's sums. */
+final class EpochAccumulator {
+  final int epoch;
+  final long start = System.nanoTime();
+  int steps;
+  long samples;
+  double lossSum;
+  long correct;
+  int missed;
+  long[] personalized = {0, 0};
+
+  EpochAccumulator(int epoch, ServerCheckpoint.EpochSoFar soFar) {
+    this.epoch = epoch;
+    steps = soFar.steps();
+    samples = soFar.samples();
+    lossSum = soFar.lossSum();
+    correct = soFar.correct();
+    missed = soFar.missed();
+  }
+
+  void add(StepPhases.Gradients g) {
+    steps++;
+    samples += g.reportedSamples();
+    lossSum += g.lossTimesBatch();
+    correct += g.correct();
+  }
+
+  ServerCheckpoint.EpochSoFar soFar() {
+    return new ServerCheckpoint.EpochSoFar(steps, samples, lossSum, correct, missed);
+  }
+
+  EpochStats finish() {
+    return new EpochStats(epoch, steps, samples, samples == 0 ? Double.NaN : lossSum / samples,
+        samples == 0 ? Double.NaN : (double) correct / samples, (System.nanoTime() - start) / 1e9, missed,
+        personalized[1] == 0 ? Double.NaN : (double) personalized[0] / personalized[1]);
+  }
+}
