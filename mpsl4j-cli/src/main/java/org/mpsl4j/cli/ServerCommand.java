@@ -63,6 +63,10 @@ final class ServerCommand implements Callable<Integer> {
       description = "How long to wait for all clients to join (default: ${DEFAULT-VALUE}).")
   int joinTimeoutSeconds;
 
+  @Option(names = "--min-clients", description = "Start at the join timeout if at least this many clients joined"
+      + " (default: --clients, i.e. wait for all); the others may join later.")
+  Integer minClients;
+
   @Option(names = "--out", description = "Results folder (default: results/server-<time>).")
   Path out;
 
@@ -102,6 +106,9 @@ final class ServerCommand implements Callable<Integer> {
       }
       if (maxSessions != null) {
         config = config.withMaxSessions(maxSessions);
+      }
+      if (minClients != null) {
+        config = config.withMinClients(minClients);
       }
       if (checkpointDir != null) {
         config = config.withCheckpoints(checkpointDir, checkpointEvery);

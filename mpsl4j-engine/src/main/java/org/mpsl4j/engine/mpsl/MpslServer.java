@@ -221,8 +221,16 @@ public final class MpslServer implements AutoCloseable {
       while (connected().size() < config.expectedClients()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IllegalStateException(connected().size() + " of " + config.expectedClients()
-              + " clients joined within " + config.joinTimeout().toSeconds() + " s");
+          int joined = connected().size();
+          if (joined >= config.minClients()) {
+            System.err.println("mpsl4j server: " + joined + " of " + config.expectedClients() + " clients joined within "
+                + config.joinTimeout().toSeconds() + " s; starting with them (--min-clients " + config.minClients()
+                + "); the others may join later");
+            return;
+          }
+          throw new IllegalStateException(joined + " of " + config.expectedClients() + " clients joined within "
+              + config.joinTimeout().toSeconds() + " s (at least " + config.minClients() + " needed; see --min-clients"
+              + " and --join-timeout-s)");
         }
         TimeUnit.NANOSECONDS.timedWait(admission.joinLock, left);
       }

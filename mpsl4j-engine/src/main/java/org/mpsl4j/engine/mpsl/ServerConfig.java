@@ -20,6 +20,9 @@ import java.util.Map;
  * @param maxSessions most sessions open at once; a Hello beyond it is refused with {@code SERVER_FULL}
  * @param checkpointDir where the server writes its checkpoints ({@link ServerCheckpoint}); null writes none
  * @param checkpointEvery training steps between checkpoints (besides one at every epoch end); 0: epoch ends only
+ * @param minClients when the join timeout passes with fewer than {@code expectedClients} joined, training still
+ *     starts if at least this many have (the rest may join later); equal to {@code expectedClients} by default,
+ *     so that a run never starts short-handed unless asked to (e.g. a resume after a client was lost for good)
  */
 public record ServerConfig(
     int expectedClients,
@@ -34,14 +37,15 @@ public record ServerConfig(
     int maxClientBatch,
     int maxSessions,
     java.nio.file.Path checkpointDir,
-    int checkpointEvery) {
+    int checkpointEvery,
+    int minClients) {
 
   /** Settings without checkpoints. */
   public ServerConfig(int expectedClients, int epochs, float learningRate, int stepLrSize, float stepLrGamma,
       Duration joinTimeout, Duration stepDeadline, Map<String, String> tokens, String sharedToken, int maxClientBatch,
       int maxSessions) {
     this(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline, tokens, sharedToken,
-        maxClientBatch, maxSessions, null, 0);
+        maxClientBatch, maxSessions, null, 0, expectedClients);
   }
 
   /** Settings that admit at most {@code expectedClients} sessions at once. */
@@ -66,25 +70,35 @@ public record ServerConfig(
       throw new IllegalArgumentException("checkpointEvery must be >= 0 but was " + checkpointEvery
           + " (use --checkpoint-every)");
     }
+    if (minClients < 1 || minClients > expectedClients) {
+      throw new IllegalArgumentException("minClients must be in [1, " + expectedClients + "] but was " + minClients
+          + " (use --min-clients)");
+    }
     tokens = Map.copyOf(tokens);
   }
 
   /** These settings with checkpoints into {@code dir} every {@code every} training steps and at each epoch end. */
   public ServerConfig withCheckpoints(java.nio.file.Path dir, int every) {
     return new ServerConfig(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline,
-        tokens, sharedToken, maxClientBatch, maxSessions, dir, every);
+        tokens, sharedToken, maxClientBatch, maxSessions, dir, every, minClients);
   }
 
   /** These settings with another session limit. */
   public ServerConfig withMaxSessions(int max) {
     return new ServerConfig(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline,
-        tokens, sharedToken, maxClientBatch, max, checkpointDir, checkpointEvery);
+        tokens, sharedToken, maxClientBatch, max, checkpointDir, checkpointEvery, minClients);
   }
 
   /** These settings with per-client tokens (client id → token) instead of a shared one. */
   public ServerConfig withTokens(Map<String, String> clientTokens) {
     return new ServerConfig(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline,
         clientTokens, clientTokens.isEmpty() ? sharedToken : null, maxClientBatch, maxSessions, checkpointDir,
-        checkpointEvery);
+        checkpointEvery, minClients);
+  }
+
+  /** These settings, starting at the join timeout with at least {@code min} clients if not all joined. */
+  public ServerConfig withMinClients(int min) {
+    return new ServerConfig(expectedClients, epochs, learningRate, stepLrSize, stepLrGamma, joinTimeout, stepDeadline,
+        tokens, sharedToken, maxClientBatch, maxSessions, checkpointDir, checkpointEvery, min);
   }
 }

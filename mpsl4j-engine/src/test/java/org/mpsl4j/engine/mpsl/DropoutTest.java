@@ -1,6 +1,7 @@
 package org.mpsl4j.engine.mpsl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -106,6 +107,34 @@ final class DropoutTest {
       assertThat(a.client().done()).isTrue();
       assertThat(b.client().done()).isTrue();
       assertThat(doomed.client().done()).isFalse();
+    }
+  }
+
+  /**
+   * A device that never shows up (lost for good, e.g. before a resume) does not block the run when
+   * --min-clients allows starting without it; without that allowance the server says how many joined.
+   */
+  @Test
+  @Timeout(60)
+  void clientThatNeverJoins_runStartsAtJoinTimeoutWithMinClients() throws Exception {
+    RandomDataset data = new RandomDataset(16, 3, 5);
+    ServerConfig patient = new ServerConfig(3, 1, LR, 5, 0.1f, Duration.ofMillis(1500), DEADLINE, Map.of(), null, 8);
+    List<EpochStats> epochs = new ArrayList<>();
+    try (MpslServer server = new MpslServer(patient.withMinClients(2), MODEL, SEED);
+        InProcessMpsl net = new InProcessMpsl(server)) {
+      ClientRunner a = net.connect(new MpslClient(new ClientConfig("a", "", 4, SEED, 1), MODEL, data, range(0, 8), LR));
+      ClientRunner b = net.connect(new MpslClient(new ClientConfig("b", "", 4, SEED, 2), MODEL, data, range(8, 16), LR));
+      server.train(epochs::add);
+      net.awaitClients();
+      assertThat(epochs).hasSize(1);
+      assertThat(epochs.get(0).samples()).isEqualTo(16);
+      assertThat(a.client().done()).isTrue();
+      assertThat(b.client().done()).isTrue();
+    }
+    try (MpslServer server = new MpslServer(patient, MODEL, SEED); InProcessMpsl net = new InProcessMpsl(server)) {
+      net.connect(new MpslClient(new ClientConfig("a", "", 4, SEED, 1), MODEL, data, range(0, 8), LR));
+      assertThatThrownBy(() -> server.train(e -> {}))
+          .hasMessageContaining("1 of 3 clients joined").hasMessageContaining("at least 3 needed");
     }
   }
 
