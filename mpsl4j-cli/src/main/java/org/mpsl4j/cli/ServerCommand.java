@@ -100,7 +100,7 @@ final class ServerCommand implements Callable<Integer> {
       System.err.println("warning: no client authentication (no --tls-client-ca, --tokens-file or --token):"
           + " anyone who reaches this port can join");
     }
-    try (MpslServer server = new MpslServer(config, model, x.seed)) {
+    try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())) {
       Server grpc = TcpTransport.serve(server, host, port, setup.maxMessageBytes(), tls);
       // Scripts and tests read this line to learn the port when --port 0 was given.
       System.out.printf("listening on %s:%d (model %s, messages up to %.1f MiB, %s); waiting for %d clients%n", host,

@@ -29,7 +29,10 @@ final class DeploymentOptionsTest {
       Certificates.readCertificate(dir.resolve(name + ".crt")).verify(ca.getPublicKey());
       assertThat(Certificates.readKey(dir.resolve(name + ".key"))).isNotNull();
     }
-    assertThat(Files.getPosixFilePermissions(dir.resolve("client-0.key")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    // A HashSet: its order (and toString) changes from one JVM to the next, so compare as a set.
+    assertThat(Files.getPosixFilePermissions(dir.resolve("client-0.key")))
+        .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     Map<String, String> tokens = ServerCommand.readTokens(dir.resolve("tokens.txt"));
     assertThat(tokens).containsOnlyKeys("client-0", "client-1");
     assertThat(tokens.get("client-0")).hasSize(32).isNotEqualTo(tokens.get("client-1"));

@@ -15,6 +15,7 @@ import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.model.train.Losses;
+import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.Activations;
@@ -50,6 +51,8 @@ public final class MpslClient implements AutoCloseable {
   private int[] testIndices = new int[0];
   private Eval pendingEval;
   private double lastPersonalizedAccuracy = Double.NaN;
+  private CodecSpec codecUp = CodecSpec.RAW;
+  private CodecSpec codecDown = CodecSpec.RAW;
 
   /** A personalized evaluation between sending test activations and receiving their outputs. */
   private record Eval(long step, NDManager scope, NDArray labels) {}
@@ -87,6 +90,24 @@ public final class MpslClient implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Asks the server for these codecs in Hello: {@code up} for cut-layer activations (training and
+   * evaluation; top-k with error feedback), {@code down} for cut-layer gradients. The Welcome's answer
+   * is what the client then uses (a server that predates codecs answers nothing: RAW).
+   */
+  public MpslClient withCodecs(CodecSpec up, CodecSpec down) {
+    this.codecUp = up;
+    this.codecDown = down;
+    split.useCodecs(up, down);
+    return this;
+  }
+
+  /** Turns error feedback of top-k activations off (on by default; see {@link ClientSplitStep#useErrorFeedback}). */
+  public MpslClient withoutErrorFeedback() {
+    split.useErrorFeedback(false);
+    return this;
+  }
+
   /** Accuracy of the last personalized evaluation (NaN before the first epoch end or without a test share). */
   public double lastPersonalizedAccuracy() {
     return lastPersonalizedAccuracy;
@@ -110,11 +131,18 @@ public final class MpslClient implements AutoCloseable {
   }
 
   public ClientMessage hello() {
-    return ClientMessage.newBuilder().setHello(Hello.newBuilder()
+    Hello.Builder h = Hello.newBuilder()
         .setClientId(config.clientId()).setToken(config.token())
         .addAllInputs(modelConfig.tokenizers().stream().map(TokenizerSpec::input).toList())
         .setTrainSamples(indices.length).setBatchSize(config.batchSize())
-        .setModelFingerprint(modelConfig.fingerprint())).build();
+        .setModelFingerprint(modelConfig.fingerprint());
+    if (codecUp.lossy()) { // RAW is the default: a RAW client's Hello stays as it was before codecs
+      h.setCodecUp(codecUp.toProto());
+    }
+    if (codecDown.lossy()) {
+      h.setCodecDown(codecDown.toProto());
+    }
+    return ClientMessage.newBuilder().setHello(h).build();
   }
 
   /** Handles one server message and returns the replies to send (often none). */
@@ -122,6 +150,8 @@ public final class MpslClient implements AutoCloseable {
     return switch (m.getBodyCase()) {
       case WELCOME -> {
         sessionId = m.getSessionId();
+        split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
+            CodecSpec.fromProto(m.getWelcome().getCodecDown()));
         yield List.of();
       }
       case STEP_BEGIN -> List.of(beginStep(m.getStep(), m.getStepBegin()));
@@ -163,7 +193,7 @@ public final class MpslClient implements AutoCloseable {
       acts = model.forward(t.inputs(), t.masks());
     }
     pendingEval = new Eval(step, scope, t.labels());
-    return message(step).setEvalActivations(ClientSplitStep.activations(modelConfig, acts)).build();
+    return message(step).setEvalActivations(ClientSplitStep.activations(modelConfig, acts, split.codecUp())).build();
   }
 
   private ClientMessage evalReport(ServerMessage m) {

@@ -21,6 +21,9 @@ final class Session {
   /** Evaluation traffic (personalized evaluation), kept apart so that the method's cost is not inflated. */
   final AtomicLong evalBytesUp = new AtomicLong();
   final AtomicLong evalBytesDown = new AtomicLong();
+  /** Negotiated in Hello: the codec of this client's activations, and of the cut gradients it gets. */
+  private volatile org.mpsl4j.protocol.CodecSpec codecUp = org.mpsl4j.protocol.CodecSpec.RAW;
+  private volatile org.mpsl4j.protocol.CodecSpec codecDown = org.mpsl4j.protocol.CodecSpec.RAW;
   private volatile Peer peer;
   private volatile boolean connected = true;
   private final Rejections rejections;
@@ -37,6 +40,19 @@ final class Session {
     this.trainSamples = trainSamples;
     this.batchSize = batchSize;
     this.peer = peer;
+  }
+
+  void codecs(org.mpsl4j.protocol.CodecSpec up, org.mpsl4j.protocol.CodecSpec down) {
+    codecUp = up;
+    codecDown = down;
+  }
+
+  org.mpsl4j.protocol.CodecSpec codecUp() {
+    return codecUp;
+  }
+
+  org.mpsl4j.protocol.CodecSpec codecDown() {
+    return codecDown;
   }
 
   boolean connected() {
