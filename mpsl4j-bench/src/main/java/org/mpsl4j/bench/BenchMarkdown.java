@@ -62,13 +62,13 @@ public final class BenchMarkdown {
       md.append(String.format(Locale.ROOT, "### B3 tensor path: %s (%.1f MB), JMH average time, %d warm-up + %d "
               + "measured iterations, 1 fork, -prof gc%n%n", b.tensor(), b.payloadBytes() / 1e6,
           b.warmupIterations(), b.iterations()));
-      md.append("| benchmark | codec | shape | ms/op | ± (99.9%) | MB/s | heap bytes allocated/op |\n"
-          + "|---|---|---|---:|---:|---:|---:|\n");
+      md.append("| benchmark | codec | shape | ms/op | ± (99.9%) | MB/s | heap bytes allocated/op | message bytes |\n"
+          + "|---|---|---|---:|---:|---:|---:|---:|\n");
       for (CodecBench.Row x : b.rows()) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.4f | %.4f | %.0f | %,.0f |%n", x.benchmark(),
-            x.codec(), x.shape(), x.msPerOp(), x.msError(), x.mbPerSecond(), x.allocBytesPerOp()));
+        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.4f | %.4f | %.0f | %,.0f | %,d |%n", x.benchmark(),
+            x.codec(), x.shape(), x.msPerOp(), x.msError(), x.mbPerSecond(), x.allocBytesPerOp(), x.wireBytes()));
       }
-      md.append('\n');
+      md.append('\n').append(linkTable(b, 100e6));
     }
     if (r.b4() != null) {
       PyTorchReference.Result b = r.b4();
@@ -126,6 +126,34 @@ public final class BenchMarkdown {
     md.append("- environment: ").append(m.mallocEnv()).append('\n');
     md.append("- JVM flags: `").append(String.join(" ", m.jvmArgs())).append("`\n");
     return md.toString();
+  }
+
+  /**
+   * Whether a codec pays on a link of {@code bitsPerSecond}: transfer time of its message plus its
+   * measured encode + decode (roundTrip) against the same for RAW ({@code current}). Measured figures only.
+   */
+  static String linkTable(CodecBench.Summary b, double bitsPerSecond) {
+    StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "On a %.0f Mbit/s link (transfer = message bytes "
+        + "× 8 / link rate; codec = measured roundTrip, i.e. encode + decode):%n%n", bitsPerSecond / 1e6));
+    md.append("| codec | shape | message bytes | transfer ms | codec ms | total ms | saved vs RAW ms |\n"
+        + "|---|---|---:|---:|---:|---:|---:|\n");
+    java.util.Map<String, Double> rawTotal = new java.util.HashMap<>();
+    List<CodecBench.Row> trips = b.rows().stream().filter(x -> x.benchmark().equals("roundTrip")
+        && !x.codec().equals("before")).toList();
+    for (CodecBench.Row x : trips) {
+      if (x.codec().equals("current")) {
+        rawTotal.put(x.shape(), x.wireBytes() * 8 / bitsPerSecond * 1000 + x.msPerOp());
+      }
+    }
+    for (CodecBench.Row x : trips) {
+      double transfer = x.wireBytes() * 8 / bitsPerSecond * 1000;
+      double total = transfer + x.msPerOp();
+      Double raw = rawTotal.get(x.shape());
+      md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.1f | %.1f | %.1f | %s |%n",
+          x.codec().equals("current") ? "raw" : x.codec(), x.shape(), x.wireBytes(), transfer, x.msPerOp(), total,
+          raw == null ? "–" : String.format(Locale.ROOT, "%+.1f", raw - total)));
+    }
+    return md.append('\n').toString();
   }
 
   private static double mib(long bytes) {

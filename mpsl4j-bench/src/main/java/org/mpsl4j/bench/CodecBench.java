@@ -19,8 +19,12 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 public final class CodecBench {
   private CodecBench() {}
 
+  /**
+   * @param mbPerSecond float32 megabytes processed per second
+   * @param wireBytes serialized bytes of one message of this codec and shape
+   */
   public record Row(String benchmark, String codec, String shape, double msPerOp, double msError, double mbPerSecond,
-      double allocBytesPerOp) {}
+      double allocBytesPerOp, long wireBytes) {}
 
   public record Summary(String tensor, long payloadBytes, int forks, int warmupIterations, int iterations,
       List<Row> rows) {}
@@ -56,6 +60,7 @@ public final class CodecBench {
         .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
     Collection<RunResult> results = new Runner(o.build()).run();
     List<Row> rows = new ArrayList<>();
+    Map<String, Long> wireBytes = new java.util.HashMap<>();
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark();
       name = name.substring(name.lastIndexOf('.') + 1);
@@ -66,15 +71,19 @@ public final class CodecBench {
       double ms = primary.getScore();
       Map<String, Result> secondary = r.getSecondaryResults();
       Result<?> alloc = secondary.get("gc.alloc.rate.norm");
+      long wire = wireBytes.computeIfAbsent(codec + "@" + shape, k -> CodecBenchmark.wireBytes(codec, shape));
       rows.add(new Row(name, codec, shape, ms, primary.getScoreError(), mb / (ms / 1000.0),
-          alloc == null ? Double.NaN : alloc.getScore()));
+          alloc == null ? Double.NaN : alloc.getScore(), wire));
     }
     rows.sort((a, b) -> !a.shape().equals(b.shape()) ? b.shape().length() - a.shape().length()
-        : a.benchmark().equals(b.benchmark()) ? b.codec().compareTo(a.codec())
+        : a.benchmark().equals(b.benchmark()) ? CODECS.indexOf(a.codec()) - CODECS.indexOf(b.codec())
         : order(a.benchmark()) - order(b.benchmark()));
     return new Summary("float32 " + CodecBenchmark.SHAPE[0] + "x" + CodecBenchmark.SHAPE[1] + "x"
         + CodecBenchmark.SHAPE[2], CodecBenchmark.bytes(), 1, warmup, iterations, rows);
   }
+
+  /** The codec parameter's values, in table order. */
+  private static final List<String> CODECS = List.of("current", "before", "fp16", "bf16", "int8", "topk:0.1");
 
   private static int order(String benchmark) {
     return switch (benchmark) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.concurrent.TimeUnit;
+import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.Tensor;
@@ -22,7 +23,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * B3 (JMH): the cut-layer tensor path, a 64×197×384 float32 tensor (19.4 MB, ViT-B/16 tokens of a
  * batch of 64; parameter {@code shape}) to the wire {@link Tensor} message and back. {@code codec=current} is
- * {@link TensorCodec}; {@code codec=before} the implementation it replaced ({@link TensorCodecBefore}).
+ * {@link TensorCodec}'s RAW path; {@code codec=before} the implementation it replaced ({@link TensorCodecBefore});
+ * {@code fp16}, {@code bf16}, {@code int8}, {@code topk:0.1} the lossy cut-layer codecs ({@link CodecSpec}),
+ * decoded as a server does (against the negotiated codec). MB/s are float32 megabytes processed per second.
  *
  * <ul>
  *   <li>{@code encode}: native tensor → message (what a sender does);
@@ -42,7 +45,7 @@ public class CodecBenchmark {
   /** Shape of the benchmarked tensor (the default of {@link #shape}). */
   public static final long[] SHAPE = {64, 197, 384};
 
-  @Param({"current", "before"})
+  @Param({"current", "before", "fp16", "bf16", "int8", "topk:0.1"})
   public String codec;
 
   /**
@@ -77,7 +80,7 @@ public class CodecBenchmark {
     manager = NDManager.newBaseManager();
     long[] dims = java.util.Arrays.stream(shape.split("x")).mapToLong(Long::parseLong).toArray();
     tensor = manager.randomNormal(new Shape(dims));
-    message = TensorCodec.encode(tensor);
+    message = encode(tensor);
     wire = message.toByteArray();
     limits = new TensorLimits(3, 1L << 28, true);
   }
@@ -102,12 +105,33 @@ public class CodecBenchmark {
     return codec.equals("current");
   }
 
+  /** The lossy codec of this run, or null for {@code current} / {@code before} (RAW). */
+  private CodecSpec lossy() {
+    return current() || codec.equals("before") ? null : CodecSpec.parse(codec);
+  }
+
   private Tensor encode(NDArray a) {
-    return current() ? TensorCodec.encode(a) : TensorCodecBefore.encode(a);
+    CodecSpec lossy = lossy();
+    return lossy != null ? TensorCodec.encode(a, lossy) : current() ? TensorCodec.encode(a) : TensorCodecBefore.encode(a);
   }
 
   private NDArray decode(Tensor t) {
-    return current() ? TensorCodec.decode(t, step, limits, "bench") : TensorCodecBefore.decode(t, step, limits, "bench");
+    CodecSpec lossy = lossy();
+    return lossy != null ? TensorCodec.decode(t, step, limits, "bench", lossy)
+        : current() ? TensorCodec.decode(t, step, limits, "bench") : TensorCodecBefore.decode(t, step, limits, "bench");
+  }
+
+  /** Serialized bytes of one {@code shape} tensor message packed with {@code codec} (as benchmarked). */
+  public static long wireBytes(String codec, String shape) {
+    CodecBenchmark b = new CodecBenchmark();
+    b.codec = codec;
+    b.shape = shape;
+    b.setUp();
+    try {
+      return b.message.getSerializedSize();
+    } finally {
+      b.tearDown();
+    }
   }
 
   @Benchmark

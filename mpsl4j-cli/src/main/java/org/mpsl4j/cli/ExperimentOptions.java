@@ -15,6 +15,8 @@ import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.pretrained.EncoderSource;
 import picocli.CommandLine.Model.CommandSpec;
+import org.mpsl4j.protocol.CodecSpec;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -81,6 +83,29 @@ final class ExperimentOptions {
 
   /** Clients named by the manifest's rows (0 = none, or not a manifest): the natural partition is then used. */
   int naturalClients;
+  // Cut-layer codecs (issue #9). Like the model settings, server and clients take the same values: the
+  // server accepts exactly this pair and refuses a client that asks for another.
+  @Option(names = "--codec-up", defaultValue = "raw", converter = CodecConverter.class,
+      description = "Codec of the clients' cut-layer activations: raw, fp16, bf16, int8 (per-token scale and zero "
+          + "point) or topk:F (top fraction F by magnitude, with error feedback) (default: ${DEFAULT-VALUE}).")
+  CodecSpec codecUp;
+
+  @Option(names = "--codec-down", defaultValue = "raw", converter = CodecConverter.class,
+      description = "Codec of the server's cut-layer gradients: raw, fp16, bf16, int8 or topk:F (no error feedback) "
+          + "(default: ${DEFAULT-VALUE}).")
+  CodecSpec codecDown;
+
+  /** Parses a codec name for picocli, so a bad one is a usage error that lists the choices. */
+  static final class CodecConverter implements CommandLine.ITypeConverter<CodecSpec> {
+    @Override
+    public CodecSpec convert(String value) {
+      try {
+        return CodecSpec.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
 
   /** Fetches (if needed) and loads the dataset; throws DataUnavailableException with the fix. */
   DatasetSplit load() {
@@ -112,7 +137,7 @@ final class ExperimentOptions {
   /** The run's settings for {@link org.mpsl4j.engine.sim.MpslSetup} and the simulation. */
   SimulationConfig config(ModelConfig model, int threads) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate(), 5, alpha, 10, seed,
-        Duration.ofSeconds(deadlineSeconds), threads);
+        Duration.ofSeconds(deadlineSeconds), threads).withCodecs(codecUp, codecDown);
   }
 
   /** The seeded client partition of the training split: the same on the server and on every client. */

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.mpsl4j.protocol.v1.Codec;
 import org.mpsl4j.protocol.v1.DType;
+import org.mpsl4j.protocol.codec.WireCodec;
 import org.mpsl4j.protocol.v1.Tensor;
 
 /**
@@ -23,9 +24,47 @@ import org.mpsl4j.protocol.v1.Tensor;
  * memory of an uninitialized native tensor (no zeroing, no intermediate direct buffer whose memory
  * only the garbage collector would free), and checks floats for NaN/Inf with one reduction. No
  * per-element Java loop on either side ({@code mpsl4j bench codec} measures both directions).
+ *
+ * <p>Lossy codecs (FLOAT16, BFLOAT16, INT8_ROW, TOPK; {@link CodecSpec}) pack float32 data; the shared
+ * checks above run first, then the codec's own ({@link org.mpsl4j.protocol.codec.WireCodec#decode}),
+ * then the same finiteness check on the decoded values. The RAW path is unchanged.
  */
 public final class TensorCodec {
   private TensorCodec() {}
+
+  /**
+   * A float32 tensor packed with {@code codec} ({@link #encode(NDArray)} for RAW). The message keeps dtype
+   * FLOAT32 and the tensor's shape; only the data is packed (see {@link org.mpsl4j.protocol.codec.WireCodec}).
+   */
+  public static Tensor encode(NDArray array, CodecSpec codec) {
+    if (!codec.lossy()) {
+      return encode(array);
+    }
+    if (array.getDataType() != DataType.FLOAT32) {
+      throw new IllegalArgumentException("codec " + codec + " packs FLOAT32 tensors, not " + array.getDataType());
+    }
+    Tensor.Builder b = Tensor.newBuilder().setDtype(DType.FLOAT32).setCodec(codec.codec())
+        .setData(codec.wire().encode(array));
+    for (long d : array.getShape().getShape()) {
+      b.addShape(d);
+    }
+    return b.build();
+  }
+
+  /**
+   * Decodes a tensor that must use the negotiated {@code expected} codec (and, for TOPK, at most its
+   * fraction of elements); any other codec is a {@link MalformedTensorException} that names both.
+   */
+  public static NDArray decode(Tensor tensor, NDManager manager, TensorLimits limits, String what, CodecSpec expected) {
+    Codec got = tensor.getCodec();
+    if (got == Codec.CODEC_UNSPECIFIED || got == Codec.UNRECOGNIZED) {
+      throw new MalformedTensorException(what + ": unsupported codec " + codecName(tensor));
+    }
+    if (got != expected.codec()) {
+      throw new MalformedTensorException(what + ": codec " + got + " but this session negotiated " + expected);
+    }
+    return decode(tensor, manager, limits, what, expected.lossy() ? expected.wire() : null);
+  }
 
   public static Tensor encode(NDArray array) {
     DType dtype = switch (array.getDataType()) {
@@ -46,19 +85,32 @@ public final class TensorCodec {
   }
 
   /**
-   * Rebuilds a tensor in {@code manager}.
+   * Rebuilds a RAW tensor in {@code manager} (every other codec is refused: lossy codecs are decoded only
+   * where they were negotiated, {@link #decode(Tensor, NDManager, TensorLimits, String, CodecSpec)}).
    *
    * @param what names the tensor in error messages, e.g. "activations of client 7, step 12"
    * @throws MalformedTensorException if any field is invalid or outside {@code limits}
    */
   public static NDArray decode(Tensor tensor, NDManager manager, TensorLimits limits, String what) {
+    if (tensor.getCodec() != Codec.RAW) {
+      throw new MalformedTensorException(what + ": unsupported codec " + codecName(tensor));
+    }
+    return decode(tensor, manager, limits, what, (WireCodec) null);
+  }
+
+  private static String codecName(Tensor t) {
+    return t.getCodec() == Codec.UNRECOGNIZED ? "number " + t.getCodecValue() : t.getCodec().name();
+  }
+
+  /** @param lossy the codec of the data, null for RAW */
+  private static NDArray decode(Tensor tensor, NDManager manager, TensorLimits limits, String what, WireCodec lossy) {
     DataType dtype = switch (tensor.getDtype()) {
       case FLOAT32 -> DataType.FLOAT32;
       case INT64 -> DataType.INT64;
       default -> throw new MalformedTensorException(what + ": unsupported dtype " + tensor.getDtype());
     };
-    if (tensor.getCodec() != Codec.RAW) {
-      throw new MalformedTensorException(what + ": unsupported codec " + tensor.getCodec());
+    if (lossy != null && dtype != DataType.FLOAT32) {
+      throw new MalformedTensorException(what + ": codec " + tensor.getCodec() + " needs dtype FLOAT32, not " + dtype);
     }
     int rank = tensor.getShapeCount();
     if (rank == 0 || rank > limits.maxRank()) {
@@ -78,6 +130,18 @@ public final class TensorCodec {
       }
     }
     ByteString data = tensor.getData();
+    if (lossy != null) {
+      NDArray array = lossy.decode(data, new Shape(shape), manager, what);
+      try {
+        if (limits.rejectNonFinite() && !allFinite(array)) {
+          throw new MalformedTensorException(what + ": decodes to NaN or infinite values");
+        }
+      } catch (RuntimeException e) {
+        array.close();
+        throw e;
+      }
+      return array;
+    }
     long expectedBytes = elements * dtype.getNumOfBytes();
     if (data.size() != expectedBytes) {
       throw new MalformedTensorException(what + ": shape " + new Shape(shape) + " of " + dtype + " needs "

@@ -18,7 +18,7 @@ public final class MarkdownReport {
     for (Summary s : rows) {
       boolean clients = s.method().hasClients();
       b.append(String.format(Locale.ROOT, "| %s | %.2f %% | %.2f %% | %s | %s | %s | %s | %s | %.1f s |%n",
-          s.method().label(), 100 * s.finalAccuracy(), 100 * s.bestAccuracy(),
+          s.label(), 100 * s.finalAccuracy(), 100 * s.bestAccuracy(),
           clients ? String.format(Locale.ROOT, "%,d", s.clientTrainingMacs()) : "n/a (no clients)",
           s.fedAvgMacRatio().map(r -> String.format(Locale.ROOT, "%.1f×", r)).orElse("–"),
           clients ? String.format(Locale.ROOT, "%,.1f", s.bytesUpPerClientPerEpoch() / 1024) : "0",
@@ -30,6 +30,12 @@ public final class MarkdownReport {
 
   public static void write(Path file, String title, String command, List<String> settings, List<Summary> rows,
       List<String> plots) throws IOException {
+    write(file, title, command, settings, rows, plots, "");
+  }
+
+  /** @param extra a further Markdown section after the summary (e.g. the codec trade-off), or "" */
+  public static void write(Path file, String title, String command, List<String> settings, List<Summary> rows,
+      List<String> plots, String extra) throws IOException {
     StringBuilder b = new StringBuilder("# ").append(title).append("\n\n");
     b.append("Command: `").append(command).append("`\n\n");
     for (String s : settings) {
@@ -46,7 +52,7 @@ public final class MarkdownReport {
         the baselines evaluate on the server and send nothing for it. Train loss is what the clients reported over
         the wire (federated methods: each model update's sample-weighted loss).
         """);
-    b.append('\n');
+    b.append('\n').append(extra);
     for (String p : plots) {
       b.append("![").append(p).append("](").append(p).append(")\n");
     }

@@ -40,7 +40,7 @@ public final class Plots {
     for (MethodResult r : results) {
       double[] x = r.epochs().stream().mapToDouble(MethodResult.Epoch::epoch).toArray();
       double[] y = r.epochs().stream().mapToDouble(e -> 100 * e.testAccuracy()).toArray();
-      chart.addSeries(r.method().label(), x, y);
+      chart.addSeries(r.label(), x, y);
     }
     return save(chart, dir, "accuracy.png");
   }
@@ -48,7 +48,7 @@ public final class Plots {
   private static String bytes(Path dir, List<MethodResult> results) throws IOException {
     CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
         .title("Traffic per client per epoch (mean)").yAxisTitle("KiB (log scale)").build();
-    List<String> names = results.stream().map(r -> r.method().label()).toList();
+    List<String> names = results.stream().map(MethodResult::label).toList();
     List<Double> up = results.stream().map(r -> r.meanBytesUpPerClientPerEpoch() / 1024).toList();
     List<Double> down = results.stream().map(r -> r.meanBytesDownPerClientPerEpoch() / 1024).toList();
     logAxisFrom(chart, java.util.stream.Stream.concat(up.stream(), down.stream()).toList());
@@ -63,7 +63,7 @@ public final class Plots {
     chart.getStyler().setLegendVisible(false);
     List<Double> macs = results.stream().map(r -> (double) r.clientTrainingMacs()).toList();
     logAxisFrom(chart, macs);
-    chart.addSeries("client MACs", results.stream().map(r -> r.method().label()).toList(), macs);
+    chart.addSeries("client MACs", results.stream().map(MethodResult::label).toList(), macs);
     return save(chart, dir, "client-macs.png");
   }
 
@@ -72,6 +72,23 @@ public final class Plots {
     double min = values.stream().mapToDouble(Double::doubleValue).filter(v -> v > 0).min().orElse(1);
     chart.getStyler().setYAxisLogarithmic(true);
     chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min)) - 1)); // one decade of headroom: bars stay visible
+  }
+
+  /**
+   * Final test accuracy against traffic (KiB up + down per client per epoch, log scale), one point per
+   * result: the codec trade-off at a glance.
+   */
+  public static String accuracyVersusBytes(Path dir, List<MethodResult> results) throws IOException {
+    XYChart chart = new XYChartBuilder().width(900).height(560).title("Final test accuracy vs traffic")
+        .xAxisTitle("KiB per client per epoch, up + down (log scale)").yAxisTitle("final test accuracy (%)").build();
+    chart.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+    chart.getStyler().setXAxisLogarithmic(true);
+    chart.getStyler().setMarkerSize(12);
+    for (MethodResult r : results) {
+      double kib = (r.meanBytesUpPerClientPerEpoch() + r.meanBytesDownPerClientPerEpoch()) / 1024;
+      chart.addSeries(r.label(), new double[] {kib}, new double[] {100 * r.finalAccuracy()});
+    }
+    return save(chart, dir, "accuracy-vs-bytes.png");
   }
 
   private static String save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path dir, String name)

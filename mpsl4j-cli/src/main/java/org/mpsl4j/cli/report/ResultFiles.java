@@ -28,12 +28,12 @@ public final class ResultFiles {
 
   public static void writeCsv(Path file, List<MethodResult> results) throws IOException {
     StringBuilder b = new StringBuilder("method,epoch,train_loss,test_accuracy,bytes_up_per_client,bytes_down_per_client,"
-        + "train_seconds,client_fwd_macs_per_sample,client_fwd_bwd_macs_per_sample,server_state_bytes\n");
+        + "train_seconds,client_fwd_macs_per_sample,client_fwd_bwd_macs_per_sample,server_state_bytes,label\n");
     for (MethodResult r : results) {
       for (MethodResult.Epoch e : r.epochs()) {
-        b.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.1f,%.1f,%.3f,%d,%d,%d%n", r.method().id(), e.epoch(),
+        b.append(String.format(Locale.ROOT, "%s,%d,%.6f,%.6f,%.1f,%.1f,%.3f,%d,%d,%d,%s%n", r.method().id(), e.epoch(),
             e.trainLoss(), e.testAccuracy(), e.bytesUpPerClient(), e.bytesDownPerClient(), e.seconds(),
-            r.clientForwardMacs(), r.clientTrainingMacs(), r.serverStateBytes()));
+            r.clientForwardMacs(), r.clientTrainingMacs(), r.serverStateBytes(), r.label()));
       }
     }
     Files.writeString(file, b);

@@ -10,10 +10,11 @@ import org.mpsl4j.engine.baselines.MethodResult;
  *
  * @param fedAvgMacRatio FedAvg's client MACs over this method's (how many times lighter a client is);
  *     empty if FedAvg did not run or the method has no clients
+ * @param label the row's name: the method's, or an MPSL codec variant's (e.g. {@code MPSL int8/int8})
  */
 public record Summary(Method method, double finalAccuracy, double bestAccuracy, long clientTrainingMacs,
     Optional<Double> fedAvgMacRatio, double bytesUpPerClientPerEpoch, double bytesDownPerClientPerEpoch,
-    long serverStateBytes, double wallSeconds) {
+    long serverStateBytes, double wallSeconds, String label) {
 
   public static List<Summary> of(List<MethodResult> results) {
     Optional<Long> fedAvg = results.stream().filter(r -> r.method() == Method.FEDAVG)
@@ -21,7 +22,8 @@ public record Summary(Method method, double finalAccuracy, double bestAccuracy, 
     return results.stream().map(r -> new Summary(r.method(), r.finalAccuracy(), r.bestAccuracy(), r.clientTrainingMacs(),
         r.method().hasClients() && r.clientTrainingMacs() > 0 ? fedAvg.map(f -> (double) f / r.clientTrainingMacs())
             : Optional.empty(),
-        r.meanBytesUpPerClientPerEpoch(), r.meanBytesDownPerClientPerEpoch(), r.serverStateBytes(), r.wallSeconds()))
+        r.meanBytesUpPerClientPerEpoch(), r.meanBytesDownPerClientPerEpoch(), r.serverStateBytes(), r.wallSeconds(),
+        r.label()))
         .toList();
   }
 }

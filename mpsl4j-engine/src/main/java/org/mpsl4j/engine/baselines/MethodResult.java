@@ -13,12 +13,20 @@ import java.util.List;
  *     rounds (SplitFed v1: one model copy per client; FedAvg: the global model only). Transient buffers
  *     (received activations or uploads) are not included.
  * @param wallSeconds total wall time of the run, training, evaluation and set-up included
+ * @param label the name in tables and plots: the method's, or a variant's (e.g. {@code MPSL int8/int8})
  */
 public record MethodResult(Method method, List<Epoch> epochs, long clientForwardMacs, long clientTrainingMacs,
-    long serverStateBytes, double wallSeconds) {
+    long serverStateBytes, double wallSeconds, String label) {
 
   public MethodResult {
     epochs = List.copyOf(epochs);
+    java.util.Objects.requireNonNull(label, "label");
+  }
+
+  /** A result named after its method. */
+  public MethodResult(Method method, List<Epoch> epochs, long clientForwardMacs, long clientTrainingMacs,
+      long serverStateBytes, double wallSeconds) {
+    this(method, epochs, clientForwardMacs, clientTrainingMacs, serverStateBytes, wallSeconds, method.label());
   }
 
   /**

@@ -15,6 +15,7 @@ import org.mpsl4j.engine.sim.SimulationConfig;
 import org.mpsl4j.engine.sim.SimulationResult;
 import org.mpsl4j.model.macs.MacCounter;
 import org.mpsl4j.model.macs.MacReport;
+import org.mpsl4j.protocol.CodecSpec;
 
 /**
  * Runs any {@link Method} on an {@link Experiment} and returns its figures in the one
@@ -49,17 +50,34 @@ public final class MethodRunner {
     };
   }
 
-  /** MPSL as {@code simulate} runs it; bytes per epoch are the differences of the server's per-client counters. */
   private static MethodResult mpsl(Experiment x, Consumer<MethodResult.Epoch> onEpoch)
       throws IOException, InterruptedException {
+    return mpsl(x, CodecSpec.RAW, CodecSpec.RAW, onEpoch);
+  }
+
+  /**
+   * MPSL as {@code simulate} runs it, with cut-layer activations packed by {@code codecUp} and cut-layer
+   * gradients by {@code codecDown}; bytes per epoch are the differences of the server's per-client counters.
+   * A lossy variant is labelled {@code MPSL up/down}, e.g. {@code MPSL int8/int8}.
+   */
+  public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown,
+      Consumer<MethodResult.Epoch> onEpoch) throws IOException, InterruptedException {
+    return mpsl(x, codecUp, codecDown, true, onEpoch);
+  }
+
+  /** As above; {@code errorFeedback} false sends top-k activations without it (an ablation, labelled "no EF"). */
+  public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown, boolean errorFeedback,
+      Consumer<MethodResult.Epoch> onEpoch) throws IOException, InterruptedException {
     // alpha and minPerClient only shape Simulation.partition(); the experiment's partition is passed in.
     SimulationConfig config = new SimulationConfig(x.model(), x.clients(), x.clientBatch(), x.epochs(), x.learningRate(),
-        x.stepLrSize(), 0.5, 1, x.seed(), x.deadline(), x.threads());
+        x.stepLrSize(), 0.5, 1, x.seed(), x.deadline(), x.threads()).withCodecs(codecUp, codecDown);
     AtomicReference<MpslServer> server = new AtomicReference<>();
     AtomicReference<Long> stateBytes = new AtomicReference<>(0L);
     Map<String, long[]> last = new LinkedHashMap<>();
     List<MethodResult.Epoch> epochs = new ArrayList<>();
-    SimulationResult r = new Simulation(config, x.data()).run(x.partition(), e -> {
+    Simulation sim = new Simulation(config, x.data())
+        .configureClients(c -> errorFeedback ? c : c.withoutErrorFeedback());
+    SimulationResult r = sim.run(x.partition(), e -> {
       Map<String, long[]> now = server.get().bytesByClient();
       double up = 0;
       double down = 0;
@@ -76,8 +94,11 @@ public final class MethodRunner {
       onEpoch.accept(m);
       stateBytes.set(mpslStateBytes(server.get()));
     }, server::set);
+    boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
+    String label = codecUp.lossy() || codecDown.lossy()
+        ? Method.MPSL.label() + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : Method.MPSL.label();
     return new MethodResult(Method.MPSL, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
-        r.wallSeconds());
+        r.wallSeconds(), label);
   }
 
   /** One server model, its Adam moments (two per trained parameter) and the averaged global tokenizers. */

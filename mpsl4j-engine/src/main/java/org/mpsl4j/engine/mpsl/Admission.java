@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.v1.ErrorCode;
 import org.mpsl4j.protocol.v1.Hello;
 import org.mpsl4j.protocol.v1.ServerMessage;
@@ -29,6 +30,8 @@ import org.mpsl4j.protocol.v1.Welcome;
  *       yet); without credentials a second Hello for an open id is refused. At most {@link ServerConfig#maxSessions()} open sessions
  *       ({@code SERVER_FULL} beyond); at most {@code maxSessions + 16} streams that have not said
  *       Hello yet, each of which must say it within the Hello timeout or is closed.
+ *   <li>Codecs: the activation and gradient codecs the Hello asks for must be valid and allowed by the
+ *       server's {@link CodecPolicy} ({@code BAD_HELLO} otherwise); the Welcome confirms them.
  *   <li>Per session, at most {@value #MAX_QUEUED_MESSAGES} messages (and three maximal messages'
  *       bytes) waiting for the training thread; more are refused, so a flood cannot fill memory.
  * </ul>
@@ -54,6 +57,7 @@ final class Admission {
   private volatile Duration helloTimeout = Duration.ofSeconds(30);
   private volatile int stepsPerEpoch;
   private volatile java.util.function.UnaryOperator<Welcome.Builder> welcomeExtras = w -> w;
+  private volatile CodecPolicy codecs = CodecPolicy.any();
 
   Admission(ServerConfig config, ModelConfig model, Map<Long, Session> sessions, BlockingQueue<MpslServer.Inbound> inbox,
       Rejections rejections) {
@@ -69,6 +73,10 @@ final class Admission {
   /** Adds the server's position (resume step, run id, checkpoint interval) to every Welcome. */
   void welcomeExtras(java.util.function.UnaryOperator<Welcome.Builder> extras) {
     welcomeExtras = extras;
+  }
+
+  void setCodecPolicy(CodecPolicy policy) {
+    codecs = policy;
   }
 
   void setHelloTimeout(Duration timeout) {
@@ -142,6 +150,7 @@ final class Admission {
           h.getBatchSize(), peer, rejections);
       s.lastAppliedStep = h.getLastAppliedStep();
       s.runId = h.getRunId();
+      s.codecs(CodecSpec.fromProto(h.getCodecUp()), CodecSpec.fromProto(h.getCodecDown())); // validated above
       if (stepsPerEpoch > 0) {
         s.send(welcome(s)); // before the training thread can see it, so Welcome precedes its first StepBegin
       }
@@ -163,7 +172,8 @@ final class Admission {
 
   private ServerMessage welcome(Session s) {
     return ServerMessage.newBuilder().setSessionId(s.id)
-        .setWelcome(welcomeExtras.apply(Welcome.newBuilder().setEpochs(config.epochs()).setStepsPerEpoch(stepsPerEpoch)))
+        .setWelcome(welcomeExtras.apply(Welcome.newBuilder().setEpochs(config.epochs()).setStepsPerEpoch(stepsPerEpoch)
+            .setCodecUp(s.codecUp().toProto()).setCodecDown(s.codecDown().toProto())))
         .build();
   }
 
@@ -206,7 +216,21 @@ final class Admission {
     if (h.getTrainSamples() < 1) {
       return "client '" + h.getClientId() + "' has no training samples";
     }
-    return null;
+    return codecProblem(h);
+  }
+
+  /** Why the Hello's codecs are invalid or not accepted here, or null. */
+  private String codecProblem(Hello h) {
+    CodecSpec up;
+    CodecSpec down;
+    try {
+      up = CodecSpec.fromProto(h.getCodecUp());
+      down = CodecSpec.fromProto(h.getCodecDown());
+    } catch (IllegalArgumentException e) {
+      return "client '" + h.getClientId() + "' asks for an invalid codec: " + e.getMessage();
+    }
+    String refusal = codecs.refusal(up, down);
+    return refusal == null ? null : "client '" + h.getClientId() + "': " + refusal;
   }
 
   void close() {

@@ -13,6 +13,7 @@ import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.model.train.Losses;
+import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.Activations;
@@ -30,6 +31,12 @@ import org.mpsl4j.protocol.v1.StepBegin;
  *
  * <p>Between activations and cut gradient the step's tensors live in a sub-manager of the client's
  * manager; a new StepBegin drops a step the server gave up on. Not thread-safe.
+ *
+ * <p>Codecs ({@link #useCodecs}): activations go out with the negotiated uplink codec (top-k through
+ * {@link ErrorFeedback}), cut gradients come in with the downlink codec. The server runs forward and
+ * backward on the activations as it decoded them, so the cut gradient is the gradient w.r.t. those; the
+ * client applies it to its own, uncompressed activations (a straight-through estimator: the codec is
+ * treated as the identity in the backward pass).
  */
 public final class ClientSplitStep implements AutoCloseable {
   private final String clientId;
@@ -45,6 +52,10 @@ public final class ClientSplitStep implements AutoCloseable {
   /** The last epoch's order: a step asks for it every time, and recomputing it copies and shuffles all indices. */
   private int cachedEpoch = -1;
   private int[] cachedOrder;
+  private CodecSpec codecUp = CodecSpec.RAW;
+  private CodecSpec codecDown = CodecSpec.RAW;
+  private ErrorFeedback feedback;
+  private boolean errorFeedback = true;
 
   /** The state of a step between sending activations and receiving the cut-layer gradient. */
   private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
@@ -64,6 +75,43 @@ public final class ClientSplitStep implements AutoCloseable {
     this.batchSize = batchSize;
     this.dataSeed = dataSeed;
     this.limits = limits;
+  }
+
+  /**
+   * Sends activations with {@code up} (top-k with error feedback) and expects cut gradients packed with
+   * {@code down}; a gradient in any other codec is refused. Resets any error-feedback residual.
+   */
+  public void useCodecs(CodecSpec up, CodecSpec down) {
+    if (up.equals(codecUp) && down.equals(codecDown)) {
+      return; // the Welcome confirmed what was asked: keep the residual
+    }
+    if (feedback != null) {
+      feedback.close();
+      feedback = null;
+    }
+    codecUp = up;
+    codecDown = down;
+    if (up.codec() == org.mpsl4j.protocol.v1.Codec.TOPK && errorFeedback) {
+      feedback = new ErrorFeedback(manager, up);
+    }
+  }
+
+  /**
+   * Whether top-k activations carry error feedback (default: yes). Off, each batch is sent as the plain
+   * top-k of its own activations: an ablation, since a residual mixes one batch's dropped values into
+   * the next batch's (other samples') activations. Call before {@link #useCodecs}.
+   */
+  public void useErrorFeedback(boolean on) {
+    errorFeedback = on;
+    if (!on && feedback != null) {
+      feedback.close();
+      feedback = null;
+    }
+  }
+
+  /** The uplink codec, e.g. for evaluation uploads (which bypass error feedback). */
+  public CodecSpec codecUp() {
+    return codecUp;
   }
 
   /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */
@@ -97,7 +145,14 @@ public final class ClientSplitStep implements AutoCloseable {
       acts = model.forward(t.inputs(), t.masks());
     }
     pending = new Pending(step, scope, acts, t.labels(), batchIdx.length);
-    return activations(model.config(), acts);
+    if (feedback == null) {
+      return activations(model.config(), acts, codecUp);
+    }
+    Activations.Builder a = Activations.newBuilder();
+    for (int i = 0; i < acts.size(); i++) {
+      a.addInputs(input(model.config(), acts, i, feedback.encode(i, acts.get(i).values(), scope)));
+    }
+    return a.build();
   }
 
   /** The loss of the received outputs against this client's labels, and its scaled gradient. */
@@ -136,7 +191,7 @@ public final class ClientSplitStep implements AutoCloseable {
             + pending.activations().size() + " inputs");
       }
       for (int i = 0; i < grads.size(); i++) {
-        NDArray g = TensorCodec.decode(grads.get(i), pending.scope(), limits, "cut gradient " + i);
+        NDArray g = TensorCodec.decode(grads.get(i), pending.scope(), limits, "cut gradient " + i, codecDown);
         Autograd.backward(pending.activations().get(i).values(), g);
       }
       optimizer.step(model.namedParameters(), pending.scope());
@@ -161,20 +216,33 @@ public final class ClientSplitStep implements AutoCloseable {
 
   /** Cut-layer tokens as the wire message, one entry per input in model order. */
   public static Activations activations(ModelConfig config, List<Tokens> acts) {
+    return activations(config, acts, CodecSpec.RAW);
+  }
+
+  /** Cut-layer tokens with the values packed by {@code codec} (masks stay RAW: b × T, tiny and exact). */
+  public static Activations activations(ModelConfig config, List<Tokens> acts, CodecSpec codec) {
     Activations.Builder a = Activations.newBuilder();
     for (int i = 0; i < acts.size(); i++) {
-      InputActivation.Builder ia = InputActivation.newBuilder()
-          .setInput(config.tokenizers().get(i).input()).setValues(TensorCodec.encode(acts.get(i).values()));
-      if (acts.get(i).mask() != null) {
-        ia.setMask(TensorCodec.encode(acts.get(i).mask()));
-      }
-      a.addInputs(ia);
+      a.addInputs(input(config, acts, i, TensorCodec.encode(acts.get(i).values(), codec)));
     }
     return a.build();
+  }
+
+  private static InputActivation input(ModelConfig config, List<Tokens> acts, int i,
+      org.mpsl4j.protocol.v1.Tensor values) {
+    InputActivation.Builder ia = InputActivation.newBuilder().setInput(config.tokenizers().get(i).input())
+        .setValues(values);
+    if (acts.get(i).mask() != null) {
+      ia.setMask(TensorCodec.encode(acts.get(i).mask()));
+    }
+    return ia.build();
   }
 
   @Override
   public void close() {
     drop();
+    if (feedback != null) {
+      feedback.close();
+    }
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.MalformedTensorException;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
@@ -25,12 +26,20 @@ final class ClientTensors {
    * #MAX_ABS_VALUE}. Any failure, whatever its cause, is a {@link MalformedTensorException}.
    */
   static NDArray decode(Tensor t, NDManager scope, TensorLimits limits, String what) {
+    return decode(t, scope, limits, what, CodecSpec.RAW);
+  }
+
+  /**
+   * As {@link #decode(Tensor, NDManager, TensorLimits, String)}, packed with the session's negotiated
+   * {@code codec} (cut-layer activations); every other client tensor must be RAW.
+   */
+  static NDArray decode(Tensor t, NDManager scope, TensorLimits limits, String what, CodecSpec codec) {
     if (t.getDtype() != DType.FLOAT32) {
       throw new MalformedTensorException(what + ": dtype " + t.getDtype() + " but FLOAT32 is required");
     }
     NDArray a;
     try {
-      a = TensorCodec.decode(t, scope, limits, what);
+      a = TensorCodec.decode(t, scope, limits, what, codec);
     } catch (MalformedTensorException e) {
       throw e;
     } catch (RuntimeException e) { // e.g. a shape whose element count overflows a long

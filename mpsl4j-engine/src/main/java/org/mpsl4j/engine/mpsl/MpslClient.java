@@ -15,6 +15,7 @@ import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.model.train.Losses;
+import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.Activations;
@@ -57,6 +58,8 @@ public final class MpslClient implements AutoCloseable {
   private long lastCheckpoint;
   private StepClock clock;
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private CodecSpec codecUp = CodecSpec.RAW;
+  private CodecSpec codecDown = CodecSpec.RAW;
 
   /** A personalized evaluation between sending test activations and receiving their outputs. */
   private record Eval(long step, NDManager scope, NDArray labels) {}
@@ -118,6 +121,24 @@ public final class MpslClient implements AutoCloseable {
     return split.optimizer();
   }
 
+  /**
+   * Asks the server for these codecs in Hello: {@code up} for cut-layer activations (training and
+   * evaluation; top-k with error feedback), {@code down} for cut-layer gradients. The Welcome's answer
+   * is what the client then uses (a server that predates codecs answers nothing: RAW).
+   */
+  public MpslClient withCodecs(CodecSpec up, CodecSpec down) {
+    this.codecUp = up;
+    this.codecDown = down;
+    split.useCodecs(up, down);
+    return this;
+  }
+
+  /** Turns error feedback of top-k activations off (on by default; see {@link ClientSplitStep#useErrorFeedback}). */
+  public MpslClient withoutErrorFeedback() {
+    split.useErrorFeedback(false);
+    return this;
+  }
+
   /** Accuracy of the last personalized evaluation (NaN before the first epoch end or without a test share). */
   public double lastPersonalizedAccuracy() {
     return lastPersonalizedAccuracy;
@@ -141,12 +162,19 @@ public final class MpslClient implements AutoCloseable {
   }
 
   public ClientMessage hello() {
-    return ClientMessage.newBuilder().setHello(Hello.newBuilder()
+    Hello.Builder h = Hello.newBuilder()
         .setClientId(config.clientId()).setToken(config.token())
         .addAllInputs(modelConfig.tokenizers().stream().map(TokenizerSpec::input).toList())
         .setTrainSamples(indices.length).setBatchSize(config.batchSize())
         .setModelFingerprint(modelConfig.fingerprint())
-        .setLastAppliedStep(lastAppliedStep).setRunId(runId)).build();
+        .setLastAppliedStep(lastAppliedStep).setRunId(runId);
+    if (codecUp.lossy()) { // RAW is the default: a RAW client's Hello stays as it was before codecs
+      h.setCodecUp(codecUp.toProto());
+    }
+    if (codecDown.lossy()) {
+      h.setCodecDown(codecDown.toProto());
+    }
+    return ClientMessage.newBuilder().setHello(h).build();
   }
 
   /** Handles one server message and returns the replies to send (often none). */
@@ -155,6 +183,8 @@ public final class MpslClient implements AutoCloseable {
       case WELCOME -> {
         sessionId = m.getSessionId();
         welcome(m.getWelcome());
+        split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
+            CodecSpec.fromProto(m.getWelcome().getCodecDown()));
         yield List.of();
       }
       case STEP_BEGIN -> {
@@ -297,7 +327,7 @@ public final class MpslClient implements AutoCloseable {
       acts = model.forward(t.inputs(), t.masks());
     }
     pendingEval = new Eval(step, scope, t.labels());
-    return message(step).setEvalActivations(ClientSplitStep.activations(modelConfig, acts)).build();
+    return message(step).setEvalActivations(ClientSplitStep.activations(modelConfig, acts, split.codecUp())).build();
   }
 
   private ClientMessage evalReport(ServerMessage m) {

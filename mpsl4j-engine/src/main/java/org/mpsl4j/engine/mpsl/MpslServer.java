@@ -162,6 +162,12 @@ public final class MpslServer implements AutoCloseable {
     return skippedSteps;
   }
 
+  /** Which cut-layer codecs a Hello may ask for (default: any valid one). */
+  public MpslServer acceptCodecs(CodecPolicy policy) {
+    admission.setCodecPolicy(policy);
+    return this;
+  }
+
   /** How long a new stream may take to say Hello before it is closed (default 30 s). */
   void setHelloTimeout(Duration timeout) {
     admission.setHelloTimeout(timeout);
@@ -324,7 +330,10 @@ public final class MpslServer implements AutoCloseable {
     for (StepPhases.Contribution c : up.contributors()) {
       CutGrad.Builder cg = CutGrad.newBuilder();
       for (NDArray g : grads) {
-        cg.addGrads(TensorCodec.encode(g.get(new NDIndex("{}:{}", row, row + c.batch()))));
+        // The session's negotiated codec. Top-k gradients go without error feedback: a residual would be
+        // per-client server state that outlives the step (and must survive reconnects), which the server
+        // deliberately does not keep (docs/CODECS.md).
+        cg.addGrads(TensorCodec.encode(g.get(new NDIndex("{}:{}", row, row + c.batch())), c.session().codecDown()));
       }
       c.session().send(ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step).setCutGrad(cg).build());
       row += c.batch();

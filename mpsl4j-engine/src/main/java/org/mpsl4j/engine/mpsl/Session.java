@@ -24,6 +24,9 @@ final class Session {
   /** What the client's Hello said of its state: the last step it applied, of run {@link #runId} (resume). */
   volatile long lastAppliedStep;
   volatile String runId = "";
+  /** Negotiated in Hello: the codec of this client's activations, and of the cut gradients it gets. */
+  private volatile org.mpsl4j.protocol.CodecSpec codecUp = org.mpsl4j.protocol.CodecSpec.RAW;
+  private volatile org.mpsl4j.protocol.CodecSpec codecDown = org.mpsl4j.protocol.CodecSpec.RAW;
   private volatile Peer peer;
   private volatile boolean connected = true;
   private final Rejections rejections;
@@ -40,6 +43,19 @@ final class Session {
     this.trainSamples = trainSamples;
     this.batchSize = batchSize;
     this.peer = peer;
+  }
+
+  void codecs(org.mpsl4j.protocol.CodecSpec up, org.mpsl4j.protocol.CodecSpec down) {
+    codecUp = up;
+    codecDown = down;
+  }
+
+  org.mpsl4j.protocol.CodecSpec codecUp() {
+    return codecUp;
+  }
+
+  org.mpsl4j.protocol.CodecSpec codecDown() {
+    return codecDown;
   }
 
   boolean connected() {

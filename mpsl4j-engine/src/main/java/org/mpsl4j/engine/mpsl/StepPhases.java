@@ -147,7 +147,8 @@ final class StepPhases {
       if (!a.getInput().equals(spec.input())) {
         throw new MalformedTensorException(what + ": got input '" + a.getInput() + "' in its place");
       }
-      NDArray v = ClientTensors.decode(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what);
+      NDArray v = ClientTensors.decode(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what,
+          s.codecUp());
       Shape shape = v.getShape();
       if (shape.dimension() != 3 || shape.get(1) != spec.tokens() || shape.get(2) != model.encoder().width()
           || shape.get(0) > maxBatch || (batch >= 0 && shape.get(0) != batch)) {

@@ -11,6 +11,7 @@ import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.data.partition.Partitioner;
 import org.mpsl4j.engine.Evaluation;
 import org.mpsl4j.engine.mpsl.ClientConfig;
+import org.mpsl4j.engine.mpsl.CodecPolicy;
 import org.mpsl4j.engine.mpsl.EpochStats;
 import org.mpsl4j.engine.mpsl.MessageLimits;
 import org.mpsl4j.engine.mpsl.MpslClient;
@@ -69,6 +70,11 @@ public final class MpslSetup {
         joinTimeout, config.stepDeadline(), Map.of(), sharedToken, config.clientBatch());
   }
 
+  /** The server accepts exactly the run's codecs (see {@link MpslServer#acceptCodecs}). */
+  public CodecPolicy codecPolicy() {
+    return CodecPolicy.only(config.codecUp(), config.codecDown());
+  }
+
   /** Largest message of this run in either direction (for transports that enforce a limit). */
   public int maxMessageBytes() {
     return MessageLimits.maxMessageBytes(config.model(), config.clientBatch());
@@ -86,7 +92,7 @@ public final class MpslSetup {
       testShare = Arrays.copyOf(testShare, MessageLimits.MAX_EVAL_SAMPLES);
     }
     return new MpslClient(cc, config.model(), data.train(), partition.client(index), config.learningRate())
-        .withLocalTestShare(data.test(), testShare);
+        .withLocalTestShare(data.test(), testShare).withCodecs(config.codecUp(), config.codecDown());
   }
 
   /** One epoch's figures, with the global model (server + averaged tokenizers) evaluated on the test split. */

@@ -20,6 +20,7 @@ import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.engine.grpc.ClientRunner;
 import org.mpsl4j.engine.grpc.SplitLearningService;
+import org.mpsl4j.engine.mpsl.MpslClient;
 import org.mpsl4j.engine.mpsl.MpslServer;
 
 /**
@@ -33,6 +34,7 @@ public final class Simulation {
   private final DatasetSplit data;
   private MpslServer.ProgressListener progress = (epoch, step, steps) -> {};
   private java.nio.file.Path modelDir;
+  private java.util.function.UnaryOperator<MpslClient> clientEdit = c -> c;
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -52,6 +54,12 @@ public final class Simulation {
   /** Called after every training step (progress bars). */
   public Simulation onProgress(MpslServer.ProgressListener listener) {
     this.progress = listener;
+    return this;
+  }
+
+  /** Adjusts each client after {@link MpslSetup} built it and before it connects (e.g. an ablation). */
+  public Simulation configureClients(java.util.function.UnaryOperator<MpslClient> edit) {
+    this.clientEdit = edit;
     return this;
   }
 
@@ -82,6 +90,7 @@ public final class Simulation {
     Server grpc = null;
     try (MpslServer server = new MpslServer(setup.serverConfig(Duration.ofMinutes(2), null), config.model(),
         config.seed())) {
+      server.acceptCodecs(setup.codecPolicy());
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
           .addService(new SplitLearningService(server)).build().start();
@@ -89,7 +98,7 @@ public final class Simulation {
       for (int i = 0; i < partition.numClients(); i++) {
         ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();
         channels.add(ch);
-        ClientRunner runner = new ClientRunner(setup.client(i, ""), ch);
+        ClientRunner runner = new ClientRunner(clientEdit.apply(setup.client(i, "")), ch);
         runners.add(runner);
         streams.add(runner.start());
       }

@@ -2,6 +2,7 @@ package org.mpsl4j.engine.sim;
 
 import java.time.Duration;
 import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.protocol.CodecSpec;
 
 /**
  * One embedded MPSL run.
@@ -17,10 +18,29 @@ import org.mpsl4j.model.ModelConfig;
  * @param seed one seed for model, partition and orders (reference 2024)
  * @param stepDeadline how long the server waits for clients in each phase of a step
  * @param threads client worker threads (clients share them)
+ * @param codecUp codec of the clients' cut-layer activations (RAW: exact float32)
+ * @param codecDown codec of the server's cut-layer gradients
  */
 public record SimulationConfig(ModelConfig model, int clients, int clientBatch, int epochs, float learningRate,
-    int stepLrSize, double alpha, int minPerClient, long seed, Duration stepDeadline, int threads) {
+    int stepLrSize, double alpha, int minPerClient, long seed, Duration stepDeadline, int threads,
+    CodecSpec codecUp, CodecSpec codecDown) {
+
+  /** A run with exact float32 tensors both ways. */
+  public SimulationConfig(ModelConfig model, int clients, int clientBatch, int epochs, float learningRate,
+      int stepLrSize, double alpha, int minPerClient, long seed, Duration stepDeadline, int threads) {
+    this(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed, stepDeadline, threads,
+        CodecSpec.RAW, CodecSpec.RAW);
+  }
+
+  /** These settings with other cut-layer codecs. */
+  public SimulationConfig withCodecs(CodecSpec up, CodecSpec down) {
+    return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
+        stepDeadline, threads, up, down);
+  }
+
   public SimulationConfig {
+    java.util.Objects.requireNonNull(codecUp, "codecUp");
+    java.util.Objects.requireNonNull(codecDown, "codecDown");
     if (clients < 1) {
       throw new IllegalArgumentException("clients must be >= 1 but was " + clients + " (use --clients)");
     }
