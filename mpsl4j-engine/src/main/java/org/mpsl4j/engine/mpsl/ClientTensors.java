@@ -34,21 +34,49 @@ final class ClientTensors {
    * {@code codec} (cut-layer activations); every other client tensor must be RAW.
    */
   static NDArray decode(Tensor t, NDManager scope, TensorLimits limits, String what, CodecSpec codec) {
+    NDArray a = decodeUnchecked(t, scope, limits, what, codec);
+    checkValues(a, what);
+    return a;
+  }
+
+  /**
+   * Decodes like {@link #decode(Tensor, NDManager, TensorLimits, String, CodecSpec)} but leaves the values
+   * unchecked: for callers that check many clients' tensors at once with {@link #valuesOk} and call
+   * {@link #checkValues} per tensor only when that fails. Nothing decoded here may be used before that.
+   */
+  static NDArray decodeUnchecked(Tensor t, NDManager scope, TensorLimits limits, String what, CodecSpec codec) {
     if (t.getDtype() != DType.FLOAT32) {
       throw new MalformedTensorException(what + ": dtype " + t.getDtype() + " but FLOAT32 is required");
     }
-    NDArray a;
+    TensorLimits shapeOnly = new TensorLimits(limits.maxRank(), limits.maxElements(), false);
     try {
-      a = TensorCodec.decode(t, scope, limits, what, codec);
+      return TensorCodec.decode(t, scope, shapeOnly, what, codec);
     } catch (MalformedTensorException e) {
       throw e;
     } catch (RuntimeException e) { // e.g. a shape whose element count overflows a long
       throw new MalformedTensorException(what + ": cannot decode (" + e + ")");
     }
-    if (a.abs().max().getFloat() > MAX_ABS_VALUE) {
-      throw new MalformedTensorException(what + ": values beyond ±" + MAX_ABS_VALUE);
+  }
+
+  /** Whether every value is finite and within ±{@value #MAX_ABS_VALUE}: one reduction (a NaN maximum fails). */
+  static boolean valuesOk(NDArray a) {
+    try (NDArray abs = a.abs(); NDArray max = abs.max()) {
+      return max.getFloat() <= MAX_ABS_VALUE;
     }
-    return a;
+  }
+
+  /** Throws, naming {@code what} and the problem, unless every value is finite and within ±{@value #MAX_ABS_VALUE}. */
+  static void checkValues(NDArray a, String what) {
+    if (valuesOk(a)) {
+      return;
+    }
+    try (NDArray nan = a.isNaN(); NDArray inf = a.isInfinite(); NDArray bad = nan.logicalOr(inf);
+        NDArray any = bad.any()) {
+      if (any.getBoolean()) {
+        throw new MalformedTensorException(what + ": contains NaN or infinite values");
+      }
+    }
+    throw new MalformedTensorException(what + ": values beyond ±" + MAX_ABS_VALUE);
   }
 
   /** One modality's mask over all contributors: a client that sent none has only real tokens. */

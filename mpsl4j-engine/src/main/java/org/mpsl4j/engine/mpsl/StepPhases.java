@@ -13,19 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.protocol.MalformedTensorException;
-import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ErrorCode;
-import org.mpsl4j.protocol.v1.InputActivation;
 import org.mpsl4j.protocol.v1.NamedTensor;
 import org.mpsl4j.protocol.v1.OutputGrad;
-import org.mpsl4j.protocol.v1.ServerMessage;
 
 /**
  * The three gathering phases of the server's loop: activations, output gradients and tokenizer
@@ -43,6 +39,7 @@ final class StepPhases {
   static final int MAX_EVAL_SAMPLES = MessageLimits.MAX_EVAL_SAMPLES;
   private final TensorLimits limits;
   private final TensorLimits evalLimits;
+  private final ActivationBatch activationBatch;
   private final Map<String, Shape> tokenizerShapes;
   /** Messages of the current step that arrived before their phase. */
   private final java.util.List<MpslServer.Inbound> deferred = new java.util.ArrayList<>();
@@ -66,6 +63,7 @@ final class StepPhases {
         (long) maxBatch * model.head().outputs());
     this.limits = new TensorLimits(3, Math.max(maxElements, 1L << 24), true);
     this.evalLimits = new TensorLimits(3, (long) MAX_EVAL_SAMPLES * maxTokens * model.encoder().width(), true);
+    this.activationBatch = new ActivationBatch(model, maxBatch, limits, evalLimits);
   }
 
   record Contribution(Session session, int batch) {}
@@ -90,131 +88,86 @@ final class StepPhases {
 
   private Gathered gatherActivations(long step, List<Session> expected, NDManager scope, Duration deadline,
       ClientMessage.BodyCase kind, int batchLimit) throws InterruptedException {
-    boolean eval = kind == ClientMessage.BodyCase.EVAL_ACTIVATIONS;
     Map<Session, ClientMessage> replies = gather(step, expected, kind, deadline, true);
-    List<Contribution> contributors = new ArrayList<>();
-    List<List<NDArray>> values = new ArrayList<>();
-    List<List<NDArray>> masks = new ArrayList<>();
-    for (int m = 0; m < model.tokenizers().size(); m++) {
-      values.add(new ArrayList<>());
-      masks.add(new ArrayList<>());
-    }
-    int missed = expected.size() - replies.size();
-    for (Session s : expected) {
-      ClientMessage msg = replies.get(s);
-      if (msg == null || msg.hasNoData()) {
-        continue;
-      }
-      try {
-        List<NDArray[]> decoded = decodeActivations(s, step,
-            (eval ? msg.getEvalActivations() : msg.getActivations()).getInputsList(), scope, batchLimit);
-        int batch = (int) decoded.get(0)[0].getShape().get(0);
-        for (int m = 0; m < decoded.size(); m++) {
-          values.get(m).add(decoded.get(m)[0]);
-          masks.get(m).add(decoded.get(m)[1]);
-        }
-        contributors.add(new Contribution(s, batch));
-      } catch (MalformedTensorException e) {
-        missed++;
-        s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
-      }
-    }
-    List<Tokens> tokens = new ArrayList<>();
-    int total = contributors.stream().mapToInt(Contribution::batch).sum();
-    if (!contributors.isEmpty()) {
-      for (int m = 0; m < values.size(); m++) {
-        NDArray leaf = eval ? concat(values.get(m)) : Autograd.leaf(concat(values.get(m)));
-        NDArray mask = ClientTensors.mixedMask(masks.get(m), values.get(m), scope);
-        tokens.add(new Tokens(leaf, mask));
-      }
-    }
-    return new Gathered(contributors, tokens, total, missed);
-  }
-
-  private List<NDArray[]> decodeActivations(Session s, long step, List<InputActivation> inputs, NDManager scope,
-      int maxBatch) {
-    List<TokenizerSpec> specs = model.tokenizers();
-    if (inputs.size() != specs.size()) {
-      throw new MalformedTensorException("client '" + s.clientId + "' step " + step + ": " + inputs.size()
-          + " activations but the model has " + specs.size() + " inputs");
-    }
-    List<NDArray[]> out = new ArrayList<>();
-    long batch = -1;
-    for (int m = 0; m < specs.size(); m++) {
-      TokenizerSpec spec = specs.get(m);
-      InputActivation a = inputs.get(m);
-      String what = "client '" + s.clientId + "' step " + step + " activations of '" + spec.input() + "'";
-      if (!a.getInput().equals(spec.input())) {
-        throw new MalformedTensorException(what + ": got input '" + a.getInput() + "' in its place");
-      }
-      NDArray v = ClientTensors.decode(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what,
-          s.codecUp());
-      Shape shape = v.getShape();
-      if (shape.dimension() != 3 || shape.get(1) != spec.tokens() || shape.get(2) != model.encoder().width()
-          || shape.get(0) > maxBatch || (batch >= 0 && shape.get(0) != batch)) {
-        throw new MalformedTensorException(what + ": shape " + shape + " but (b ≤ " + maxBatch + ", " + spec.tokens()
-            + ", " + model.encoder().width() + ") with one b for all inputs is required");
-      }
-      batch = shape.get(0);
-      NDArray mask = null;
-      if (a.hasMask()) {
-        if (spec.kind() != org.mpsl4j.model.TokenizerKind.TEXT) {
-          throw new MalformedTensorException(what + ": a padding mask is only for text inputs");
-        }
-        mask = ClientTensors.decode(a.getMask(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what + " mask");
-        if (!mask.getShape().equals(new Shape(batch, spec.tokens()))) {
-          throw new MalformedTensorException(what + ": mask shape " + mask.getShape() + " but (" + batch + ", "
-              + spec.tokens() + ") is required");
-        }
-        if (mask.neq(0f).logicalAnd(mask.neq(1f)).any().getBoolean()) {
-          throw new MalformedTensorException(what + ": mask values must be 0 or 1");
-        }
-      }
-      out.add(new NDArray[] {v, mask});
-    }
-    return out;
+    return activationBatch.join(step, expected, replies, scope, kind == ClientMessage.BodyCase.EVAL_ACTIVATIONS,
+        batchLimit);
   }
 
   Gradients gatherOutputGrads(long step, Gathered up, Shape outputShape, NDManager scope, Duration deadline)
       throws InterruptedException {
     List<Session> expected = up.contributors().stream().map(Contribution::session).toList();
     Map<Session, ClientMessage> replies = gather(step, expected, ClientMessage.BodyCase.OUTPUT_GRAD, deadline, false);
-    List<NDArray> slices = new ArrayList<>();
+    long classes = outputShape.get(1);
+    List<Contribution> contributors = up.contributors();
+    NDArray[] grads = new NDArray[contributors.size()];
+    OutputGrad[] accepted = new OutputGrad[contributors.size()];
+    for (int i = 0; i < contributors.size(); i++) {
+      Contribution c = contributors.get(i);
+      ClientMessage msg = replies.get(c.session());
+      if (msg == null) {
+        continue;
+      }
+      OutputGrad og = msg.getOutputGrad();
+      String what = outputGradWhat(c, step);
+      try {
+        NDArray g = ClientTensors.decodeUnchecked(og.getGrad(), scope, limits, what, org.mpsl4j.protocol.CodecSpec.RAW);
+        if (!g.getShape().equals(new Shape(c.batch(), classes))) {
+          throw new MalformedTensorException(what + ": shape " + g.getShape() + " but (" + c.batch() + ", " + classes + ")");
+        }
+        if (!(og.getLoss() >= 0 && og.getLoss() <= ClientTensors.MAX_ABS_VALUE) || og.getCorrect() > c.batch()) {
+          throw new MalformedTensorException(what + ": loss " + og.getLoss() + ", correct " + og.getCorrect());
+        }
+        grads[i] = g;
+        accepted[i] = og;
+      } catch (MalformedTensorException e) {
+        c.session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
+      }
+    }
+    NDArray joined = joinOutputGrads(contributors, grads, classes, scope);
+    // As for activations: one check of the whole step's values, per client only when it fails.
+    if (!ClientTensors.valuesOk(joined)) {
+      for (int i = 0; i < grads.length; i++) {
+        if (grads[i] != null && !ClientTensors.valuesOk(grads[i])) {
+          try {
+            ClientTensors.checkValues(grads[i], outputGradWhat(contributors.get(i), step));
+          } catch (MalformedTensorException e) {
+            contributors.get(i).session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
+          }
+          grads[i] = null;
+          accepted[i] = null;
+        }
+      }
+      joined = joinOutputGrads(contributors, grads, classes, scope);
+    }
     long samples = 0;
     double loss = 0;
     long correct = 0;
     int missed = 0;
-    long classes = outputShape.get(1);
-    for (Contribution c : up.contributors()) {
-      ClientMessage msg = replies.get(c.session());
-      NDArray g = null;
-      if (msg != null) {
-        OutputGrad og = msg.getOutputGrad();
-        String what = "client '" + c.session().clientId + "' step " + step + " output gradient";
-        try {
-          g = ClientTensors.decode(og.getGrad(), scope, limits, what);
-          if (!g.getShape().equals(new Shape(c.batch(), classes))) {
-            throw new MalformedTensorException(what + ": shape " + g.getShape() + " but (" + c.batch() + ", " + classes + ")");
-          }
-          if (!(og.getLoss() >= 0 && og.getLoss() <= ClientTensors.MAX_ABS_VALUE) || og.getCorrect() > c.batch()) {
-            throw new MalformedTensorException(what + ": loss " + og.getLoss() + ", correct " + og.getCorrect());
-          }
-          samples += c.batch();
-          loss += (double) og.getLoss() * c.batch();
-          correct += og.getCorrect();
-        } catch (MalformedTensorException e) {
-          g = null;
-          c.session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
-        }
-      }
-      if (g == null) {
-        // A client that dropped after the forward pass adds no gradient; the others still step.
+    for (int i = 0; i < accepted.length; i++) {
+      if (accepted[i] == null) {
         missed++;
-        g = scope.zeros(new Shape(c.batch(), classes));
+        continue;
       }
-      slices.add(g);
+      int batch = contributors.get(i).batch();
+      samples += batch;
+      loss += (double) accepted[i].getLoss() * batch;
+      correct += accepted[i].getCorrect();
     }
-    return new Gradients(concat(slices), samples, loss, correct, missed);
+    return new Gradients(joined, samples, loss, correct, missed);
+  }
+
+  private static String outputGradWhat(Contribution c, long step) {
+    return "client '" + c.session().clientId + "' step " + step + " output gradient";
+  }
+
+  /** The step's output gradients in contribution order; a client that sent none (or a bad one) adds zeros. */
+  private static NDArray joinOutputGrads(List<Contribution> contributors, NDArray[] grads, long classes, NDManager scope) {
+    List<NDArray> slices = new ArrayList<>();
+    for (int i = 0; i < grads.length; i++) {
+      // A client that dropped after the forward pass adds no gradient; the others still step.
+      slices.add(grads[i] != null ? grads[i] : scope.zeros(new Shape(contributors.get(i).batch(), classes)));
+    }
+    return concat(slices);
   }
 
   /** Σ correct and Σ total of the EvalReports that arrive in time; a report over its count is rejected. */

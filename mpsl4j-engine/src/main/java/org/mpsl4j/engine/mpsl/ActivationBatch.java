@@ -1,0 +1,171 @@
+package org.mpsl4j.engine.mpsl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.model.tokenizer.Tokens;
+import org.mpsl4j.protocol.MalformedTensorException;
+import org.mpsl4j.protocol.TensorLimits;
+import org.mpsl4j.protocol.v1.ClientMessage;
+import org.mpsl4j.protocol.v1.ErrorCode;
+import org.mpsl4j.protocol.v1.InputActivation;
+
+/**
+ * Turns the activation messages of one step into the server's input: each client's tensors decoded
+ * and checked (inputs, shapes, masks; values for the whole step at once), one concatenated leaf per
+ * input. A client whose message fails any check gets an Error and is left out of the step.
+ */
+final class ActivationBatch {
+  private final ModelConfig model;
+  private final int maxBatch;
+  private final TensorLimits limits;
+  private final TensorLimits evalLimits;
+
+  ActivationBatch(ModelConfig model, int maxBatch, TensorLimits limits, TensorLimits evalLimits) {
+    this.model = model;
+    this.maxBatch = maxBatch;
+    this.limits = limits;
+    this.evalLimits = evalLimits;
+  }
+
+  /**
+   * The step's contributors and their joined activations.
+   *
+   * @param replies the answers that arrived in time (activations or NoData)
+   * @param eval personalized-evaluation activations: no gradient is recorded for them
+   */
+  StepPhases.Gathered join(long step, List<Session> expected, Map<Session, ClientMessage> replies, NDManager scope,
+      boolean eval, int batchLimit) {
+    record Decoded(Session session, int batch, List<NDArray[]> inputs, String what) {}
+    List<Decoded> decodedAll = new ArrayList<>();
+    int missed = expected.size() - replies.size();
+    for (Session s : expected) {
+      ClientMessage msg = replies.get(s);
+      if (msg == null || msg.hasNoData()) {
+        continue;
+      }
+      try {
+        List<NDArray[]> decoded = decodeActivations(s, step,
+            (eval ? msg.getEvalActivations() : msg.getActivations()).getInputsList(), scope, batchLimit);
+        decodedAll.add(new Decoded(s, (int) decoded.get(0)[0].getShape().get(0), decoded,
+            "client '" + s.clientId + "' step " + step + " activations"));
+      } catch (MalformedTensorException e) {
+        missed++;
+        s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
+      }
+    }
+    List<StepPhases.Contribution> contributors = new ArrayList<>();
+    List<List<NDArray>> values = new ArrayList<>();
+    List<List<NDArray>> masks = new ArrayList<>();
+    List<NDArray> joined = new ArrayList<>();
+    for (int pass = 0; pass < 2; pass++) {
+      joined.clear();
+      contributors.clear();
+      values.clear();
+      masks.clear();
+      for (int m = 0; m < model.tokenizers().size(); m++) {
+        values.add(new ArrayList<>());
+        masks.add(new ArrayList<>());
+      }
+      for (Decoded d : decodedAll) {
+        for (int m = 0; m < d.inputs().size(); m++) {
+          values.get(m).add(d.inputs().get(m)[0]);
+          masks.get(m).add(d.inputs().get(m)[1]);
+        }
+        contributors.add(new StepPhases.Contribution(d.session(), d.batch()));
+      }
+      // The values of all clients are checked at once (finite, within ±MAX_ABS_VALUE): one reduction per
+      // input and step instead of several native calls per client. Only when that fails is each client
+      // checked, to reject exactly the ones that sent bad values and build the step without them.
+      boolean ok = true;
+      for (List<NDArray> v : values) {
+        NDArray j = v.isEmpty() ? null : concat(v);
+        joined.add(j);
+        ok &= j == null || pass == 1 || ClientTensors.valuesOk(j);
+      }
+      if (ok) {
+        break;
+      }
+      List<Decoded> good = new ArrayList<>();
+      for (Decoded d : decodedAll) {
+        try {
+          for (NDArray[] input : d.inputs()) {
+            ClientTensors.checkValues(input[0], d.what());
+          }
+          good.add(d);
+        } catch (MalformedTensorException e) {
+          missed++;
+          d.session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
+        }
+      }
+      decodedAll = good;
+    }
+    List<Tokens> tokens = new ArrayList<>();
+    int total = contributors.stream().mapToInt(StepPhases.Contribution::batch).sum();
+    if (!contributors.isEmpty()) {
+      for (int m = 0; m < values.size(); m++) {
+        NDArray leaf = eval ? joined.get(m) : Autograd.leaf(joined.get(m));
+        NDArray mask = ClientTensors.mixedMask(masks.get(m), values.get(m), scope);
+        tokens.add(new Tokens(leaf, mask));
+      }
+    }
+    return new StepPhases.Gathered(contributors, tokens, total, missed);
+  }
+
+  private List<NDArray[]> decodeActivations(Session s, long step, List<InputActivation> inputs, NDManager scope,
+      int maxBatch) {
+    List<TokenizerSpec> specs = model.tokenizers();
+    if (inputs.size() != specs.size()) {
+      throw new MalformedTensorException("client '" + s.clientId + "' step " + step + ": " + inputs.size()
+          + " activations but the model has " + specs.size() + " inputs");
+    }
+    List<NDArray[]> out = new ArrayList<>();
+    long batch = -1;
+    for (int m = 0; m < specs.size(); m++) {
+      TokenizerSpec spec = specs.get(m);
+      InputActivation a = inputs.get(m);
+      String what = "client '" + s.clientId + "' step " + step + " activations of '" + spec.input() + "'";
+      if (!a.getInput().equals(spec.input())) {
+        throw new MalformedTensorException(what + ": got input '" + a.getInput() + "' in its place");
+      }
+      NDArray v = ClientTensors.decodeUnchecked(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits,
+          what, s.codecUp()); // values checked for the whole step in gatherActivations
+      Shape shape = v.getShape();
+      if (shape.dimension() != 3 || shape.get(1) != spec.tokens() || shape.get(2) != model.encoder().width()
+          || shape.get(0) > maxBatch || (batch >= 0 && shape.get(0) != batch)) {
+        throw new MalformedTensorException(what + ": shape " + shape + " but (b ≤ " + maxBatch + ", " + spec.tokens()
+            + ", " + model.encoder().width() + ") with one b for all inputs is required");
+      }
+      batch = shape.get(0);
+      NDArray mask = null;
+      if (a.hasMask()) {
+        if (spec.kind() != org.mpsl4j.model.TokenizerKind.TEXT) {
+          throw new MalformedTensorException(what + ": a padding mask is only for text inputs");
+        }
+        mask = ClientTensors.decode(a.getMask(), scope, maxBatch > this.maxBatch ? evalLimits : limits, what + " mask");
+        if (!mask.getShape().equals(new Shape(batch, spec.tokens()))) {
+          throw new MalformedTensorException(what + ": mask shape " + mask.getShape() + " but (" + batch + ", "
+              + spec.tokens() + ") is required");
+        }
+        if (mask.neq(0f).logicalAnd(mask.neq(1f)).any().getBoolean()) {
+          throw new MalformedTensorException(what + ": mask values must be 0 or 1");
+        }
+      }
+      out.add(new NDArray[] {v, mask});
+    }
+    return out;
+  }
+
+
+  private static NDArray concat(List<NDArray> parts) {
+    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 0);
+  }
+}
