@@ -2,7 +2,6 @@ package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,12 +20,9 @@ import org.mpsl4j.model.ServerModel;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.model.train.StepLr;
-import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.v1.ClientMessage;
-import org.mpsl4j.protocol.v1.CutGrad;
 import org.mpsl4j.protocol.v1.EpochEnd;
 import org.mpsl4j.protocol.v1.ErrorCode;
-import org.mpsl4j.protocol.v1.Outputs;
 import org.mpsl4j.protocol.v1.ServerMessage;
 import org.mpsl4j.protocol.v1.StepBegin;
 import org.mpsl4j.protocol.v1.TrainingDone;
@@ -264,7 +260,7 @@ public final class MpslServer implements AutoCloseable {
       try (Autograd.Recording r = Autograd.record()) {
         outputs = model.forward(up.tokens(), true);
       }
-      sendSlices(step, up, outputs, total, false);
+      CutLayerReplies.sendOutputs(step, up, outputs, total, false);
       StepPhases.Gradients down = phases.gatherOutputGrads(step, up, outputs.getShape(), scope, deadline);
       acc.missed += down.missed();
       Autograd.backward(outputs, down.concatenated());
@@ -280,7 +276,7 @@ public final class MpslServer implements AutoCloseable {
         return;
       }
       optimizer.step(model.namedParameters(), scope);
-      sendCutGrads(step, up);
+      CutLayerReplies.sendCutGrads(step, up);
       acc.add(down);
     }
   }
@@ -304,40 +300,6 @@ public final class MpslServer implements AutoCloseable {
       total = total == null ? sum : total.addi(sum);
     }
     return total == null || Float.isFinite(total.getFloat());
-  }
-
-  /**
-   * Sends each contributor its rows of {@code outputs}, in contribution order: training outputs carry
-   * the step's total batch B (for the weight bᵢ/B); evaluation outputs carry the client's own count.
-   */
-  private void sendSlices(long step, StepPhases.Gathered up, NDArray outputs, int total, boolean eval) {
-    int row = 0;
-    for (StepPhases.Contribution c : up.contributors()) {
-      NDArray slice = outputs.get(new NDIndex("{}:{}", row, row + c.batch()));
-      Outputs.Builder o = Outputs.newBuilder().setValues(TensorCodec.encode(slice)).setTotalBatch(eval ? c.batch() : total);
-      ServerMessage.Builder m = ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step);
-      c.session().send((eval ? m.setEvalOutputs(o) : m.setOutputs(o)).build());
-      row += c.batch();
-    }
-  }
-
-  private void sendCutGrads(long step, StepPhases.Gathered up) {
-    List<NDArray> grads = new ArrayList<>();
-    for (Tokens t : up.tokens()) {
-      grads.add(t.values().getGradient());
-    }
-    int row = 0;
-    for (StepPhases.Contribution c : up.contributors()) {
-      CutGrad.Builder cg = CutGrad.newBuilder();
-      for (NDArray g : grads) {
-        // The session's negotiated codec. Top-k gradients go without error feedback: a residual would be
-        // per-client server state that outlives the step (and must survive reconnects), which the server
-        // deliberately does not keep (docs/CODECS.md).
-        cg.addGrads(TensorCodec.encode(g.get(new NDIndex("{}:{}", row, row + c.batch())), c.session().codecDown()));
-      }
-      c.session().send(ServerMessage.newBuilder().setSessionId(c.session().id).setStep(step).setCutGrad(cg).build());
-      row += c.batch();
-    }
   }
 
   /**
@@ -365,7 +327,7 @@ public final class MpslServer implements AutoCloseable {
       try (Autograd.NoGrad ng = Autograd.noGrad()) {
         outputs = model.forwardInChunks(eval.tokens(), EVAL_CHUNK, scope);
       }
-      sendSlices(step, eval, outputs, 0, true);
+      CutLayerReplies.sendOutputs(step, eval, outputs, 0, true);
       return phases.gatherEvalReports(step, eval, config.stepDeadline());
     }
   }
