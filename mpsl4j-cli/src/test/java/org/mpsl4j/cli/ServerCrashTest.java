@@ -37,11 +37,11 @@ final class ServerCrashTest {
   private static final List<String> RUN = List.of("--data-dir", DATA.toString(), "--samples", "600", "--clients", "2",
       "--encoder", "scratch", "--epochs", "2", "--width", "32", "--depth", "2", "--client-batch", "5",
       "--deadline-s", "60");
-  private final List<Process> processes = new ArrayList<>();
+  private final CliProcesses processes = new CliProcesses(WORK);
 
   @AfterEach
   void killLeftovers() {
-    processes.forEach(Process::destroyForcibly);
+    processes.close();
   }
 
   @Test
@@ -53,11 +53,11 @@ final class ServerCrashTest {
     Path checkpoints = WORK.resolve("server-checkpoints");
     List<String> server = list(list(List.of("server"), RUN), "--host", "127.0.0.1", "--out", WORK.resolve("results")
         .toString(), "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", String.valueOf(EVERY), "--resume");
-    Process first = start("server-1", list(server, "--port", "0"));
-    int port = awaitPort(WORK.resolve("server-1.out"), first);
+    Process first = processes.start("server-1", list(server, "--port", "0"));
+    int port = processes.awaitPort("server-1", first);
     List<Process> clients = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      clients.add(start("client-" + i, list(list(List.of("client"), RUN), "--index", String.valueOf(i), "--server",
+      clients.add(processes.start("client-" + i, list(list(List.of("client"), RUN), "--index", String.valueOf(i), "--server",
           "127.0.0.1:" + port, "--checkpoint-dir", WORK.resolve("client-" + i + "-checkpoints").toString(),
           "--backoff-ms", "200", "--backoff-max-s", "2", "--reconnects", "40")));
     }
@@ -69,14 +69,14 @@ final class ServerCrashTest {
     assertThat(newest.globalStep()).isGreaterThanOrEqualTo(checkpoint);
     assertThat(newest.nextStepInEpoch()).as("killed mid-epoch").isPositive();
 
-    Process second = start("server-2", list(server, "--port", String.valueOf(port)));
+    Process second = processes.start("server-2", list(server, "--port", String.valueOf(port)));
     for (int i = 0; i < 2; i++) {
-      assertThat(clients.get(i).waitFor(150, TimeUnit.SECONDS)).as(log("client-" + i)).isTrue();
-      assertThat(clients.get(i).exitValue()).as(log("client-" + i)).isZero();
+      assertThat(clients.get(i).waitFor(150, TimeUnit.SECONDS)).as(processes.log("client-" + i)).isTrue();
+      assertThat(clients.get(i).exitValue()).as(processes.log("client-" + i)).isZero();
       assertThat(Files.readString(WORK.resolve("client-" + i + ".err"))).contains("connection lost");
     }
-    assertThat(second.waitFor(60, TimeUnit.SECONDS)).as(log("server-2")).isTrue();
-    assertThat(second.exitValue()).as(log("server-2")).isZero();
+    assertThat(second.waitFor(60, TimeUnit.SECONDS)).as(processes.log("server-2")).isTrue();
+    assertThat(second.exitValue()).as(processes.log("server-2")).isZero();
 
     String out = Files.readString(WORK.resolve("server-2.out"));
     assertThat(out).contains("resumed run ", "global step " + newest.globalStep() + ",");
@@ -94,7 +94,7 @@ final class ServerCrashTest {
   }
 
   /** Waits for a checkpoint in the middle of an epoch; returns its global step. */
-  private static long awaitMidEpochCheckpoint(Path dir, Process server) throws Exception {
+  private long awaitMidEpochCheckpoint(Path dir, Process server) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (System.nanoTime() < deadline) {
       Optional<Long> newest = newestCheckpoint(dir);
@@ -102,11 +102,11 @@ final class ServerCrashTest {
         return newest.get(); // the second checkpoint, of training step 2·EVERY, well inside epoch 1 (warmed up)
       }
       if (!server.isAlive()) {
-        throw new AssertionError("server exited early: " + log("server-1"));
+        throw new AssertionError("server exited early: " + processes.log("server-1"));
       }
       Thread.sleep(10);
     }
-    throw new AssertionError("no mid-epoch checkpoint within 2 minutes: " + log("server-1"));
+    throw new AssertionError("no mid-epoch checkpoint within 2 minutes: " + processes.log("server-1"));
   }
 
   private static Optional<Long> newestCheckpoint(Path dir) throws IOException {
@@ -117,52 +117,6 @@ final class ServerCrashTest {
     try (Stream<Path> files = Files.list(dir)) {
       return files.map(f -> name.matcher(f.getFileName().toString())).filter(Matcher::matches)
           .map(m -> Long.parseLong(m.group(1))).max(Comparator.naturalOrder());
-    }
-  }
-
-  private Process start(String name, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error", "-cp", classPath(), Main.class.getName()));
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(WORK.resolve(name + ".out").toFile())
-        .redirectError(WORK.resolve(name + ".err").toFile());
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    Process p = pb.start();
-    processes.add(p);
-    return p;
-  }
-
-  private static String classPath() {
-    String cp = System.getProperty("surefire.test.class.path");
-    return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
-  }
-
-  private static int awaitPort(Path out, Process server) throws Exception {
-    Pattern listening = Pattern.compile("listening on [^ ]*:(\\d+)");
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(out)) {
-        Matcher m = listening.matcher(Files.readString(out));
-        if (m.find()) {
-          return Integer.parseInt(m.group(1));
-        }
-      }
-      if (!server.isAlive()) {
-        throw new AssertionError("server exited with " + server.exitValue() + ": " + log("server-1"));
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("server did not start listening within 2 minutes: " + log("server-1"));
-  }
-
-  private static String log(String name) {
-    try {
-      return name + " stdout:\n" + Files.readString(WORK.resolve(name + ".out")) + "\nstderr:\n"
-          + Files.readString(WORK.resolve(name + ".err"));
-    } catch (IOException e) {
-      return name + ": no log (" + e.getMessage() + ")";
     }
   }
 

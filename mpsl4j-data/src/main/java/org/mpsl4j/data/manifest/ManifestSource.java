@@ -17,6 +17,7 @@ import org.mpsl4j.data.cache.Fingerprint;
 import org.mpsl4j.data.cache.SplitCache;
 import org.mpsl4j.data.sensor.Standardizer;
 import org.mpsl4j.data.text.MiniLmTokenizer;
+import org.mpsl4j.data.image.PixelStats;
 
 /**
  * A dataset the user describes with a manifest ({@code --dataset manifest:<path>}): one input per modality column,
@@ -110,7 +111,7 @@ public final class ManifestSource implements DatasetSource {
     float[] pixelStats = null;
     Standardizer sensorStats = null;
     if (r.modalities().contains(Modality.IMAGE)) {
-      pixelStats = meanStd(concatBytes(train));
+      pixelStats = PixelStats.meanStd(concatBytes(train));
     }
     if (r.modalities().contains(Modality.SENSOR)) {
       sensorStats = Standardizer.fit(concatFloats(train.stream().filter(s -> s.sensor() != null).toList(),
@@ -186,19 +187,5 @@ public final class ManifestSource implements DatasetSource {
       System.arraycopy(field.apply(rows.get(i)), 0, out, i * row, row);
     }
     return out;
-  }
-
-  /** Mean and std of pixel values scaled to [0, 1]; std at least 1e-3 so a blank image set stays finite. */
-  private static float[] meanStd(byte[] pixels) {
-    double sum = 0;
-    double sq = 0;
-    for (byte b : pixels) {
-      double v = (b & 0xff) / 255.0;
-      sum += v;
-      sq += v * v;
-    }
-    double n = Math.max(1, pixels.length);
-    double mean = sum / n;
-    return new float[] {(float) mean, (float) Math.max(1e-3, Math.sqrt(Math.max(0, sq / n - mean * mean)))};
   }
 }

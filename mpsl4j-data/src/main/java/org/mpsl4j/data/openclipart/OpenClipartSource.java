@@ -27,6 +27,7 @@ import org.mpsl4j.data.Modality;
 import org.mpsl4j.data.cache.Fingerprint;
 import org.mpsl4j.data.source.DebianPackage;
 import org.mpsl4j.data.text.MiniLmTokenizer;
+import org.mpsl4j.data.image.PixelStats;
 
 /**
  * OpenClipart 0.18 (public domain clip art, Debian package {@code openclipart-svg}): image + text classification into
@@ -136,7 +137,7 @@ public final class OpenClipartSource implements DatasetSource {
     for (String s : sortedSkipped) {
       options.log().println("  skipped " + s);
     }
-    float[] stats = meanStd(trainR.pixels);
+    float[] stats = PixelStats.meanStd(trainR.pixels);
     InputSpec imageSpec = new InputSpec("image", Modality.IMAGE, new int[] {3, size, size});
     InputSpec textSpec = new InputSpec("text", Modality.TEXT, new int[] {options.textMaxLength()});
     try (MiniLmTokenizer tokenizer = MiniLmTokenizer.create(options.textMaxLength())) {
@@ -251,22 +252,5 @@ public final class OpenClipartSource implements DatasetSource {
     Column image = new Column.Bytes(imageSpec, r.pixels, stats[0], stats[1]);
     Column text = tokenizer.encode(textSpec, r.texts);
     return new ArrayDataset(name, classes, List.of(image, text), r.labels, null, List.of());
-  }
-
-  /** Mean and std of pixel values scaled to [0, 1]. */
-  private static float[] meanStd(byte[] pixels) {
-    double sum = 0;
-    double sq = 0;
-    for (byte b : pixels) {
-      double v = (b & 0xff) / 255.0;
-      sum += v;
-      sq += v * v;
-    }
-    if (pixels.length == 0) {
-      return new float[] {0, 1};
-    }
-    double mean = sum / pixels.length;
-    double std = Math.sqrt(Math.max(sq / pixels.length - mean * mean, 1e-12));
-    return new float[] {(float) mean, (float) std};
   }
 }
