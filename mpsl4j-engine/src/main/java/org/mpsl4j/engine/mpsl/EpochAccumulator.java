@@ -10,6 +10,8 @@ final class EpochAccumulator {
   long correct;
   int missed;
   long[] personalized = {0, 0};
+  /** When the method's work of the epoch ended (steps and tokenizer averaging), before the evaluation. */
+  private long trainingEnd;
 
   EpochAccumulator(int epoch, ServerCheckpoint.EpochSoFar soFar) {
     this.epoch = epoch;
@@ -27,13 +29,18 @@ final class EpochAccumulator {
     correct += g.correct();
   }
 
+  /** Marks the end of the epoch's training, so that its time excludes the personalized evaluation. */
+  void trainingDone() {
+    trainingEnd = System.nanoTime();
+  }
+
   ServerCheckpoint.EpochSoFar soFar() {
     return new ServerCheckpoint.EpochSoFar(steps, samples, lossSum, correct, missed);
   }
 
   EpochStats finish() {
     return new EpochStats(epoch, steps, samples, samples == 0 ? Double.NaN : lossSum / samples,
-        samples == 0 ? Double.NaN : (double) correct / samples, (System.nanoTime() - start) / 1e9, missed,
+        samples == 0 ? Double.NaN : (double) correct / samples, ((trainingEnd != 0 ? trainingEnd : System.nanoTime()) - start) / 1e9, missed,
         personalized[1] == 0 ? Double.NaN : (double) personalized[0] / personalized[1]);
   }
 }

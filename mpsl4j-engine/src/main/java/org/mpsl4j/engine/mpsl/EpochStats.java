@@ -8,7 +8,8 @@ package org.mpsl4j.engine.mpsl;
  * @param samples samples trained on
  * @param meanLoss sample-weighted mean of the clients' reported losses
  * @param trainAccuracy fraction of correct predictions the clients reported (counts only)
- * @param seconds wall time of the epoch's steps
+ * @param seconds wall time of the epoch's training: its steps and the tokenizer averaging, not the
+ *     personalized evaluation that follows (so that steps per second compare with the baselines')
  * @param missedDeadlines client-step pairs dropped for missing a deadline or disconnecting
  * @param personalizedAccuracy accuracy of each client's own tokenizers on its local test share,
  *     pooled over clients (NaN if no client holds a test share)

@@ -200,7 +200,7 @@ public final class MpslServer implements AutoCloseable {
         }
         progress.stepDone(epoch, s, stepsPerEpoch);
       }
-      acc.personalized = endEpoch(epoch);
+      acc.personalized = endEpoch(epoch, acc);
       checkpoint(epoch + 1, 0, ServerCheckpoint.EpochSoFar.NONE);
       EpochStats stats = acc.finish();
       out.add(stats);
@@ -307,7 +307,7 @@ public final class MpslServer implements AutoCloseable {
    * evaluation (each client's test share through its own tokenizers and the server model; the
    * client counts its correct predictions). Returns {correct, total} of the personalized evaluation.
    */
-  private long[] endEpoch(int epoch) throws InterruptedException {
+  private long[] endEpoch(int epoch, EpochAccumulator acc) throws InterruptedException {
     long step = ++globalStep; // the epoch end is a step of its own, so its messages cannot be confused with training's
     rejections.stepStarted(step);
     List<Session> participants = connected();
@@ -318,6 +318,7 @@ public final class MpslServer implements AutoCloseable {
     try (NDManager scope = manager.newSubManager()) {
       tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, config.stepDeadline()), scope);
     }
+    acc.trainingDone();
     try (NDManager scope = manager.newSubManager()) {
       StepPhases.Gathered eval = phases.gatherEvalActivations(step, participants, scope, config.stepDeadline());
       if (eval.contributors().isEmpty()) {
