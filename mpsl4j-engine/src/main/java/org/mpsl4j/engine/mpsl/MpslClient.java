@@ -354,8 +354,19 @@ public final class MpslClient implements AutoCloseable {
 
   private ClientMessage tokenizerWeights(long step) {
     TokenizerWeights.Builder w = TokenizerWeights.newBuilder().setSamples(indices.length);
-    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-      w.addParameters(NamedTensor.newBuilder().setName(e.getKey()).setTensor(TensorCodec.encode(e.getValue().array())));
+    Map<String, Parameter> params = model.namedParameters();
+    boolean anyTable = params.values().stream().anyMatch(p -> SparseRows.eligible(p.shape()));
+    // Large tables go by changed rows (SparseRows): the reference is this client's initial model, rebuilt
+    // from its seed for the moment rather than kept as a copy through training.
+    try (NDManager reference = anyTable ? manager.newSubManager() : null) {
+      Map<String, Parameter> initial = anyTable
+          ? new ClientModel(reference, modelConfig, new Random(config.modelSeed())).namedParameters() : Map.of();
+      for (Map.Entry<String, Parameter> e : params.entrySet()) {
+        NDArray value = e.getValue().array();
+        w.addParameters(SparseRows.eligible(value.getShape())
+            ? SparseRows.encode(e.getKey(), value, initial.get(e.getKey()).array())
+            : NamedTensor.newBuilder().setName(e.getKey()).setTensor(TensorCodec.encode(value)).build());
+      }
     }
     return message(step).setTokenizerWeights(w).build();
   }

@@ -17,6 +17,7 @@ import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.protocol.MalformedTensorException;
+import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ErrorCode;
@@ -73,7 +74,11 @@ final class StepPhases {
 
   record Gradients(NDArray concatenated, long reportedSamples, double lossTimesBatch, long correct, int missed) {}
 
-  record Upload(long samples, Map<String, NDArray> parameters) {}
+  /**
+   * One client's tokenizer weights. A parameter named in {@code rows} holds only those rows of its
+   * table ({@link SparseRows}); every other row is the initial value.
+   */
+  record Upload(long samples, Map<String, NDArray> parameters, Map<String, NDArray> rows) {}
 
   Gathered gatherActivations(long step, List<Session> expected, NDManager scope, Duration deadline)
       throws InterruptedException {
@@ -199,6 +204,7 @@ final class StepPhases {
     for (Map.Entry<Session, ClientMessage> e : replies.entrySet()) {
       Session s = e.getKey();
       Map<String, NDArray> params = new HashMap<>();
+      Map<String, NDArray> rows = new HashMap<>();
       try {
         for (NamedTensor t : e.getValue().getTokenizerWeights().getParametersList()) {
           Shape want = tokenizerShapes.get(t.getName());
@@ -209,14 +215,23 @@ final class StepPhases {
           }
           TensorLimits exact = new TensorLimits(8, Math.max(1, want.size()), true);
           params.put(t.getName(), ClientTensors.decode(t.getTensor(), scope, exact, what));
+          if (t.hasRows()) {
+            if (!SparseRows.eligible(want)) {
+              throw new MalformedTensorException(what + ": sent by rows, but only tables of at least "
+                  + SparseRows.MIN_ROWS + " rows may be");
+            }
+            NDArray r = TensorCodec.decode(t.getRows(), scope, new TensorLimits(1, want.get(0), false), what + " rows");
+            SparseRows.checkRows(r, want.get(0), what);
+            rows.put(t.getName(), r);
+          }
         }
-        checkTokenizerUpload(params, s.clientId);
+        checkTokenizerUpload(params, rows, s.clientId);
         long samples = e.getValue().getTokenizerWeights().getSamples();
         if (samples < 1 || samples > s.trainSamples) {
           throw new MalformedTensorException("client '" + s.clientId + "' tokenizer weights for " + samples
               + " samples, but it declared " + s.trainSamples + " training samples");
         }
-        uploads.add(new Upload(samples, params));
+        uploads.add(new Upload(samples, params, rows));
       } catch (MalformedTensorException ex) {
         s.error(step, ErrorCode.MALFORMED_TENSOR, ex.getMessage());
       }
@@ -335,18 +350,24 @@ final class StepPhases {
     return parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 0);
   }
 
-  /** An upload must hold exactly the global tokenizers' parameters, with their shapes. */
-  private void checkTokenizerUpload(Map<String, NDArray> params, String clientId) {
+  /**
+   * An upload must hold exactly the global tokenizers' parameters, with their shapes; a table sent by
+   * rows holds one row of the table's width per row index.
+   */
+  private void checkTokenizerUpload(Map<String, NDArray> params, Map<String, NDArray> rows, String clientId) {
     if (!params.keySet().equals(tokenizerShapes.keySet())) {
       throw new MalformedTensorException("client '" + clientId + "' uploaded tokenizer parameters " + params.keySet()
           + " but the model has " + tokenizerShapes.keySet());
     }
     for (Map.Entry<String, Shape> e : tokenizerShapes.entrySet()) {
       Shape got = params.get(e.getKey()).getShape();
-      if (!got.equals(e.getValue())) {
+      NDArray r = rows.get(e.getKey());
+      Shape want = r == null ? e.getValue() : new Shape(r.getShape().get(0), e.getValue().get(1));
+      if (!got.equals(want)) {
         throw new MalformedTensorException("client '" + clientId + "' tokenizer parameter '" + e.getKey() + "' has shape "
-            + got + " but the model needs " + e.getValue());
+            + got + " but " + want + " is needed" + (r == null ? "" : " for its " + r.getShape().get(0) + " rows"));
       }
     }
   }
+
 }

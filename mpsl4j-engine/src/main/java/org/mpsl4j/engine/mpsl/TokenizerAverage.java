@@ -16,27 +16,55 @@ import org.mpsl4j.model.Parameter;
  */
 final class TokenizerAverage {
   private final ClientModel model;
+  /** The initial values of the tables clients may upload by rows: the rows they do not send. */
+  private final Map<String, NDArray> initial = new java.util.HashMap<>();
 
   TokenizerAverage(NDManager manager, ModelConfig config, Random rng) {
     model = new ClientModel(manager, config, rng);
     model.setTrainable(false);
+    model.namedParameters().forEach((name, p) -> {
+      if (SparseRows.eligible(p.shape())) {
+        initial.put(name, p.array().duplicate());
+      }
+    });
   }
 
   ClientModel model() {
     return model;
   }
 
-  /** Replaces the weights with Σ nᵢ·θᵢ / Σ nᵢ over the uploads; keeps the old ones if none arrived. */
+  /**
+   * Replaces the weights with Σ nᵢ·θᵢ / Σ nᵢ over the uploads; keeps the old ones if none arrived. A
+   * table sent by rows counts as the initial table with those rows replaced, so the average is
+   * θ₀ + Σ wᵢ·(θᵢ − θ₀), touching only the rows some client changed.
+   */
   void update(List<StepPhases.Upload> uploads, NDManager scope) {
     if (uploads.isEmpty()) {
       return;
     }
     long total = uploads.stream().mapToLong(StepPhases.Upload::samples).sum();
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-      NDArray sum = null;
-      for (StepPhases.Upload u : uploads) {
-        NDArray weighted = u.parameters().get(e.getKey()).mul((float) u.samples() / total);
-        sum = sum == null ? weighted : sum.add(weighted);
+      String name = e.getKey();
+      NDArray sum;
+      if (uploads.stream().noneMatch(u -> u.rows().containsKey(name))) {
+        sum = null;
+        for (StepPhases.Upload u : uploads) {
+          NDArray weighted = u.parameters().get(name).mul((float) u.samples() / total);
+          sum = sum == null ? weighted : sum.add(weighted);
+        }
+      } else {
+        NDArray init = initial.get(name);
+        sum = init.duplicate();
+        sum.attach(scope);
+        for (StepPhases.Upload u : uploads) {
+          float w = (float) u.samples() / total;
+          NDArray values = u.parameters().get(name);
+          if (u.rows().containsKey(name)) {
+            SparseRows.addChange(sum, init, u.rows().get(name), values, w);
+          } else {
+            sum.addi(values.sub(init).muli(w));
+          }
+        }
       }
       sum.attach(scope);
       e.getValue().copyFrom(sum);
