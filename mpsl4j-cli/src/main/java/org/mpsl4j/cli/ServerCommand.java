@@ -126,7 +126,8 @@ final class ServerCommand implements Callable<Integer> {
       System.err.println("warning: no client authentication (no --tls-client-ca, --tokens-file or --token):"
           + " anyone who reaches this port can join");
     }
-    try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())) {
+    try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())
+        .expectTrainSamples(setup.trainSamplesByClient())) {
       try {
         String resumed = resumeIfAsked(server);
         if (resumed != null) {

@@ -58,6 +58,8 @@ final class Admission {
   private volatile int stepsPerEpoch;
   private volatile java.util.function.UnaryOperator<Welcome.Builder> welcomeExtras = w -> w;
   private volatile CodecPolicy codecs = CodecPolicy.any();
+  /** Training-set size per client id where the server knows it (a seeded partition); empty: unknown. */
+  private volatile Map<String, Integer> expectedSamples = Map.of();
 
   Admission(ServerConfig config, ModelConfig model, Map<Long, Session> sessions, BlockingQueue<MpslServer.Inbound> inbox,
       Rejections rejections) {
@@ -77,6 +79,10 @@ final class Admission {
 
   void setCodecPolicy(CodecPolicy policy) {
     codecs = policy;
+  }
+
+  void setExpectedSamples(Map<String, Integer> samples) {
+    expectedSamples = Map.copyOf(samples);
   }
 
   void setHelloTimeout(Duration timeout) {
@@ -215,6 +221,13 @@ final class Admission {
     }
     if (h.getTrainSamples() < 1) {
       return "client '" + h.getClientId() + "' has no training samples";
+    }
+    // The declared size sets how many steps an epoch has: a client that inflated it would lengthen every
+    // epoch for everyone. Where the server knows the partition, the size must be the client's share.
+    Integer expected = expectedSamples.get(h.getClientId());
+    if (!expectedSamples.isEmpty() && (expected == null || expected != h.getTrainSamples())) {
+      return "client '" + h.getClientId() + "' declares " + h.getTrainSamples() + " training samples but the run's"
+          + " partition gives it " + (expected == null ? "no share (unknown client id)" : expected);
     }
     return codecProblem(h);
   }

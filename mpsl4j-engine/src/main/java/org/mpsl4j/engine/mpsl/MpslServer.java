@@ -164,6 +164,16 @@ public final class MpslServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The training-set size of every client id, where the server knows the partition (simulation, or
+   * processes that derive the same seeded partition): a Hello that declares another size, or comes from
+   * an id outside it, is refused. Without it any size is accepted.
+   */
+  public MpslServer expectTrainSamples(Map<String, Integer> samplesByClient) {
+    admission.setExpectedSamples(samplesByClient);
+    return this;
+  }
+
   /** How long a new stream may take to say Hello before it is closed (default 30 s). */
   void setHelloTimeout(Duration timeout) {
     admission.setHelloTimeout(timeout);

@@ -70,6 +70,15 @@ public final class MpslSetup {
         joinTimeout, config.stepDeadline(), Map.of(), sharedToken, config.clientBatch());
   }
 
+  /** Each client id's training-set size in this run's partition (see {@link MpslServer#expectTrainSamples}). */
+  public Map<String, Integer> trainSamplesByClient() {
+    Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < config.clients(); i++) {
+      out.put(clientId(i), partition.client(i).length);
+    }
+    return out;
+  }
+
   /** The server accepts exactly the run's codecs (see {@link MpslServer#acceptCodecs}). */
   public CodecPolicy codecPolicy() {
     return CodecPolicy.only(config.codecUp(), config.codecDown());

@@ -90,7 +90,7 @@ public final class Simulation {
     Server grpc = null;
     try (MpslServer server = new MpslServer(setup.serverConfig(Duration.ofMinutes(2), null), config.model(),
         config.seed())) {
-      server.acceptCodecs(setup.codecPolicy());
+      server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient());
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
           .addService(new SplitLearningService(server)).build().start();

@@ -69,6 +69,30 @@ final class SessionLimitsTest {
   }
 
   /**
+   * The declared training-set size decides how long every epoch is: where the server knows the
+   * partition, a client that inflates its share, or an id outside it, is refused.
+   */
+  @Test
+  @Timeout(20)
+  void declaredSamplesOtherThanThePartitionsShare_areRefused() throws Exception {
+    try (MpslServer server = new MpslServer(config(1, TOKENS), HostileInputTest.MODEL, SEED)
+        .expectTrainSamples(Map.of("a", 8, "b", 8)); InProcessMpsl net = new InProcessMpsl(server)) {
+      Hello good = hello("a", "token-a");
+      assertThat(refusal(net.channel(), good.toBuilder().setTrainSamples(1_000_000).build()))
+          .isEqualTo("BAD_HELLO: client 'a' declares 1000000 training samples but the run's partition gives it 8");
+      assertThat(server.connected()).isEmpty();
+      Stream accepted = new Stream(net.channel());
+      accepted.send(ClientMessage.newBuilder().setHello(good).build()); // its share: 8
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (server.connected().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(server.connected()).hasSize(1);
+      assertThat(accepted.errors()).isEmpty();
+    }
+  }
+
+  /**
    * Two clients join; then 100 strangers say Hello (all refused: the server is full, or the id is
    * taken), 60 streams connect and never say Hello (beyond 16 + 2 waiting ones they are refused at
    * once, the rest are closed after the Hello timeout of 3 s); then the two clients train as if nothing happened.
