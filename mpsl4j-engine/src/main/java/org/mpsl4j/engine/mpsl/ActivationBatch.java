@@ -1,8 +1,6 @@
 package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -29,6 +27,9 @@ final class ActivationBatch {
   private final TensorLimits limits;
   private final TensorLimits evalLimits;
 
+  /** One client's decoded inputs ({values, mask or null} per input) and its batch size. */
+  private record Decoded(Session session, int batch, List<NDArray[]> inputs, String what) {}
+
   ActivationBatch(ModelConfig model, int maxBatch, TensorLimits limits, TensorLimits evalLimits) {
     this.model = model;
     this.maxBatch = maxBatch;
@@ -44,7 +45,6 @@ final class ActivationBatch {
    */
   StepPhases.Gathered join(long step, List<Session> expected, Map<Session, ClientMessage> replies, NDManager scope,
       boolean eval, int batchLimit) {
-    record Decoded(Session session, int batch, List<NDArray[]> inputs, String what) {}
     List<Decoded> decodedAll = new ArrayList<>();
     int missed = expected.size() - replies.size();
     for (Session s : expected) {
@@ -62,38 +62,11 @@ final class ActivationBatch {
         s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
       }
     }
-    List<StepPhases.Contribution> contributors = new ArrayList<>();
-    List<List<NDArray>> values = new ArrayList<>();
-    List<List<NDArray>> masks = new ArrayList<>();
-    List<NDArray> joined = new ArrayList<>();
-    for (int pass = 0; pass < 2; pass++) {
-      joined.clear();
-      contributors.clear();
-      values.clear();
-      masks.clear();
-      for (int m = 0; m < model.tokenizers().size(); m++) {
-        values.add(new ArrayList<>());
-        masks.add(new ArrayList<>());
-      }
-      for (Decoded d : decodedAll) {
-        for (int m = 0; m < d.inputs().size(); m++) {
-          values.get(m).add(d.inputs().get(m)[0]);
-          masks.get(m).add(d.inputs().get(m)[1]);
-        }
-        contributors.add(new StepPhases.Contribution(d.session(), d.batch()));
-      }
-      // The values of all clients are checked at once (finite, within ±MAX_ABS_VALUE): one reduction per
-      // input and step instead of several native calls per client. Only when that fails is each client
-      // checked, to reject exactly the ones that sent bad values and build the step without them.
-      boolean ok = true;
-      for (List<NDArray> v : values) {
-        NDArray j = v.isEmpty() ? null : concat(v);
-        joined.add(j);
-        ok &= j == null || pass == 1 || ClientTensors.valuesOk(j);
-      }
-      if (ok) {
-        break;
-      }
+    // The values of all clients are checked at once (finite, within ±MAX_ABS_VALUE): one reduction per
+    // input and step instead of several native calls per client. Only when that fails is each client
+    // checked, to reject exactly the ones that sent bad values and build the step without them.
+    List<NDArray> joined = joinValues(decodedAll);
+    if (!joined.stream().allMatch(ClientTensors::valuesOk)) {
       List<Decoded> good = new ArrayList<>();
       for (Decoded d : decodedAll) {
         try {
@@ -107,16 +80,21 @@ final class ActivationBatch {
         }
       }
       decodedAll = good;
+      joined = joinValues(decodedAll);
+    }
+    List<StepPhases.Contribution> contributors = new ArrayList<>();
+    for (Decoded d : decodedAll) {
+      contributors.add(new StepPhases.Contribution(d.session(), d.batch()));
     }
     List<Tokens> tokens = new ArrayList<>();
-    int total = contributors.stream().mapToInt(StepPhases.Contribution::batch).sum();
-    if (!contributors.isEmpty()) {
-      for (int m = 0; m < values.size(); m++) {
-        NDArray leaf = eval ? joined.get(m) : Autograd.leaf(joined.get(m));
-        NDArray mask = ClientTensors.mixedMask(masks.get(m), values.get(m), scope);
-        tokens.add(new Tokens(leaf, mask));
-      }
+    for (int m = 0; m < joined.size(); m++) {
+      int input = m;
+      NDArray leaf = eval ? joined.get(m) : Autograd.leaf(joined.get(m));
+      NDArray mask = ClientTensors.mixedMask(decodedAll.stream().map(d -> d.inputs().get(input)[1]).toList(),
+          decodedAll.stream().map(d -> d.inputs().get(input)[0]).toList(), scope);
+      tokens.add(new Tokens(leaf, mask));
     }
+    int total = contributors.stream().mapToInt(StepPhases.Contribution::batch).sum();
     return new StepPhases.Gathered(contributors, tokens, total, missed);
   }
 
@@ -165,7 +143,16 @@ final class ActivationBatch {
   }
 
 
-  private static NDArray concat(List<NDArray> parts) {
-    return parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 0);
+  /** Per input, the clients' values joined along the batch: empty when no client contributed. */
+  private List<NDArray> joinValues(List<Decoded> decoded) {
+    List<NDArray> joined = new ArrayList<>();
+    if (decoded.isEmpty()) {
+      return joined;
+    }
+    for (int m = 0; m < model.tokenizers().size(); m++) {
+      int input = m;
+      joined.add(StepPhases.concat(decoded.stream().map(d -> d.inputs().get(input)[0]).toList()));
+    }
+    return joined;
   }
 }

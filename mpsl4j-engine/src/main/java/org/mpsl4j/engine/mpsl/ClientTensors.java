@@ -1,8 +1,6 @@
 package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -89,6 +87,6 @@ final class ClientTensors {
       Shape v = values.get(i).getShape();
       filled.add(masks.get(i) != null ? masks.get(i) : scope.ones(new Shape(v.get(0), v.get(1))));
     }
-    return filled.size() == 1 ? filled.get(0) : NDArrays.concat(new NDList(filled), 0);
+    return StepPhases.concat(filled);
   }
 }

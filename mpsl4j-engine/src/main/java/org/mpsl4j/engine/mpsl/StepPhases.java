@@ -132,12 +132,13 @@ final class StepPhases {
     // As for activations: one check of the whole step's values, per client only when it fails.
     if (!ClientTensors.valuesOk(joined)) {
       for (int i = 0; i < grads.length; i++) {
-        if (grads[i] != null && !ClientTensors.valuesOk(grads[i])) {
-          try {
-            ClientTensors.checkValues(grads[i], outputGradWhat(contributors.get(i), step));
-          } catch (MalformedTensorException e) {
-            contributors.get(i).session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
-          }
+        if (grads[i] == null) {
+          continue;
+        }
+        try {
+          ClientTensors.checkValues(grads[i], outputGradWhat(contributors.get(i), step));
+        } catch (MalformedTensorException e) {
+          contributors.get(i).session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
           grads[i] = null;
           accepted[i] = null;
         }
@@ -346,7 +347,8 @@ final class StepPhases {
     return n;
   }
 
-  private static NDArray concat(List<NDArray> parts) {
+  /** The parts joined along the first (batch) dimension; a single part as it is, without a copy. */
+  static NDArray concat(List<NDArray> parts) {
     return parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 0);
   }
 

@@ -3,13 +3,9 @@ package org.mpsl4j.engine.mpsl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,7 +18,6 @@ import org.mpsl4j.protocol.v1.CodecChoice;
 import org.mpsl4j.protocol.v1.ErrorCode;
 import org.mpsl4j.protocol.v1.Hello;
 import org.mpsl4j.protocol.v1.ServerMessage;
-import org.mpsl4j.protocol.v1.SplitLearningGrpc;
 import org.mpsl4j.protocol.v1.Tensor;
 
 /**
@@ -51,16 +46,16 @@ final class CodecNegotiationTest {
         CodecPolicy.only(INT8, INT8)); InProcessMpsl net = new InProcessMpsl(server);
         MpslClient raw = client("a", data, 0); MpslClient fp16Down = client("b", data, 0)) {
       Hello rawHello = raw.hello().getHello();
-      assertThat(refusal(net, rawHello)).isEqualTo("BAD_HELLO: client 'a': the server accepts activation codec int8"
+      assertThat(RawStream.refusal(net.channel(), rawHello)).isEqualTo("BAD_HELLO: client 'a': the server accepts activation codec int8"
           + " but the client asked for raw: start server and clients with the same --codec-up");
       Hello mixed = fp16Down.withCodecs(INT8, CodecSpec.parse("fp16")).hello().getHello();
-      assertThat(refusal(net, mixed)).endsWith("accepts gradient codec int8 but the client asked for fp16: start server"
+      assertThat(RawStream.refusal(net.channel(), mixed)).endsWith("accepts gradient codec int8 but the client asked for fp16: start server"
           + " and clients with the same --codec-down");
       Hello badFraction = rawHello.toBuilder()
           .setCodecUp(CodecChoice.newBuilder().setCodec(Codec.TOPK).setTopkFraction(0.9f)).build();
-      assertThat(refusal(net, badFraction)).startsWith("BAD_HELLO: client 'a' asks for an invalid codec: top-k fraction 0.9");
+      assertThat(RawStream.refusal(net.channel(), badFraction)).startsWith("BAD_HELLO: client 'a' asks for an invalid codec: top-k fraction 0.9");
       Hello unknown = rawHello.toBuilder().setCodecDown(CodecChoice.newBuilder().setCodecValue(42)).build();
-      assertThat(refusal(net, unknown)).isEqualTo("BAD_HELLO: client 'a' asks for an invalid codec: unknown codec number 42");
+      assertThat(RawStream.refusal(net.channel(), unknown)).isEqualTo("BAD_HELLO: client 'a' asks for an invalid codec: unknown codec number 42");
       assertThat(server.connected()).isEmpty();
     }
   }
@@ -124,30 +119,5 @@ final class CodecNegotiationTest {
 
   private static Tensor raw(Tensor int8, NDManager m) {
     return TensorCodec.encode(TensorCodec.decode(int8, m, TensorLimits.lenient(), "own", INT8));
-  }
-
-  private static String refusal(InProcessMpsl net, Hello hello) throws Exception {
-    List<ServerMessage> got = new CopyOnWriteArrayList<>();
-    CompletableFuture<Boolean> closed = new CompletableFuture<>();
-    StreamObserver<ClientMessage> out = SplitLearningGrpc.newStub(net.channel()).session(new StreamObserver<>() {
-      @Override
-      public void onNext(ServerMessage m) {
-        got.add(m);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        closed.complete(true);
-      }
-
-      @Override
-      public void onCompleted() {
-        closed.complete(true);
-      }
-    });
-    out.onNext(ClientMessage.newBuilder().setHello(hello).build());
-    closed.get(10, TimeUnit.SECONDS);
-    assertThat(got).hasSize(1);
-    return got.get(0).getError().getCode() + ": " + got.get(0).getError().getMessage();
   }
 }

@@ -2,14 +2,10 @@ package org.mpsl4j.engine.mpsl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Channel;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -19,8 +15,6 @@ import org.mpsl4j.protocol.v1.Activations;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ErrorCode;
 import org.mpsl4j.protocol.v1.Hello;
-import org.mpsl4j.protocol.v1.ServerMessage;
-import org.mpsl4j.protocol.v1.SplitLearningGrpc;
 
 /**
  * Who gets in, and how many: no message counts before an accepted Hello, a wrong or missing credential
@@ -41,7 +35,7 @@ final class SessionLimitsTest {
   void messagesBeforeHello_areRefused_andTheStreamIsClosed() throws Exception {
     try (MpslServer server = new MpslServer(config(1, TOKENS), HostileInputTest.MODEL, SEED);
         InProcessMpsl net = new InProcessMpsl(server)) {
-      Stream s = new Stream(net.channel());
+      RawStream s = new RawStream(net.channel());
       s.send(ClientMessage.newBuilder().setSessionId(1).setStep(1).setActivations(Activations.getDefaultInstance()).build());
       assertThat(s.closed.get(10, TimeUnit.SECONDS)).isTrue();
       assertThat(s.errors()).containsExactly("UNAUTHENTICATED: no session: the first message of a stream must be Hello");
@@ -55,13 +49,13 @@ final class SessionLimitsTest {
     try (MpslServer server = new MpslServer(config(1, TOKENS), HostileInputTest.MODEL, SEED);
         InProcessMpsl net = new InProcessMpsl(server)) {
       Hello good = hello("a", "token-a");
-      assertThat(refusal(net.channel(), good.toBuilder().setToken("token-b").build()))
+      assertThat(RawStream.refusal(net.channel(), good.toBuilder().setToken("token-b").build()))
           .isEqualTo("UNAUTHENTICATED: token rejected for client 'a'");
-      assertThat(refusal(net.channel(), good.toBuilder().setClientId("mallory").build()))
+      assertThat(RawStream.refusal(net.channel(), good.toBuilder().setClientId("mallory").build()))
           .isEqualTo("UNAUTHENTICATED: token rejected for client 'mallory'");
-      assertThat(refusal(net.channel(), good.toBuilder().setClientId("").build()))
+      assertThat(RawStream.refusal(net.channel(), good.toBuilder().setClientId("").build()))
           .isEqualTo("BAD_HELLO: Hello needs a client_id");
-      assertThat(refusal(net.channel(), good.toBuilder().setModelFingerprint("other").build()))
+      assertThat(RawStream.refusal(net.channel(), good.toBuilder().setModelFingerprint("other").build()))
           .startsWith("BAD_HELLO: client 'a' was built for model other");
       assertThat(server.connected()).isEmpty();
       assertThat(server.rejections()).containsEntry(ErrorCode.UNAUTHENTICATED, 2L).containsEntry(ErrorCode.BAD_HELLO, 2L);
@@ -78,10 +72,10 @@ final class SessionLimitsTest {
     try (MpslServer server = new MpslServer(config(1, TOKENS), HostileInputTest.MODEL, SEED)
         .expectTrainSamples(Map.of("a", 8, "b", 8)); InProcessMpsl net = new InProcessMpsl(server)) {
       Hello good = hello("a", "token-a");
-      assertThat(refusal(net.channel(), good.toBuilder().setTrainSamples(1_000_000).build()))
+      assertThat(RawStream.refusal(net.channel(), good.toBuilder().setTrainSamples(1_000_000).build()))
           .isEqualTo("BAD_HELLO: client 'a' declares 1000000 training samples but the run's partition gives it 8");
       assertThat(server.connected()).isEmpty();
-      Stream accepted = new Stream(net.channel());
+      RawStream accepted = new RawStream(net.channel());
       accepted.send(ClientMessage.newBuilder().setHello(good).build()); // its share: 8
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (server.connected().isEmpty() && System.nanoTime() < deadline) {
@@ -113,15 +107,15 @@ final class SessionLimitsTest {
       assertThat(server.connected()).hasSize(2);
       List<String> refusals = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
-        refusals.add(refusal(net.channel(), hello(i == 0 ? "member-0" : "stranger-" + i, "")));
+        refusals.add(RawStream.refusal(net.channel(), hello(i == 0 ? "member-0" : "stranger-" + i, "")));
       }
       assertThat(refusals.get(0)).isEqualTo("BAD_HELLO: client 'member-0' already has an open session");
       assertThat(refusals.subList(1, 100)).allMatch(r -> r.startsWith("SERVER_FULL: the server already has its maximum of 2"));
-      List<Stream> silent = new ArrayList<>();
+      List<RawStream> silent = new ArrayList<>();
       for (int i = 0; i < 60; i++) {
-        silent.add(new Stream(net.channel()));
+        silent.add(new RawStream(net.channel()));
       }
-      for (Stream s : silent) {
+      for (RawStream s : silent) {
         assertThat(s.closed.get(10, TimeUnit.SECONDS)).isTrue();
       }
       long full = silent.stream().filter(s -> s.errors().get(0).startsWith("SERVER_FULL: too many connections")).count();
@@ -146,50 +140,5 @@ final class SessionLimitsTest {
   private static Hello hello(String id, String token) {
     return Hello.newBuilder().setClientId(id).setToken(token).addInputs("image").addInputs("text").setTrainSamples(8)
         .setBatchSize(4).setModelFingerprint(HostileInputTest.MODEL.fingerprint()).build();
-  }
-
-  /** Says {@code hello} on a new stream and returns the Error it drew; the server must close the stream. */
-  private static String refusal(Channel ch, Hello hello) throws Exception {
-    Stream s = new Stream(ch);
-    s.send(ClientMessage.newBuilder().setHello(hello).build());
-    assertThat(s.closed.get(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(s.errors()).hasSize(1);
-    return s.errors().get(0);
-  }
-
-  /** A raw client stream that records what the server sends. */
-  private static final class Stream implements StreamObserver<ServerMessage> {
-    final List<ServerMessage> received = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Boolean> closed = new CompletableFuture<>();
-    private final StreamObserver<ClientMessage> out;
-
-    Stream(Channel ch) {
-      out = SplitLearningGrpc.newStub(ch).session(this);
-    }
-
-    void send(ClientMessage m) {
-      out.onNext(m);
-    }
-
-    List<String> errors() {
-      return received.stream().filter(ServerMessage::hasError)
-          .map(m -> m.getError().getCode() + ": " + m.getError().getMessage()).toList();
-    }
-
-    @Override
-    public void onNext(ServerMessage m) {
-      received.add(m);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      closed.complete(true);
-    }
-
-    @Override
-    public void onCompleted() {
-      closed.complete(true);
-      out.onCompleted();
-    }
   }
 }
