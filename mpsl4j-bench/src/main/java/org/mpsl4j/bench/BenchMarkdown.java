@@ -19,13 +19,13 @@ public final class BenchMarkdown {
     md.append('\n');
     for (OverheadBenchmark.Result b : r.b1()) {
       md.append(String.format(Locale.ROOT, "### B1 overhead: %s%n%n%d clients x %d samples = batch %d; %d rounds x %d "
-              + "steps per run (first step of each turn not counted), after %d / %d / %d uncounted warm-up steps "
-              + "(centralized / in-process / TCP); libtorch threads %s.%n%n", b.description(), b.clients(),
+              + "steps per run (first step of each turn not counted), after %d / %d / %d / %d uncounted warm-up steps "
+              + "(centralized / in-memory / in-process / TCP); libtorch threads %s.%n%n", b.description(), b.clients(),
           b.clientBatch(), b.totalBatch(), b.rounds(), b.stepsPerTurn(), b.warmupSteps()[0], b.warmupSteps()[1],
-          b.warmupSteps()[2], b.threads()));
+          b.warmupSteps()[2], b.warmupSteps()[3], b.threads()));
       md.append("| run | step median s | min s | max s | samples/s | ratio vs centralized (median of rounds) | "
           + "per-round ratios | KiB/step up | KiB/step down |\n|---|---:|---:|---:|---:|---:|---|---:|---:|\n");
-      for (OverheadBenchmark.Mode m : List.of(b.centralized(), b.inProcess(), b.tcp())) {
+      for (OverheadBenchmark.Mode m : List.of(b.centralized(), b.inMemory(), b.inProcess(), b.tcp())) {
         StringBuilder rounds = new StringBuilder();
         for (double x : m.roundRatios()) {
           rounds.append(rounds.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", x));

@@ -2,7 +2,7 @@ package org.mpsl4j.bench;
 
 import java.util.Arrays;
 import org.mpsl4j.data.LabeledDataset;
-import org.mpsl4j.engine.EpochOrder;
+import org.mpsl4j.core.data.EpochOrder;
 import org.mpsl4j.engine.centralized.CentralizedTrainer;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.train.StepLr;

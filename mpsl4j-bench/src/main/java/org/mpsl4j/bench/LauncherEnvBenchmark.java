@@ -21,7 +21,7 @@ public final class LauncherEnvBenchmark {
   private LauncherEnvBenchmark() {}
 
   static final List<String> MALLOC = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_");
-  /** What {@code ./mpsl4j} sets (DESIGN.md §4). */
+  /** What {@code ./mpsl4j} sets (docs/ARCHITECTURE.md, "Native memory and autograd"). */
   static final Map<String, String> LAUNCHER_MALLOC = Map.of("MALLOC_MMAP_THRESHOLD_", "33554432",
       "MALLOC_TRIM_THRESHOLD_", "4294967296", "MALLOC_TOP_PAD_", "1073741824");
 

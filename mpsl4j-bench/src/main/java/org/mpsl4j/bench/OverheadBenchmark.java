@@ -13,12 +13,12 @@ import org.mpsl4j.engine.sim.SimulationConfig;
 import org.mpsl4j.model.ModelConfig;
 
 /**
- * B1: throughput of MPSL training over the in-process transport and over loopback TCP, each divided
- * by the throughput of centralized training of the same model with the same total batch, the same
- * libtorch threads, in the same JVM.
+ * B1: throughput of MPSL training over the in-memory port, over gRPC's in-process transport and over
+ * loopback TCP, each divided by the throughput of centralized training of the same model with the
+ * same total batch, the same libtorch threads, in the same JVM.
  *
- * <p>All three runs are built first and then take turns: each round runs {@code stepsPerTurn} steps
- * of each, in a rotating order, so slow phases of a shared machine hit all three alike. The first
+ * <p>All four runs are built first and then take turns: each round runs {@code stepsPerTurn} steps
+ * of each, in a rotating order, so slow phases of a shared machine hit all of them alike. The first
  * step of every turn is dropped (it absorbs the switch), round 0 is warm-up, and the ratio reported is
  * the median over rounds of the per-round ratios (paired, so drift between rounds cancels).
  */
@@ -55,8 +55,16 @@ public final class OverheadBenchmark {
       double kibUpPerStep, double kibDownPerStep) {}
 
   public record Result(String model, String description, int clients, int clientBatch, int totalBatch, int rounds,
-      int stepsPerTurn, String threads, int[] warmupSteps, Mode centralized, Mode inProcess, Mode tcp,
+      int stepsPerTurn, String threads, int[] warmupSteps, Mode centralized, Mode inMemory, Mode inProcess, Mode tcp,
       List<String> clientErrors) {}
+
+  /** One of the runs that take turns. */
+  @FunctionalInterface
+  private interface Run {
+    double[] steps(int k) throws InterruptedException;
+  }
+
+  private static final int RUNS = 4;
 
   public static Result run(Settings s, Consumer<String> log) throws IOException, InterruptedException {
     int stepsNeeded = 1 + MAX_WARMUP_STEPS + s.stepsPerTurn() + s.rounds() * s.stepsPerTurn();
@@ -70,28 +78,31 @@ public final class OverheadBenchmark {
     log.accept(String.format("B1 %s: %d clients x %d = batch %d, %d rounds x %d steps per run, after >= %.0f s of "
         + "warm-up per run", s.model(), s.clients(), s.clientBatch(), s.totalBatch(), s.rounds(), s.stepsPerTurn(),
         s.warmupSeconds()));
-    String[] names = {"centralized", "mpsl in-process", "mpsl tcp"};
+    String[] names = {"centralized", "mpsl in-memory", "mpsl in-process", "mpsl tcp"};
     List<List<Double>> times = new ArrayList<>();
-    double[][] roundSps = new double[3][s.rounds()];
-    long[][] bytes = new long[3][2];
+    double[][] roundSps = new double[RUNS][s.rounds()];
+    long[][] bytes = new long[RUNS][2];
     List<String> errors = new ArrayList<>();
-    int[] warmupSteps = new int[3];
-    for (int i = 0; i < 3; i++) {
+    int[] warmupSteps = new int[RUNS];
+    for (int i = 0; i < RUNS; i++) {
       times.add(new ArrayList<>());
     }
     try (CentralizedRun central = new CentralizedRun(model, data.train(), s.totalBatch(), lr, s.seed());
+        InMemoryMpslRun inMemory = new InMemoryMpslRun(config, data, partition);
         MpslRun inProcess = new MpslRun(config, data, partition, MpslRun.Transport.IN_PROCESS);
         MpslRun tcp = new MpslRun(config, data, partition, MpslRun.Transport.TCP)) {
       central.steps(1);
-      MpslRun[] mpsl = {null, inProcess, tcp};
+      inMemory.steps(1);
+      MpslRun[] mpsl = {null, null, inProcess, tcp};
+      Run[] runs = {central::steps, inMemory::steps, inProcess::steps, tcp::steps};
       // Warm-up: turns until each run has run warmupSeconds (JIT, allocator and caches settle).
-      double[] warm = new double[3];
+      double[] warm = new double[RUNS];
       for (int turn = 0; turn * s.stepsPerTurn() < MAX_WARMUP_STEPS; turn++) {
         boolean more = false;
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < RUNS; m++) {
           if (warm[m] < s.warmupSeconds()) {
             Thread.sleep(50);
-            double[] t = m == 0 ? central.steps(s.stepsPerTurn()) : mpsl[m].steps(s.stepsPerTurn());
+            double[] t = runs[m].steps(s.stepsPerTurn());
             warm[m] += Arrays.stream(t).sum();
             warmupSteps[m] += t.length;
             more |= warm[m] < s.warmupSeconds();
@@ -101,15 +112,15 @@ public final class OverheadBenchmark {
           break;
         }
       }
-      log.accept(String.format("  warm-up steps: centralized %d, in-process %d, tcp %d", warmupSteps[0],
-          warmupSteps[1], warmupSteps[2]));
+      log.accept(String.format("  warm-up steps: centralized %d, in-memory %d, in-process %d, tcp %d", warmupSteps[0],
+          warmupSteps[1], warmupSteps[2], warmupSteps[3]));
       Thread.sleep(200);
-      long[][] bytesAtStart = {null, inProcess.clientBytes(), tcp.clientBytes()};
+      long[][] bytesAtStart = {null, null, inProcess.clientBytes(), tcp.clientBytes()};
       for (int round = 1; round <= s.rounds(); round++) {
-        for (int j = 0; j < 3; j++) {
-          int m = (round + j) % 3;
+        for (int j = 0; j < RUNS; j++) {
+          int m = (round + j) % RUNS;
           Thread.sleep(50); // let the previous run's clients finish their last backward before timing another
-          double[] t = m == 0 ? central.steps(s.stepsPerTurn()) : mpsl[m].steps(s.stepsPerTurn());
+          double[] t = runs[m].steps(s.stepsPerTurn());
           double[] counted = Arrays.copyOfRange(t, 1, t.length);
           double sum = 0;
           for (double x : counted) {
@@ -119,14 +130,15 @@ public final class OverheadBenchmark {
           roundSps[m][round - 1] = counted.length * s.totalBatch() / sum;
         }
         {
-          log.accept(String.format("  round %d: samples/s centralized %.1f, in-process %.1f (%.3f), tcp %.1f (%.3f)",
-              round, roundSps[0][round - 1], roundSps[1][round - 1], roundSps[1][round - 1] / roundSps[0][round - 1],
-              roundSps[2][round - 1], roundSps[2][round - 1] / roundSps[0][round - 1]));
+          double c = roundSps[0][round - 1];
+          log.accept(String.format("  round %d: samples/s centralized %.1f, in-memory %.1f (%.3f), in-process %.1f"
+              + " (%.3f), tcp %.1f (%.3f)", round, c, roundSps[1][round - 1], roundSps[1][round - 1] / c,
+              roundSps[2][round - 1], roundSps[2][round - 1] / c, roundSps[3][round - 1], roundSps[3][round - 1] / c));
         }
       }
       // Bytes over all measured turns (a turn's last cut gradient arrives after its last step ends).
       Thread.sleep(200);
-      for (int m = 1; m < 3; m++) {
+      for (int m = 2; m < RUNS; m++) {
         long[] end = mpsl[m].clientBytes();
         bytes[m][0] = end[0] - bytesAtStart[m][0];
         bytes[m][1] = end[1] - bytesAtStart[m][1];
@@ -140,9 +152,9 @@ public final class OverheadBenchmark {
     if (!errors.isEmpty()) {
       log.accept("  errors reported to clients: " + errors);
     }
-    Mode[] modes = new Mode[3];
+    Mode[] modes = new Mode[RUNS];
     int stepsPerRun = s.rounds() * s.stepsPerTurn();
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < RUNS; m++) {
       double[] t = times.get(m).stream().mapToDouble(Double::doubleValue).toArray();
       double sum = Arrays.stream(t).sum();
       double[] ratios = new double[s.rounds()];
@@ -154,11 +166,11 @@ public final class OverheadBenchmark {
     }
     return new Result(s.model(), BenchModels.describe(s.model()), s.clients(), s.clientBatch(), s.totalBatch(),
         s.rounds(), s.stepsPerTurn(), System.getProperty("ai.djl.pytorch.num_threads", "default"), warmupSteps,
-        modes[0], modes[1], modes[2], errors);
+        modes[0], modes[1], modes[2], modes[3], errors);
   }
 
   /**
-   * One of the three runs alone, for a profiler: {@code mode} is centralized, in-process or tcp.
+   * One of the runs alone, for a profiler: {@code mode} is centralized, in-memory, in-process or tcp.
    * Returns the step times after {@code warmup} steps.
    */
   public static Timings single(Settings s, String mode, int warmup, int steps, Consumer<String> log)
@@ -177,6 +189,13 @@ public final class OverheadBenchmark {
         log.accept("warm-up done; measuring " + steps + " steps");
         start = System.nanoTime();
         t = c.steps(steps);
+      }
+    } else if (mode.equals("in-memory")) {
+      try (InMemoryMpslRun r = new InMemoryMpslRun(config, data, partition)) {
+        r.steps(1 + warmup);
+        log.accept("warm-up done; measuring " + steps + " steps");
+        start = System.nanoTime();
+        t = r.steps(steps);
       }
     } else {
       MpslRun.Transport tr = mode.equals("tcp") ? MpslRun.Transport.TCP : MpslRun.Transport.IN_PROCESS;

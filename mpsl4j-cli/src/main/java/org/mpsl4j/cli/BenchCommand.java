@@ -109,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
   String pytorchModels;
 
   @Option(names = "--profile-run", defaultValue = "tcp",
-      description = "profile mode: centralized | in-process | tcp (default: ${DEFAULT-VALUE}); model: first of --b1-models.")
+      description = "profile mode: centralized | in-memory | in-process | tcp (default: ${DEFAULT-VALUE}); model: first of --b1-models.")
   String profileRun;
 
   @Option(names = "--profile-steps", defaultValue = "100", description = "profile mode: steps (default: ${DEFAULT-VALUE}).")
@@ -139,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
       return step(model == null ? "vit-tiny" : model);
     }
     if (mode.equals("profile")) {
-      // One B1 run alone (e.g. under JFR): --profile-run centralized | in-process | tcp.
+      // One B1 run alone (e.g. under JFR): --profile-run centralized | in-memory | in-process | tcp.
       OverheadBenchmark.Settings one =
           new OverheadBenchmark.Settings(b1Models.get(0), clients, clientBatch, 1, 2, threads, 0, 2024);
       OverheadBenchmark.single(one, profileRun, 3, profileSteps, System.out::println);

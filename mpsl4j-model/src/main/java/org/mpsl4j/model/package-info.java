@@ -10,6 +10,6 @@
  * {@link org.mpsl4j.model.macs.MacCounter} derives their compute cost from it.
  *
  * <p>Native memory: parameters live in the manager the model was built with; every forward pass
- * should run in a per-step sub-manager that is closed afterwards (DESIGN.md §4).
+ * should run in a per-step sub-manager that is closed afterwards (docs/ARCHITECTURE.md, "Native memory and autograd").
  */
 package org.mpsl4j.model;

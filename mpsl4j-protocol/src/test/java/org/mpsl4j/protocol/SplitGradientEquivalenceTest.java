@@ -35,7 +35,7 @@ import org.mpsl4j.protocol.v1.Tensor;
  * gradients of the uncut model on the same batch, on both sides of the cut.
  *
  * <p>The garbage collector is forced before every backward pass: a Java-owned scalar freed too early
- * corrupts libtorch gradients (DESIGN.md §4), and this is where it would show.
+ * corrupts libtorch gradients (docs/ARCHITECTURE.md, "Native memory and autograd"), and this is where it would show.
  */
 final class SplitGradientEquivalenceTest {
   private static final int BATCH = 6;

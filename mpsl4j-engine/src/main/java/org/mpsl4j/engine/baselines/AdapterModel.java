@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;

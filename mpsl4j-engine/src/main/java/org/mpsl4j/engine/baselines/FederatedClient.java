@@ -1,12 +1,12 @@
 package org.mpsl4j.engine.baselines;
 
-import org.mpsl4j.engine.EpochOrder;
+import org.mpsl4j.core.data.EpochOrder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.List;
 import org.mpsl4j.data.LabeledDataset;
-import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.train.Adam;

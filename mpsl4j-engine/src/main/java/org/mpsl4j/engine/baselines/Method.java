@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The training methods mpsl4j compares (DESIGN.md §1). */
+/** The training methods mpsl4j compares (README.md, "MPSL and the baselines"). */
 public enum Method {
   MPSL("mpsl", "MPSL", true),
   CENTRALIZED("centralized", "Centralized", false),

@@ -17,8 +17,8 @@ import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
 
 /**
- * The communication-scaling study (DESIGN.md §1: "communication that does not grow with encoder
- * depth"): runs each method for one epoch (= one round) on a few samples per client for a series of
+ * The communication-scaling study (README.md, "Communication as the model grows": MPSL's traffic
+ * does not grow with encoder depth): runs each method for one epoch (= one round) on a few samples per client for a series of
  * encoder shapes, and reports the bytes per client that really crossed the transport, counted from
  * serialized messages exactly as {@code compare} counts them ({@link MethodRunner}: MPSL through the
  * embedded simulation, FedAvg through {@link RoundLoop} over in-process gRPC). Nothing is computed

@@ -1,6 +1,7 @@
 package org.mpsl4j.engine.baselines;
 
 import java.util.List;
+import org.mpsl4j.core.port.StepReport;
 import org.mpsl4j.model.ServerModel;
 
 /**
@@ -23,14 +24,14 @@ public final class SequentialSl extends SplitStrategy {
 
   @Override
   public RoundStats round(int round, float learningRate, Grid grid) throws InterruptedException {
-    SplitSteps.Tally tally = new SplitSteps.Tally();
+    StepReport sum = StepReport.NONE;
     int missing = 0;
     for (String c : grid.clients()) {
       sendClientPart(grid, List.of(c));
-      clientTurn(grid, c, server, round, learningRate, tally);
-      missing += 1 - adoptClientParts(SplitSteps.collectClientParts(grid, List.of(c), round, deadline()));
+      sum = sum.plus(clientTurn(grid, c, server, round, learningRate));
+      missing += 1 - adoptClientParts(collectClientParts(grid, List.of(c), round));
     }
-    return new RoundStats(tally.meanLoss(), tally.missed + missing);
+    return new RoundStats(meanLoss(sum), sum.missed() + missing);
   }
 
   @Override

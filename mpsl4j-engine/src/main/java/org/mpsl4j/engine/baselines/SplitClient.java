@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Random;
 import org.mpsl4j.data.LabeledDataset;
-import org.mpsl4j.engine.mpsl.ClientSplitStep;
+import org.mpsl4j.engine.mpsl.WireClientStep;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.train.Adam;
@@ -26,7 +26,7 @@ public final class SplitClient extends BaselineClient {
   private final NDManager manager;
   private final ClientModel model;
   private final int samples;
-  private final ClientSplitStep split;
+  private final WireClientStep split;
 
   public SplitClient(String clientId, ModelConfig config, long modelSeed, LabeledDataset data, int[] indices,
       int batchSize, long dataSeed, float learningRate) {
@@ -34,7 +34,7 @@ public final class SplitClient extends BaselineClient {
     this.manager = NDManager.newBaseManager();
     this.model = new ClientModel(manager, config, new Random(modelSeed));
     this.samples = indices.length;
-    this.split = new ClientSplitStep(clientId, manager, model, new Adam(manager, learningRate), data, indices,
+    this.split = new WireClientStep(clientId, manager, model, new Adam(manager, learningRate), data, indices,
         batchSize, dataSeed, new TensorLimits(3, 1L << 28, true));
   }
 

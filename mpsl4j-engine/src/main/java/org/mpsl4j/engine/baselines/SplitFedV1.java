@@ -1,11 +1,12 @@
 package org.mpsl4j.engine.baselines;
 
-import org.mpsl4j.engine.EpochOrder;
+import org.mpsl4j.core.data.EpochOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.mpsl4j.core.port.StepReport;
 import org.mpsl4j.model.ServerModel;
 
 /**
@@ -49,14 +50,14 @@ public final class SplitFedV1 extends SplitStrategy {
     for (String c : clients) {
       steps = Math.max(steps, EpochOrder.steps(grid.trainSamples(c), experiment.clientBatch()));
     }
-    SplitSteps.Tally tally = new SplitSteps.Tally();
+    StepReport sum = StepReport.NONE;
     for (int s = 0; s < steps; s++) {
-      SplitSteps.step(grid, copies, round, s, learningRate, deadline(), tally);
+      sum = sum.plus(splitStep(grid, clients, copies::get, round, s, learningRate));
     }
-    int parts = adoptClientParts(SplitSteps.collectClientParts(grid, clients, round, deadline()));
+    int parts = adoptClientParts(collectClientParts(grid, clients, round));
     beforeAverage.accept(copies);
     averageCopies(grid);
-    return new RoundStats(tally.meanLoss(), tally.missed + clients.size() - parts);
+    return new RoundStats(meanLoss(sum), sum.missed() + clients.size() - parts);
   }
 
   /** FedAvg of the server copies' trained parameters, weighted by each client's sample count. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.mpsl4j.core.port.StepReport;
 import org.mpsl4j.model.ServerModel;
 import org.mpsl4j.protocol.v1.ClientMessage;
 
@@ -32,14 +33,14 @@ public final class SplitFedV2 extends SplitStrategy {
     List<String> order = new ArrayList<>(grid.clients());
     Collections.shuffle(order, new Random(experiment.seed() * 31 + round));
     sendClientPart(grid, order);
-    SplitSteps.Tally tally = new SplitSteps.Tally();
+    StepReport sum = StepReport.NONE;
     Map<String, ClientMessage> uploads = new LinkedHashMap<>();
     for (String c : order) {
-      clientTurn(grid, c, server, round, learningRate, tally);
-      uploads.putAll(SplitSteps.collectClientParts(grid, List.of(c), round, deadline()));
+      sum = sum.plus(clientTurn(grid, c, server, round, learningRate));
+      uploads.putAll(collectClientParts(grid, List.of(c), round));
     }
     int parts = adoptClientParts(uploads);
-    return new RoundStats(tally.meanLoss(), tally.missed + order.size() - parts);
+    return new RoundStats(meanLoss(sum), sum.missed() + order.size() - parts);
   }
 
   @Override

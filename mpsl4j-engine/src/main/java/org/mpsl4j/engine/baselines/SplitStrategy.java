@@ -1,6 +1,6 @@
 package org.mpsl4j.engine.baselines;
 
-import org.mpsl4j.engine.EpochOrder;
+import org.mpsl4j.core.data.EpochOrder;
 import ai.djl.ndarray.NDManager;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +16,13 @@ import org.mpsl4j.protocol.MalformedTensorException;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ParameterSet;
 import org.mpsl4j.protocol.v1.ServerMessage;
+import org.mpsl4j.protocol.v1.EpochEnd;
+import java.util.EnumSet;
+import java.util.function.Function;
+import org.mpsl4j.core.port.SplitStepRunner;
+import org.mpsl4j.core.port.StepPlan;
+import org.mpsl4j.core.port.StepReport;
+import org.mpsl4j.core.port.Ticker;
 
 /**
  * What the split baselines share: the global client part the server hands out ({@code global_model})
@@ -77,12 +84,42 @@ public abstract class SplitStrategy implements Strategy {
   }
 
   /** Steps {@code client} alone through its local epoch with {@code server}: the sequential methods' turn. */
-  protected final void clientTurn(Grid grid, String client, ServerPart server, int round, float lr,
-      SplitSteps.Tally tally) throws InterruptedException {
+  protected final StepReport clientTurn(Grid grid, String client, ServerPart server, int round, float lr)
+      throws InterruptedException {
+    StepReport sum = StepReport.NONE;
     int steps = EpochOrder.steps(grid.trainSamples(client), experiment.clientBatch());
     for (int s = 0; s < steps; s++) {
-      SplitSteps.step(grid, Map.of(client, server), round, s, lr, deadline(), tally);
+      sum = sum.plus(splitStep(grid, List.of(client), c -> server, round, s, lr));
     }
+    return sum;
+  }
+
+  /**
+   * One split step of {@code clients} over the grid, the core's step ({@link SplitStepRunner}), with
+   * {@code partOf} naming the server part that serves each client.
+   */
+  protected final StepReport splitStep(Grid grid, List<String> clients, Function<String, ServerPart> partOf, int round,
+      int stepInRound, float lr) throws InterruptedException {
+    SplitStepRunner runner = new SplitStepRunner(new GridCohort(grid, experiment.model()), Ticker.system());
+    try (NDManager scope = manager.newSubManager()) {
+      return runner.step(new StepPlan(grid.nextStep(), round, stepInRound, lr), clients, c -> partOf.apply(c).step(),
+          deadline(), scope);
+    }
+  }
+
+  /** Asks {@code clients} for their client parts (EpochEnd ↓, model_update ↑); returns the replies that came. */
+  protected final Map<String, ClientMessage> collectClientParts(Grid grid, List<String> clients, int epoch)
+      throws InterruptedException {
+    long step = grid.nextStep();
+    for (String c : clients) {
+      grid.send(c, step, ServerMessage.newBuilder().setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch)));
+    }
+    return grid.collect(step, new ArrayList<>(clients), EnumSet.of(ClientMessage.BodyCase.MODEL_UPDATE), deadline());
+  }
+
+  /** The sample-weighted mean training loss of {@code r}, as the server learned it; NaN without samples. */
+  protected static double meanLoss(StepReport r) {
+    return r.samples() == 0 ? Double.NaN : r.lossTimesBatch() / r.samples();
   }
 
   @Override

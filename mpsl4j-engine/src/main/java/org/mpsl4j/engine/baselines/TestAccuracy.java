@@ -3,7 +3,7 @@ package org.mpsl4j.engine.baselines;
 import ai.djl.ndarray.NDManager;
 import java.util.function.Function;
 import org.mpsl4j.data.LabeledDataset;
-import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.train.Losses;
 

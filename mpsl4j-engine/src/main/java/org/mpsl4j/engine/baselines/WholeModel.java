@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.Parameter;

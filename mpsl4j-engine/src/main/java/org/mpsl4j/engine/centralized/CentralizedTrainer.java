@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.engine.EpochResult;
 import org.mpsl4j.engine.Evaluation;
 import org.mpsl4j.model.Autograd;

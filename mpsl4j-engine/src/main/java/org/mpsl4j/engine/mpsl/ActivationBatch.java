@@ -6,7 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.mpsl4j.model.Autograd;
+import org.mpsl4j.core.cut.CutActivations;
+import org.mpsl4j.core.cut.CutBatch;
+import org.mpsl4j.core.port.Arrivals;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.tokenizer.Tokens;
@@ -18,8 +20,7 @@ import org.mpsl4j.protocol.v1.InputActivation;
 
 /**
  * Turns the activation messages of one step into the server's input: each client's tensors decoded
- * and checked (inputs, shapes, masks; values for the whole step at once), one concatenated leaf per
- * input. A client whose message fails any check gets an Error and is left out of the step.
+ * and checked (inputs, shapes, masks; values for the whole step at once) into {@link CutActivations}. A client whose message fails any check gets an Error and is left out of the step.
  */
 final class ActivationBatch {
   private final ModelConfig model;
@@ -38,13 +39,13 @@ final class ActivationBatch {
   }
 
   /**
-   * The step's contributors and their joined activations.
+   * The activations of the clients whose message passed every check, in the order of {@code expected}.
    *
    * @param replies the answers that arrived in time (activations or NoData)
-   * @param eval personalized-evaluation activations: no gradient is recorded for them
+   * @param eval personalized-evaluation activations (larger limits)
    */
-  StepPhases.Gathered join(long step, List<Session> expected, Map<Session, ClientMessage> replies, NDManager scope,
-      boolean eval, int batchLimit) {
+  Arrivals<CutActivations> decode(long step, List<Session> expected, Map<Session, ClientMessage> replies,
+      NDManager scope, boolean eval, int batchLimit) {
     List<Decoded> decodedAll = new ArrayList<>();
     int missed = expected.size() - replies.size();
     for (Session s : expected) {
@@ -64,9 +65,8 @@ final class ActivationBatch {
     }
     // The values of all clients are checked at once (finite, within ±MAX_ABS_VALUE): one reduction per
     // input and step instead of several native calls per client. Only when that fails is each client
-    // checked, to reject exactly the ones that sent bad values and build the step without them.
-    List<NDArray> joined = joinValues(decodedAll);
-    if (!joined.stream().allMatch(ClientTensors::valuesOk)) {
+    // checked, to reject exactly the ones that sent bad values.
+    if (!valuesOk(decodedAll)) {
       List<Decoded> good = new ArrayList<>();
       for (Decoded d : decodedAll) {
         try {
@@ -80,22 +80,16 @@ final class ActivationBatch {
         }
       }
       decodedAll = good;
-      joined = joinValues(decodedAll);
     }
-    List<StepPhases.Contribution> contributors = new ArrayList<>();
+    List<CutActivations> out = new ArrayList<>();
     for (Decoded d : decodedAll) {
-      contributors.add(new StepPhases.Contribution(d.session(), d.batch()));
+      List<Tokens> tokens = new ArrayList<>();
+      for (NDArray[] input : d.inputs()) {
+        tokens.add(new Tokens(input[0], input[1]));
+      }
+      out.add(new CutActivations(d.session().clientId, d.batch(), tokens));
     }
-    List<Tokens> tokens = new ArrayList<>();
-    for (int m = 0; m < joined.size(); m++) {
-      int input = m;
-      NDArray leaf = eval ? joined.get(m) : Autograd.leaf(joined.get(m));
-      NDArray mask = ClientTensors.mixedMask(decodedAll.stream().map(d -> d.inputs().get(input)[1]).toList(),
-          decodedAll.stream().map(d -> d.inputs().get(input)[0]).toList(), scope);
-      tokens.add(new Tokens(leaf, mask));
-    }
-    int total = contributors.stream().mapToInt(StepPhases.Contribution::batch).sum();
-    return new StepPhases.Gathered(contributors, tokens, total, missed);
+    return new Arrivals<>(out, missed);
   }
 
   private List<NDArray[]> decodeActivations(Session s, long step, List<InputActivation> inputs, NDManager scope,
@@ -115,7 +109,7 @@ final class ActivationBatch {
         throw new MalformedTensorException(what + ": got input '" + a.getInput() + "' in its place");
       }
       NDArray v = ClientTensors.decodeUnchecked(a.getValues(), scope, maxBatch > this.maxBatch ? evalLimits : limits,
-          what, s.codecUp()); // values checked for the whole step in gatherActivations
+          what, s.codecUp()); // values checked for the whole step in decode
       Shape shape = v.getShape();
       if (shape.dimension() != 3 || shape.get(1) != spec.tokens() || shape.get(2) != model.encoder().width()
           || shape.get(0) > maxBatch || (batch >= 0 && shape.get(0) != batch)) {
@@ -143,16 +137,17 @@ final class ActivationBatch {
   }
 
 
-  /** Per input, the clients' values joined along the batch: empty when no client contributed. */
-  private List<NDArray> joinValues(List<Decoded> decoded) {
-    List<NDArray> joined = new ArrayList<>();
+  /** Whether every client's values pass the value check, tested on all of them joined (one reduction per input). */
+  private boolean valuesOk(List<Decoded> decoded) {
     if (decoded.isEmpty()) {
-      return joined;
+      return true;
     }
     for (int m = 0; m < model.tokenizers().size(); m++) {
       int input = m;
-      joined.add(StepPhases.concat(decoded.stream().map(d -> d.inputs().get(input)[0]).toList()));
+      if (!ClientTensors.valuesOk(CutBatch.concat(decoded.stream().map(d -> d.inputs().get(input)[0]).toList()))) {
+        return false;
+      }
     }
-    return joined;
+    return true;
   }
 }

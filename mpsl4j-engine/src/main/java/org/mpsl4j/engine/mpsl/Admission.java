@@ -43,7 +43,7 @@ final class Admission {
   private final ServerConfig config;
   private final ModelConfig model;
   private final Map<Long, Session> sessions;
-  private final BlockingQueue<MpslServer.Inbound> inbox;
+  private final BlockingQueue<Inbound> inbox;
   private final Rejections rejections;
   private final AtomicLong nextSessionId = new AtomicLong(1);
   private final AtomicInteger pendingStreams = new AtomicInteger();
@@ -61,7 +61,7 @@ final class Admission {
   /** Training-set size per client id where the server knows it (a seeded partition); empty: unknown. */
   private volatile Map<String, Integer> expectedSamples = Map.of();
 
-  Admission(ServerConfig config, ModelConfig model, Map<Long, Session> sessions, BlockingQueue<MpslServer.Inbound> inbox,
+  Admission(ServerConfig config, ModelConfig model, Map<Long, Session> sessions, BlockingQueue<Inbound> inbox,
       Rejections rejections) {
     this.config = config;
     this.model = model;
@@ -83,6 +83,11 @@ final class Admission {
 
   void setExpectedSamples(Map<String, Integer> samples) {
     expectedSamples = Map.copyOf(samples);
+  }
+
+  /** Training-set size per client id where the server knows the partition; empty otherwise. */
+  Map<String, Integer> expectedSamples() {
+    return expectedSamples;
   }
 
   void setHelloTimeout(Duration timeout) {
@@ -111,7 +116,7 @@ final class Admission {
 
   void refuse(Peer peer, long step, ErrorCode code, String message) {
     rejections.count(code);
-    peer.send(MpslServer.errorMessage(0, step, code, message));
+    peer.send(Session.errorMessage(0, step, code, message));
   }
 
   /** Queues an inbound message of an open session for the training thread, unless the session holds its share. */
@@ -119,7 +124,7 @@ final class Admission {
     if (!s.reserve(m, MAX_QUEUED_MESSAGES, maxQueuedBytes)) {
       return false;
     }
-    inbox.add(new MpslServer.Inbound(s.id, m));
+    inbox.add(new Inbound(s.id, m));
     return true;
   }
 
@@ -152,8 +157,9 @@ final class Admission {
             + " sessions open");
         return null;
       }
-      Session s = new Session(nextSessionId.getAndIncrement(), h.getClientId(), h.getInputsList(), h.getTrainSamples(),
-          h.getBatchSize(), peer, rejections);
+      long id = nextSessionId.getAndIncrement();
+      Session s = new Session(id, h.getClientId(), h.getInputsList(), h.getTrainSamples(), h.getBatchSize(), peer,
+          rejections, () -> inbox.add(Inbound.wake(id)));
       s.lastAppliedStep = h.getLastAppliedStep();
       s.runId = h.getRunId();
       s.codecs(CodecSpec.fromProto(h.getCodecUp()), CodecSpec.fromProto(h.getCodecDown())); // validated above
@@ -228,6 +234,15 @@ final class Admission {
     if (!expectedSamples.isEmpty() && (expected == null || expected != h.getTrainSamples())) {
       return "client '" + h.getClientId() + "' declares " + h.getTrainSamples() + " training samples but the run's"
           + " partition gives it " + (expected == null ? "no share (unknown client id)" : expected);
+    }
+    // Once training runs, the epoch length is fixed (step numbers and checkpoint boundaries depend on
+    // it): a client joining later whose share needs more steps would never reach the end of its data.
+    int steps = org.mpsl4j.core.data.EpochOrder.steps(h.getTrainSamples(), h.getBatchSize());
+    if (stepsPerEpoch > 0 && steps > stepsPerEpoch) {
+      return "client '" + h.getClientId() + "' needs " + steps + " steps per epoch (" + h.getTrainSamples()
+          + " samples in batches of " + h.getBatchSize() + ") but this run's epochs have " + stepsPerEpoch
+          + ", fixed when training started; give the server the partition (it then sizes epochs for every client)"
+          + " or start training with this client connected";
     }
     return codecProblem(h);
   }

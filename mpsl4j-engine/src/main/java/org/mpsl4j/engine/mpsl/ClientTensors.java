@@ -2,9 +2,6 @@ package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
-import java.util.List;
 import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.MalformedTensorException;
 import org.mpsl4j.protocol.TensorCodec;
@@ -75,18 +72,5 @@ final class ClientTensors {
       }
     }
     throw new MalformedTensorException(what + ": values beyond ±" + MAX_ABS_VALUE);
-  }
-
-  /** One modality's mask over all contributors: a client that sent none has only real tokens. */
-  static NDArray mixedMask(List<NDArray> masks, List<NDArray> values, NDManager scope) {
-    if (masks.stream().allMatch(java.util.Objects::isNull)) {
-      return null;
-    }
-    List<NDArray> filled = new ArrayList<>();
-    for (int i = 0; i < masks.size(); i++) {
-      Shape v = values.get(i).getShape();
-      filled.add(masks.get(i) != null ? masks.get(i) : scope.ones(new Shape(v.get(0), v.get(1))));
-    }
-    return StepPhases.concat(filled);
   }
 }

@@ -22,11 +22,15 @@ final class EpochAccumulator {
     missed = soFar.missed();
   }
 
-  void add(StepPhases.Gradients g) {
-    steps++;
-    samples += g.reportedSamples();
-    lossSum += g.lossTimesBatch();
-    correct += g.correct();
+  /** Adds a step's figures; a step counts when it updated the model. */
+  void add(org.mpsl4j.core.port.StepReport r) {
+    missed += r.missed();
+    if (r.updates() > 0) {
+      steps++;
+      samples += r.samples();
+      lossSum += r.lossTimesBatch();
+      correct += r.correct();
+    }
   }
 
   /** Marks the end of the epoch's training, so that its time excludes the personalized evaluation. */

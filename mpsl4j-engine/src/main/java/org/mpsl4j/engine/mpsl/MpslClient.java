@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.mpsl4j.data.LabeledDataset;
-import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
@@ -45,7 +45,7 @@ public final class MpslClient implements AutoCloseable {
   private final TensorLimits limits;
   private long sessionId;
   private boolean done;
-  private final ClientSplitStep split;
+  private final WireClientStep split;
   private String lastError;
   private LabeledDataset testData;
   private int[] testIndices = new int[0];
@@ -78,19 +78,19 @@ public final class MpslClient implements AutoCloseable {
     manager = NDManager.newBaseManager();
     model = new ClientModel(manager, modelConfig, new Random(config.modelSeed()));
     limits = new TensorLimits(3, 1L << 28, true);
-    split = new ClientSplitStep(config.clientId(), manager, model, new Adam(manager, learningRate), data, indices,
+    split = new WireClientStep(config.clientId(), manager, model, new Adam(manager, learningRate), data, indices,
         config.batchSize(), config.dataSeed(), limits);
   }
 
   /**
    * Gives this client a local test share for the personalized evaluation at each epoch end: its own
    * tokenizers + the server model on its own test samples, scored here with its own labels. At most
-   * {@value StepPhases#MAX_EVAL_SAMPLES} samples.
+   * {@value MessageLimits#MAX_EVAL_SAMPLES} samples.
    */
   public MpslClient withLocalTestShare(LabeledDataset test, int[] indices) {
-    if (indices.length > StepPhases.MAX_EVAL_SAMPLES) {
+    if (indices.length > MessageLimits.MAX_EVAL_SAMPLES) {
       throw new IllegalArgumentException("client '" + config.clientId() + "' local test share of " + indices.length
-          + " samples exceeds " + StepPhases.MAX_EVAL_SAMPLES);
+          + " samples exceeds " + MessageLimits.MAX_EVAL_SAMPLES);
     }
     this.testData = test;
     this.testIndices = indices.clone();
@@ -133,7 +133,7 @@ public final class MpslClient implements AutoCloseable {
     return this;
   }
 
-  /** Turns error feedback of top-k activations off (on by default; see {@link ClientSplitStep#useErrorFeedback}). */
+  /** Turns error feedback of top-k activations off (on by default; see {@link WireClientStep#useErrorFeedback}). */
   public MpslClient withoutErrorFeedback() {
     split.useErrorFeedback(false);
     return this;
@@ -327,7 +327,7 @@ public final class MpslClient implements AutoCloseable {
       acts = model.forward(t.inputs(), t.masks());
     }
     pendingEval = new Eval(step, scope, t.labels());
-    return message(step).setEvalActivations(ClientSplitStep.activations(modelConfig, acts, split.codecUp())).build();
+    return message(step).setEvalActivations(WireClientStep.activations(modelConfig, acts, split.codecUp())).build();
   }
 
   private ClientMessage evalReport(ServerMessage m) {

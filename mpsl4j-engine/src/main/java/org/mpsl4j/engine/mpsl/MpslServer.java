@@ -14,17 +14,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.mpsl4j.core.cut.CutActivations;
+import org.mpsl4j.core.cut.CutBatch;
+import org.mpsl4j.core.data.EpochOrder;
+import org.mpsl4j.core.port.Arrivals;
+import org.mpsl4j.core.port.Deadline;
+import org.mpsl4j.core.port.SplitStepRunner;
+import org.mpsl4j.core.port.StepPlan;
+import org.mpsl4j.core.port.StepReport;
+import org.mpsl4j.core.port.Ticker;
+import org.mpsl4j.core.step.ServerSplitStep;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.ServerModel;
-import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.model.train.StepLr;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.EpochEnd;
 import org.mpsl4j.protocol.v1.ErrorCode;
 import org.mpsl4j.protocol.v1.ServerMessage;
-import org.mpsl4j.protocol.v1.StepBegin;
 import org.mpsl4j.protocol.v1.TrainingDone;
 
 /**
@@ -35,10 +43,11 @@ import org.mpsl4j.protocol.v1.TrainingDone;
  * whole schedule on the calling thread and returns when training is done. Inbound messages are
  * queued and consumed only by the training thread, so the model is never touched concurrently.
  *
- * <p>Per step: every connected client gets {@code StepBegin}; the activations that arrive before the
- * deadline are concatenated for one forward pass; each client gets its slice of the outputs; the
- * output gradients that arrive in time are concatenated for one backward pass (a client that drops
- * in between contributes a zero gradient); one optimizer step; each client gets its slice of the
+ * <p>Per step ({@link SplitStepRunner} over {@link GrpcCohort}, {@link ServerSplitStep}): every
+ * connected client gets {@code StepBegin}; the activations that arrive before the deadline are
+ * concatenated for one forward pass; each client gets its slice of the outputs; the output gradients
+ * that arrive in time are renormalized to the clients that sent them and go through one backward pass;
+ * one optimizer step (none if no gradient came); each client that counted gets its slice of the
  * cut-layer gradient.
  */
 public final class MpslServer implements AutoCloseable {
@@ -54,13 +63,14 @@ public final class MpslServer implements AutoCloseable {
   private final Rejections rejections = new Rejections();
   private final Admission admission;
   private final StepPhases phases;
+  private final GrpcCohort cohort;
+  private final SplitStepRunner runner;
+  private final ServerSplitStep splitStep;
   private volatile long skippedSteps;
   private int stepsPerEpoch;
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
   private volatile long globalStep;
   private final ServerCheckpointing checkpoints;
-
-  record Inbound(long sessionId, ClientMessage message) {}
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
@@ -76,7 +86,10 @@ public final class MpslServer implements AutoCloseable {
     schedule = new StepLr(config.learningRate(), config.stepLrSize(), config.stepLrGamma());
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
     tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
-    phases = new StepPhases(inbox, sessions, modelConfig, config.maxClientBatch(), shapes);
+    phases = new StepPhases(new ReplyCollector(inbox, sessions), modelConfig, config.maxClientBatch(), shapes);
+    cohort = new GrpcCohort(this::connected, phases);
+    runner = new SplitStepRunner(cohort, Ticker.system());
+    splitStep = new ServerSplitStep(model, optimizer);
     admission = new Admission(config, modelConfig, sessions, inbox, rejections);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
@@ -187,10 +200,7 @@ public final class MpslServer implements AutoCloseable {
    */
   public List<EpochStats> train(Consumer<EpochStats> onEpoch) throws InterruptedException {
     awaitClients();
-    int steps = 0;
-    for (Session s : sessions.values()) {
-      steps = Math.max(steps, s.stepsPerEpoch());
-    }
+    int steps = epochLength();
     ServerCheckpoint resumedFrom = checkpoints.resumedFrom();
     // A resumed run keeps its epoch length: step numbers, and so checkpoint boundaries, must not move.
     stepsPerEpoch = resumedFrom == null ? steps : resumedFrom.stepsPerEpoch();
@@ -249,67 +259,35 @@ public final class MpslServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Training steps per epoch: enough for every client's share. Where the server knows the run's
+   * partition ({@link #expectTrainSamples}) that includes clients that have not joined yet, so that one
+   * joining late ({@code --min-clients}) reaches the end of its data; a client not yet joined is counted
+   * with the smallest batch of those connected (the longest epoch it could need). Otherwise it is the
+   * clients connected now, and {@link Admission} refuses a later one whose share would not fit.
+   */
+  private int epochLength() {
+    int steps = 0;
+    int smallestBatch = Integer.MAX_VALUE;
+    for (Session s : connected()) {
+      steps = Math.max(steps, s.stepsPerEpoch());
+      smallestBatch = Math.min(smallestBatch, s.batchSize);
+    }
+    for (Map.Entry<String, Integer> e : admission.expectedSamples().entrySet()) {
+      steps = Math.max(steps, EpochOrder.steps(e.getValue(), smallestBatch == Integer.MAX_VALUE ? 1 : smallestBatch));
+    }
+    return steps;
+  }
+
   private void step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
     long step = ++globalStep;
     rejections.stepStarted(step);
-    List<Session> participants = connected();
-    float lr = optimizer.learningRate();
-    for (Session s : participants) {
-      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setStepBegin(StepBegin.newBuilder().setEpoch(epoch).setStepInEpoch(stepInEpoch).setLearningRate(lr)).build());
-    }
+    StepPlan plan = new StepPlan(step, epoch, stepInEpoch, optimizer.learningRate());
     try (NDManager scope = manager.newSubManager()) {
-      Duration deadline = config.stepDeadline();
-      StepPhases.Gathered up = phases.gatherActivations(step, participants, scope, deadline);
-      acc.missed += up.missed();
-      if (up.contributors().isEmpty()) {
-        return;
-      }
-      int total = up.totalBatch();
-      NDArray outputs;
-      try (Autograd.Recording r = Autograd.record()) {
-        outputs = model.forward(up.tokens(), true);
-      }
-      CutLayerReplies.sendOutputs(step, up, outputs, total, false);
-      StepPhases.Gradients down = phases.gatherOutputGrads(step, up, outputs.getShape(), scope, deadline);
-      acc.missed += down.missed();
-      Autograd.backward(outputs, down.concatenated());
-      if (!finiteGradients(up, scope)) {
-        // Every input was checked, so this should not happen; if it does, one bad step must not
-        // poison the shared model: no update, and no cut gradient for the clients to apply.
-        skippedSteps++;
-        model.namedParameters().values().forEach(org.mpsl4j.model.Parameter::zeroGradient);
-        for (StepPhases.Contribution c : up.contributors()) {
-          c.session().error(step, ErrorCode.MALFORMED_TENSOR, "step " + step + " produced non-finite gradients;"
-              + " the server skipped its update");
-        }
-        return;
-      }
-      optimizer.step(model.namedParameters(), scope);
-      CutLayerReplies.sendCutGrads(step, up);
-      acc.add(down);
+      StepReport r = runner.step(plan, cohort.participants(), client -> splitStep, config.stepDeadline(), scope);
+      skippedSteps += r.skipped();
+      acc.add(r);
     }
-  }
-
-  /**
-   * Whether every trained parameter's gradient and every cut-layer gradient is finite. The sums stay
-   * native and only their total is read: one synchronizing read per step instead of one per parameter.
-   */
-  private boolean finiteGradients(StepPhases.Gathered up, NDManager scope) {
-    NDArray total = null;
-    for (org.mpsl4j.model.Parameter p : model.namedParameters().values()) {
-      if (p.isTrainable()) {
-        NDArray sum = p.gradient(scope).sum();
-        total = total == null ? sum : total.addi(sum);
-      }
-    }
-    for (Tokens t : up.tokens()) {
-      NDArray g = t.values().getGradient();
-      g.attach(scope);
-      NDArray sum = g.sum();
-      total = total == null ? sum : total.addi(sum);
-    }
-    return total == null || Float.isFinite(total.getFloat());
   }
 
   /**
@@ -325,21 +303,27 @@ public final class MpslServer implements AutoCloseable {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
           .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch)).build());
     }
+    Deadline deadline = Deadline.after(Ticker.system(), config.stepDeadline());
     try (NDManager scope = manager.newSubManager()) {
-      tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, config.stepDeadline()), scope);
+      tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, deadline), scope);
     }
     acc.trainingDone();
+    Map<String, Session> byClient = new LinkedHashMap<>();
+    participants.forEach(s -> byClient.put(s.clientId, s));
     try (NDManager scope = manager.newSubManager()) {
-      StepPhases.Gathered eval = phases.gatherEvalActivations(step, participants, scope, config.stepDeadline());
-      if (eval.contributors().isEmpty()) {
+      Arrivals<CutActivations> eval = phases.gatherEvalActivations(step, participants, scope,
+          Deadline.after(Ticker.system(), config.stepDeadline()));
+      if (eval.arrived().isEmpty()) {
         return new long[] {0, 0};
       }
+      CutBatch batch = CutBatch.join(eval.arrived(), scope);
       NDArray outputs;
       try (Autograd.NoGrad ng = Autograd.noGrad()) {
-        outputs = model.forwardInChunks(eval.tokens(), EVAL_CHUNK, scope);
+        outputs = model.forwardInChunks(batch.inputs(), EVAL_CHUNK, scope);
       }
-      CutLayerReplies.sendOutputs(step, eval, outputs, 0, true);
-      return phases.gatherEvalReports(step, eval, config.stepDeadline());
+      CutLayerReplies.sendOutputs(step, new ServerSplitStep.Forward(batch, outputs).slices(), byClient, true);
+      return phases.gatherEvalReports(step, eval.arrived(), byClient,
+          Deadline.after(Ticker.system(), config.stepDeadline()));
     }
   }
 
@@ -396,11 +380,6 @@ public final class MpslServer implements AutoCloseable {
   /** Personalized-evaluation bytes per client id so far, {up, down}. */
   public Map<String, long[]> evaluationBytesByClient() {
     return Session.bytesByClient(sessions.values(), true);
-  }
-
-  static ServerMessage errorMessage(long session, long step, ErrorCode code, String message) {
-    return ServerMessage.newBuilder().setSessionId(session).setStep(step)
-        .setError(org.mpsl4j.protocol.v1.Error.newBuilder().setCode(code).setMessage(message)).build();
   }
 
   @Override

@@ -34,9 +34,13 @@ final class Session {
   private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
   private final AtomicLong queuedBytes = new AtomicLong();
 
+  /** Wakes a phase that waits for this session's reply when the session ends (the server's inbox). */
+  private final Runnable onEnd;
+
   Session(long id, String clientId, List<String> inputs, int trainSamples, int batchSize, Peer peer,
-      Rejections rejections) {
+      Rejections rejections, Runnable onEnd) {
     this.rejections = rejections;
+    this.onEnd = onEnd;
     this.id = id;
     this.clientId = clientId;
     this.inputs = List.copyOf(inputs);
@@ -64,12 +68,14 @@ final class Session {
 
   void disconnect() {
     connected = false;
+    onEnd.run();
   }
 
   /** Ends this session from the server side: it takes part in no later step, and its stream is closed. */
   void replace() {
     connected = false;
     peer.close();
+    onEnd.run();
   }
 
   /** Sends and counts; a failed send marks the session disconnected. */
@@ -80,6 +86,7 @@ final class Session {
     (m.hasEvalOutputs() ? evalBytesDown : bytesDown).addAndGet(m.getSerializedSize());
     if (!peer.send(m)) {
       connected = false;
+      onEnd.run();
     }
   }
 
@@ -105,7 +112,12 @@ final class Session {
         return;
       }
     }
-    send(MpslServer.errorMessage(id, step, code, message));
+    send(errorMessage(id, step, code, message));
+  }
+
+  static ServerMessage errorMessage(long session, long step, org.mpsl4j.protocol.v1.ErrorCode code, String message) {
+    return ServerMessage.newBuilder().setSessionId(session).setStep(step)
+        .setError(org.mpsl4j.protocol.v1.Error.newBuilder().setCode(code).setMessage(message)).build();
   }
 
   /** Errors sent to one session during one server step; more are counted, not sent. */
@@ -149,6 +161,6 @@ final class Session {
   }
 
   int stepsPerEpoch() {
-    return org.mpsl4j.engine.EpochOrder.steps(trainSamples, batchSize);
+    return org.mpsl4j.core.data.EpochOrder.steps(trainSamples, batchSize);
   }
 }

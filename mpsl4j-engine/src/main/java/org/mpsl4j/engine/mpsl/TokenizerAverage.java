@@ -38,17 +38,17 @@ final class TokenizerAverage {
    * table sent by rows counts as the initial table with those rows replaced, so the average is
    * θ₀ + Σ wᵢ·(θᵢ − θ₀), touching only the rows some client changed.
    */
-  void update(List<StepPhases.Upload> uploads, NDManager scope) {
+  void update(List<TokenizerUpload> uploads, NDManager scope) {
     if (uploads.isEmpty()) {
       return;
     }
-    long total = uploads.stream().mapToLong(StepPhases.Upload::samples).sum();
+    long total = uploads.stream().mapToLong(TokenizerUpload::samples).sum();
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
       String name = e.getKey();
       NDArray sum;
       if (uploads.stream().noneMatch(u -> u.rows().containsKey(name))) {
         sum = null;
-        for (StepPhases.Upload u : uploads) {
+        for (TokenizerUpload u : uploads) {
           NDArray weighted = u.parameters().get(name).mul((float) u.samples() / total);
           sum = sum == null ? weighted : sum.add(weighted);
         }
@@ -56,7 +56,7 @@ final class TokenizerAverage {
         NDArray init = initial.get(name);
         sum = init.duplicate();
         sum.attach(scope);
-        for (StepPhases.Upload u : uploads) {
+        for (TokenizerUpload u : uploads) {
           float w = (float) u.samples() / total;
           NDArray values = u.parameters().get(name);
           if (u.rows().containsKey(name)) {

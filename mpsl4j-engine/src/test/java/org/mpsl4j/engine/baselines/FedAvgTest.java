@@ -1,6 +1,6 @@
 package org.mpsl4j.engine.baselines;
 
-import org.mpsl4j.engine.EpochOrder;
+import org.mpsl4j.core.data.EpochOrder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.mpsl4j.engine.BatchTensors;
+import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.engine.grpc.ClientRunner;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ClientModel;

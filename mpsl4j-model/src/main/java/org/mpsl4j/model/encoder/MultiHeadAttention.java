@@ -36,7 +36,7 @@ public final class MultiHeadAttention extends Module {
     long t = x.getShape().get(1);
     NDArray qkvHeads = qkv.forward(x).reshape(b, t, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
     // The scale is an array owned by the step's manager, not a Java Number: a Number operand can be
-    // freed by the garbage collector before backward and corrupt the gradient (DESIGN.md §4).
+    // freed by the garbage collector before backward and corrupt the gradient (docs/ARCHITECTURE.md, "Native memory and autograd").
     NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(headDim)));
     NDArray q = qkvHeads.get(0).mul(scale);
     NDArray k = qkvHeads.get(1);

@@ -1,4 +1,4 @@
-package org.mpsl4j.engine;
+package org.mpsl4j.core.data;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,0 +1,99 @@
+package org.mpsl4j.core.port;
+
+import ai.djl.ndarray.NDManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.mpsl4j.core.cut.CutActivations;
+import org.mpsl4j.core.cut.CutBatch;
+import org.mpsl4j.core.cut.CutGradient;
+import org.mpsl4j.core.cut.CutOutputs;
+import org.mpsl4j.core.cut.OutputGradient;
+import org.mpsl4j.core.step.ServerSplitStep;
+import org.mpsl4j.core.step.StepOutcome;
+
+/**
+ * One split-learning step over a {@link Cohort}, written once for every split method: step begin ↓ →
+ * activations ↑ (deadline) → per server part one forward → outputs ↓ → output gradients ↑ (deadline)
+ * → per server part one backward and optimizer step → cut gradients ↓. Which server part serves which
+ * client is the method's ({@code serverFor}): MPSL maps every client to its one part, SplitFed v1
+ * each client to its own copy; sequential methods ask one client at a time.
+ *
+ * <p>Clients that miss a phase or send something the port rejects sit the rest of the step out: they
+ * get no cut gradient and take no optimizer step, and the others' weights are renormalized ({@link
+ * ServerSplitStep}). A part none of whose clients answered does not step.
+ */
+public final class SplitStepRunner {
+  private final Cohort cohort;
+  private final Ticker ticker;
+
+  public SplitStepRunner(Cohort cohort, Ticker ticker) {
+    this.cohort = cohort;
+    this.ticker = ticker;
+  }
+
+  public Cohort cohort() {
+    return cohort;
+  }
+
+  /**
+   * Runs step {@code plan} with {@code clients}; each phase gets {@code deadline}. Arrays live in
+   * {@code scope}, which the caller closes after the step.
+   */
+  public StepReport step(StepPlan plan, List<String> clients, Function<String, ServerSplitStep> serverFor,
+      Duration deadline, NDManager scope) throws InterruptedException {
+    if (clients.isEmpty()) {
+      return StepReport.NONE;
+    }
+    Arrivals<CutActivations> up = cohort.activations(plan, clients, scope, Deadline.after(ticker, deadline));
+    if (up.arrived().isEmpty()) {
+      return new StepReport(0, 0, 0, 0, up.missed(), 0);
+    }
+    // One forward per server part, over all of its clients' activations joined.
+    Map<ServerSplitStep, List<CutActivations>> groups = new LinkedHashMap<>();
+    for (CutActivations a : up.arrived()) {
+      groups.computeIfAbsent(serverFor.apply(a.client()), k -> new ArrayList<>()).add(a);
+    }
+    Map<ServerSplitStep, ServerSplitStep.Forward> forwards = new LinkedHashMap<>();
+    List<CutOutputs> outputs = new ArrayList<>();
+    for (Map.Entry<ServerSplitStep, List<CutActivations>> g : groups.entrySet()) {
+      g.getKey().optimizer().setLearningRate(plan.learningRate());
+      ServerSplitStep.Forward f = g.getKey().forward(CutBatch.join(g.getValue(), scope));
+      forwards.put(g.getKey(), f);
+      outputs.addAll(f.slices());
+    }
+    Arrivals<OutputGradient> down = cohort.outputGradients(plan.step(), outputs, scope,
+        Deadline.after(ticker, deadline));
+    Map<String, OutputGradient> byClient = new HashMap<>();
+    for (OutputGradient g : down.arrived()) {
+      byClient.put(g.client(), g);
+    }
+    StepReport report = new StepReport(0, 0, 0, 0, up.missed() + down.missed(), 0);
+    List<CutGradient> cut = new ArrayList<>();
+    for (Map.Entry<ServerSplitStep, ServerSplitStep.Forward> f : forwards.entrySet()) {
+      StepOutcome o = f.getKey().backward(f.getValue(), byClient, scope);
+      switch (o.status()) {
+        case UPDATED -> {
+          cut.addAll(o.cutGradients());
+          report = report.plus(new StepReport(1, o.samples(), o.lossTimesBatch(), o.correct(), 0, 0));
+        }
+        case NON_FINITE -> {
+          // Every input was checked by the port, so this should not happen; if it does, one bad step must
+          // not poison the shared model: no update, and no cut gradient for the clients to apply.
+          cohort.updateSkipped(plan.step(), o.counted(), "step " + plan.step() + " produced non-finite gradients;"
+              + " the server skipped its update");
+          report = report.plus(new StepReport(0, 0, 0, 0, 0, 1));
+        }
+        case NO_GRADIENTS -> { }
+      }
+    }
+    if (!cut.isEmpty()) {
+      cohort.cutGradients(plan.step(), cut);
+    }
+    return report;
+  }
+}

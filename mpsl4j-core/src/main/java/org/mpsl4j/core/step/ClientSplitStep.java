@@ -1,0 +1,187 @@
+package org.mpsl4j.core.step;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.List;
+import org.mpsl4j.core.cut.CutActivations;
+import org.mpsl4j.core.cut.CutGradient;
+import org.mpsl4j.core.cut.CutOutputs;
+import org.mpsl4j.core.cut.OutputGradient;
+import org.mpsl4j.core.data.BatchTensors;
+import org.mpsl4j.core.data.EpochOrder;
+import org.mpsl4j.core.port.StepPlan;
+import org.mpsl4j.data.LabeledDataset;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.tokenizer.Tokens;
+import org.mpsl4j.model.train.Adam;
+
+/**
+ * A client's half of one split-learning step, shared by MPSL, SplitFed v1/v2 and sequential SL:
+ * {@link #begin} → activations of its next mini-batch (its tokenizers' forward pass); {@link
+ * #outputGradient} → the loss of its outputs with its own labels and gᵢ = (bᵢ/B)·∂Lᵢ/∂Zᵢ; {@link
+ * #applyCutGradient} → backward into the tokenizers and one step of its own optimizer.
+ *
+ * <p>Between {@code begin} and the cut gradient the step's tensors live in a sub-manager of the
+ * client's manager ({@link #stepScope}); a new {@code begin} drops a step the server gave up on, so
+ * a client whose output gradient did not count takes no optimizer step. Not thread-safe.
+ */
+public final class ClientSplitStep implements AutoCloseable {
+  private final String clientId;
+  private final NDManager manager;
+  private final ClientModel model;
+  private final Adam optimizer;
+  private final LabeledDataset data;
+  private final int[] indices;
+  private final int batchSize;
+  private final long dataSeed;
+  private final OutputLoss loss;
+  private Pending pending;
+  /** The last epoch's order: recomputing it every step would copy and shuffle all indices. */
+  private int cachedEpoch = -1;
+  private int[] cachedOrder;
+
+  /** The state of a step between sending activations and receiving the cut-layer gradient. */
+  private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
+
+  /**
+   * @param manager owns the model; each step's tensors live in a sub-manager of it
+   * @param indices the client's share of {@code data}
+   */
+  public ClientSplitStep(String clientId, NDManager manager, ClientModel model, Adam optimizer, LabeledDataset data,
+      int[] indices, int batchSize, long dataSeed, OutputLoss loss) {
+    if (indices.length == 0) {
+      throw new IllegalArgumentException("client '" + clientId + "' has no training samples");
+    }
+    this.clientId = clientId;
+    this.manager = manager;
+    this.model = model;
+    this.optimizer = optimizer;
+    this.data = data;
+    this.indices = indices.clone();
+    this.batchSize = batchSize;
+    this.dataSeed = dataSeed;
+    this.loss = loss;
+  }
+
+  public String clientId() {
+    return clientId;
+  }
+
+  public ClientModel model() {
+    return model;
+  }
+
+  /** The client's optimizer: its step count is the number of updates this client applied. */
+  public Adam optimizer() {
+    return optimizer;
+  }
+
+  /** Training samples of this client. */
+  public int samples() {
+    return indices.length;
+  }
+
+  /** Training steps this client needs for one pass over its data. */
+  public int stepsPerEpoch() {
+    return EpochOrder.steps(indices.length, batchSize);
+  }
+
+  /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */
+  public int[] epochOrder(int epoch) {
+    return EpochOrder.of(indices, dataSeed, epoch);
+  }
+
+  /**
+   * The activations of the step's mini-batch (live arrays of the pending step, part of its graph), or
+   * null when this client's epoch is used up.
+   */
+  public CutActivations begin(StepPlan plan) {
+    drop(); // a step the server gave up on is not resumed
+    optimizer.setLearningRate(plan.learningRate());
+    if (plan.epoch() != cachedEpoch) {
+      cachedOrder = epochOrder(plan.epoch());
+      cachedEpoch = plan.epoch();
+    }
+    int from = plan.stepInEpoch() * batchSize;
+    if (from >= cachedOrder.length) {
+      return null;
+    }
+    int[] batchIdx = Arrays.copyOfRange(cachedOrder, from, Math.min(cachedOrder.length, from + batchSize));
+    NDManager scope = manager.newSubManager();
+    BatchTensors t = BatchTensors.of(data.batch(batchIdx), scope);
+    model.zeroGradients();
+    List<Tokens> acts;
+    try (Autograd.Recording r = Autograd.record()) {
+      acts = model.forward(t.inputs(), t.masks());
+    }
+    pending = new Pending(plan.step(), scope, acts, t.labels(), batchIdx.length);
+    return new CutActivations(clientId, batchIdx.length, acts);
+  }
+
+  /** The scope of the pending step (received tensors are decoded into it), or null. */
+  public NDManager stepScope() {
+    return pending == null ? null : pending.scope();
+  }
+
+  /**
+   * The loss of the received outputs against this client's labels, and its gradient weighted by
+   * bᵢ/B ({@link CutOutputs#weight}).
+   *
+   * @throws IllegalStateException if {@code step} is not the pending step
+   */
+  public OutputGradient outputGradient(long step, CutOutputs outputs) {
+    Pending p = pendingOf(step, "outputs");
+    OutputLoss.Result r = loss.apply(outputs.values(), p.labels());
+    int total = Math.max(1, outputs.totalBatch());
+    NDArray weight = p.scope().create((float) p.batch() / total);
+    return new OutputGradient(clientId, r.gradient().mul(weight), r.loss(), r.correct());
+  }
+
+  /**
+   * Backpropagates the cut-layer gradient into the tokenizers and steps the optimizer; a gradient for
+   * another step than the pending one is ignored (never applied to another batch).
+   *
+   * @return whether the gradient was applied
+   */
+  public boolean applyCutGradient(long step, CutGradient gradient) {
+    if (pending == null || pending.step() != step) {
+      return false;
+    }
+    try {
+      if (gradient.inputs() != pending.activations().size()) {
+        throw new IllegalStateException("client '" + clientId + "': cut gradient has " + gradient.inputs()
+            + " tensors for " + pending.activations().size() + " inputs");
+      }
+      for (int i = 0; i < gradient.inputs(); i++) {
+        Autograd.backward(pending.activations().get(i).values(), gradient.values(i));
+      }
+      optimizer.step(model.namedParameters(), pending.scope());
+      return true;
+    } finally {
+      drop();
+    }
+  }
+
+  private Pending pendingOf(long step, String what) {
+    if (pending == null || pending.step() != step) {
+      throw new IllegalStateException("client '" + clientId + "': " + what + " for step " + step
+          + " but the pending step is " + (pending == null ? "none" : pending.step()));
+    }
+    return pending;
+  }
+
+  /** Frees a pending step, if any. */
+  public void drop() {
+    if (pending != null) {
+      pending.scope().close();
+      pending = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    drop();
+  }
+}

@@ -1,0 +1,38 @@
+package org.mpsl4j.core.step;
+
+import ai.djl.ndarray.NDArray;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.train.Losses;
+
+/**
+ * Where a client turns its output slice into a loss with its own labels: the client side of the
+ * "outputs → loss → output gradient" seam. The default is the mean cross-entropy of logits; a
+ * client-side head (U-shaped split learning) or noise on the gradient plugs in here.
+ */
+@FunctionalInterface
+public interface OutputLoss {
+  /**
+   * @param outputs the client's rows of the server's output (a leaf: no graph behind it)
+   * @param labels the client's labels of the same rows
+   * @return the mean loss Lᵢ over the rows, ∂Lᵢ/∂outputs (unweighted) and the correct count
+   */
+  Result apply(NDArray outputs, NDArray labels);
+
+  /** Loss, its gradient with respect to the outputs (same shape), and how many rows were predicted right. */
+  record Result(float loss, NDArray gradient, int correct) {}
+
+  /** Mean cross-entropy of logits against class labels. */
+  static OutputLoss crossEntropy() {
+    return (outputs, labels) -> {
+      // A copy: the slice may be a view of an array the server still needs (in-memory port).
+      NDArray z = Autograd.leaf(outputs.duplicate());
+      float loss;
+      try (Autograd.Recording r = Autograd.record()) {
+        NDArray l = Losses.crossEntropy(z, labels);
+        Autograd.backward(l);
+        loss = l.getFloat();
+      }
+      return new Result(loss, z.getGradient(), Losses.correct(z, labels));
+    };
+  }
+}

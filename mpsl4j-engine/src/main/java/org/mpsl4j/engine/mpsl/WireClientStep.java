@@ -1,0 +1,196 @@
+package org.mpsl4j.engine.mpsl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import org.mpsl4j.core.cut.CutActivations;
+import org.mpsl4j.core.cut.CutGradient;
+import org.mpsl4j.core.cut.CutOutputs;
+import org.mpsl4j.core.cut.OutputGradient;
+import org.mpsl4j.core.port.StepPlan;
+import org.mpsl4j.core.step.ClientSplitStep;
+import org.mpsl4j.core.step.OutputLoss;
+import org.mpsl4j.data.LabeledDataset;
+import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.tokenizer.Tokens;
+import org.mpsl4j.model.train.Adam;
+import org.mpsl4j.protocol.CodecSpec;
+import org.mpsl4j.protocol.TensorCodec;
+import org.mpsl4j.protocol.TensorLimits;
+import org.mpsl4j.protocol.v1.Activations;
+import org.mpsl4j.protocol.v1.CutGrad;
+import org.mpsl4j.protocol.v1.InputActivation;
+import org.mpsl4j.protocol.v1.OutputGrad;
+import org.mpsl4j.protocol.v1.Outputs;
+import org.mpsl4j.protocol.v1.StepBegin;
+
+/**
+ * The wire side of a client's step: turns the server's {@code mpsl.proto} messages into calls on the
+ * core {@link ClientSplitStep} and its records into replies. StepBegin → activations (packed with the
+ * negotiated uplink codec; top-k through {@link ErrorFeedback}); Outputs → output gradient; CutGrad →
+ * the core step's backward and optimizer step. Used by MPSL and the split baselines' clients.
+ *
+ * <p>Codecs ({@link #useCodecs}): the server runs forward and backward on the activations as it decoded
+ * them, so the cut gradient is the gradient w.r.t. those; the client applies it to its own,
+ * uncompressed activations (a straight-through estimator: the codec is the identity in the backward
+ * pass). Not thread-safe.
+ */
+public final class WireClientStep implements AutoCloseable {
+  private final NDManager manager;
+  private final ClientSplitStep step;
+  private final TensorLimits limits;
+  private CodecSpec codecUp = CodecSpec.RAW;
+  private CodecSpec codecDown = CodecSpec.RAW;
+  private ErrorFeedback feedback;
+  private boolean errorFeedback = true;
+  /** Rows of the pending step's batch (what its outputs and cut gradient must have). */
+  private int pendingBatch;
+
+  /**
+   * @param manager owns the model; each step's tensors live in a sub-manager of it
+   * @param indices the client's share of {@code data}
+   */
+  public WireClientStep(String clientId, NDManager manager, ClientModel model, Adam optimizer, LabeledDataset data,
+      int[] indices, int batchSize, long dataSeed, TensorLimits limits) {
+    this.manager = manager;
+    this.step = new ClientSplitStep(clientId, manager, model, optimizer, data, indices, batchSize, dataSeed,
+        OutputLoss.crossEntropy());
+    this.limits = limits;
+  }
+
+  /**
+   * Sends activations with {@code up} (top-k with error feedback) and expects cut gradients packed with
+   * {@code down}; a gradient in any other codec is refused. Resets any error-feedback residual.
+   */
+  public void useCodecs(CodecSpec up, CodecSpec down) {
+    if (up.equals(codecUp) && down.equals(codecDown)) {
+      return; // the Welcome confirmed what was asked: keep the residual
+    }
+    if (feedback != null) {
+      feedback.close();
+      feedback = null;
+    }
+    codecUp = up;
+    codecDown = down;
+    if (up.codec() == org.mpsl4j.protocol.v1.Codec.TOPK && errorFeedback) {
+      feedback = new ErrorFeedback(manager, up);
+    }
+  }
+
+  /**
+   * Whether top-k activations carry error feedback (default: yes). Off, each batch is sent as the plain
+   * top-k of its own activations: an ablation, since a residual mixes one batch's dropped values into
+   * the next batch's (other samples') activations. Call before {@link #useCodecs}.
+   */
+  public void useErrorFeedback(boolean on) {
+    errorFeedback = on;
+    if (!on && feedback != null) {
+      feedback.close();
+      feedback = null;
+    }
+  }
+
+  /** The uplink codec, e.g. for evaluation uploads (which bypass error feedback). */
+  public CodecSpec codecUp() {
+    return codecUp;
+  }
+
+  /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */
+  public int[] epochOrder(int epoch) {
+    return step.epochOrder(epoch);
+  }
+
+  /** The activations of the step's mini-batch, or null when this client's epoch is used up. */
+  public Activations begin(long stepNumber, StepBegin begin) {
+    CutActivations acts = step.begin(new StepPlan(stepNumber, begin.getEpoch(), begin.getStepInEpoch(),
+        begin.getLearningRate()));
+    if (acts == null) {
+      return null;
+    }
+    pendingBatch = acts.batch();
+    if (feedback == null) {
+      return activations(step.model().config(), acts.inputs(), codecUp);
+    }
+    Activations.Builder a = Activations.newBuilder();
+    for (int i = 0; i < acts.inputs().size(); i++) {
+      a.addInputs(input(step.model().config(), acts.inputs(), i,
+          feedback.encode(i, acts.inputs().get(i).values(), step.stepScope())));
+    }
+    return a.build();
+  }
+
+  /** The loss of the received outputs against this client's labels, and its scaled gradient. */
+  public OutputGrad outputGradient(long stepNumber, Outputs outputs) {
+    NDManager scope = step.stepScope();
+    if (scope == null) {
+      throw new IllegalStateException("client '" + step.clientId() + "': outputs for step " + stepNumber
+          + " but no step is pending");
+    }
+    NDArray z = TensorCodec.decode(outputs.getValues(), scope, limits, "outputs");
+    OutputGradient g = step.outputGradient(stepNumber,
+        new CutOutputs(step.clientId(), z, 0, (int) z.getShape().get(0), outputs.getTotalBatch()));
+    return OutputGrad.newBuilder().setGrad(TensorCodec.encode(g.gradient())).setLoss(g.loss()).setCorrect(g.correct())
+        .build();
+  }
+
+  /**
+   * Backpropagates the cut-layer gradient and steps the optimizer; ignores a gradient for another step.
+   *
+   * @return whether the gradient was applied
+   */
+  public boolean applyCutGradient(long stepNumber, CutGrad cutGrad) {
+    NDManager scope = step.stepScope();
+    if (scope == null) {
+      return false;
+    }
+    List<NDArray> grads = new ArrayList<>();
+    for (int i = 0; i < cutGrad.getGradsCount(); i++) {
+      grads.add(TensorCodec.decode(cutGrad.getGrads(i), scope, limits, "cut gradient " + i, codecDown));
+    }
+    return step.applyCutGradient(stepNumber, new CutGradient(step.clientId(), grads, 0, pendingBatch));
+  }
+
+  /** The client's optimizer (for checkpoints). */
+  public Adam optimizer() {
+    return step.optimizer();
+  }
+
+  /** Frees a pending step, if any. */
+  public void drop() {
+    step.drop();
+  }
+
+  /** Cut-layer tokens as the wire message, one entry per input in model order. */
+  public static Activations activations(ModelConfig config, List<Tokens> acts) {
+    return activations(config, acts, CodecSpec.RAW);
+  }
+
+  /** Cut-layer tokens with the values packed by {@code codec} (masks stay RAW: b × T, tiny and exact). */
+  public static Activations activations(ModelConfig config, List<Tokens> acts, CodecSpec codec) {
+    Activations.Builder a = Activations.newBuilder();
+    for (int i = 0; i < acts.size(); i++) {
+      a.addInputs(input(config, acts, i, TensorCodec.encode(acts.get(i).values(), codec)));
+    }
+    return a.build();
+  }
+
+  private static InputActivation input(ModelConfig config, List<Tokens> acts, int i,
+      org.mpsl4j.protocol.v1.Tensor values) {
+    InputActivation.Builder ia = InputActivation.newBuilder().setInput(config.tokenizers().get(i).input())
+        .setValues(values);
+    if (acts.get(i).mask() != null) {
+      ia.setMask(TensorCodec.encode(acts.get(i).mask()));
+    }
+    return ia.build();
+  }
+
+  @Override
+  public void close() {
+    step.close();
+    if (feedback != null) {
+      feedback.close();
+    }
+  }
+}
