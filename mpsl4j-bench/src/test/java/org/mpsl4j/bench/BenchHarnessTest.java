@@ -43,18 +43,22 @@ class BenchHarnessTest {
   void markdownHoldsEveryGoal() {
     OverheadBenchmark.Mode c = new OverheadBenchmark.Mode("centralized", Timings.of(new double[] {0.1}), 100, 1,
         new double[] {1}, 0, 0);
+    OverheadBenchmark.Mode memory = new OverheadBenchmark.Mode("mpsl in-memory", Timings.of(new double[] {0.1}), 96,
+        0.96, new double[] {0.96}, 0, 0);
     OverheadBenchmark.Mode in = new OverheadBenchmark.Mode("mpsl in-process", Timings.of(new double[] {0.1}), 95,
         0.95, new double[] {0.95}, 10, 10);
     OverheadBenchmark.Mode tcp = new OverheadBenchmark.Mode("mpsl tcp", Timings.of(new double[] {0.1}), 70, 0.7,
         new double[] {0.7}, 10, 10);
     OverheadBenchmark.Result b1 = new OverheadBenchmark.Result("small", "small", 10, 10, 100, 1, 5, "2",
-        new int[] {1, 1, 1}, c, in, tcp, List.of());
+        new int[] {1, 1, 1, 1}, c, memory, in, tcp, List.of());
     List<BenchSuite.Goal> goals = BenchSuite.goals(List.of(b1), null, null, null);
-    assertThat(goals).extracting(BenchSuite.Goal::met).containsExactly(true, false);
+    assertThat(goals).extracting(BenchSuite.Goal::met).containsExactly(true, true, false);
     BenchSuite.Report report = new BenchSuite.Report("./mpsl4j bench", "now", 1, "0 0 0", Machine.describe(), null,
         List.of(b1), null, null, null, null, goals, List.of());
     String md = BenchMarkdown.render(report);
-    assertThat(md).contains("| B1 | MPSL in-process / centralized samples/s, small model | 0.950 | >= 0.90 | **yes** |")
+    assertThat(md).contains("| B1 | MPSL in-memory port / centralized samples/s, small model | 0.960 | >= 0.95 | **yes** |")
+        .contains("| mpsl in-memory | ")
+        .contains("| B1 | MPSL in-process / centralized samples/s, small model | 0.950 | >= 0.90 | **yes** |")
         .contains("| B1 | MPSL TCP / centralized samples/s, small model | 0.700 | >= 0.80 | **no** |")
         .contains("### Machine");
   }
