@@ -27,6 +27,13 @@ public final class Main implements Runnable {
       // A missing dataset is the user's setup, not a failure of the run: its message says how to fix it.
       return ex instanceof org.mpsl4j.data.DataUnavailableException ? 2 : 1;
     });
+    // A bad option value is one line that names it, not the whole usage text under it.
+    cli.setParameterExceptionHandler((ex, args) -> {
+      CommandLine cmd = ex.getCommandLine();
+      cmd.getErr().println("error: " + ex.getMessage());
+      cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+      return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    });
     return cli;
   }
 

@@ -89,6 +89,7 @@ final class ServerCommand implements Callable<Integer> {
     Map<String, String> clientTokens;
     TcpTransport.ServerTls tls;
     try { // check the deployment options before the data is loaded
+      x.validate();
       clientTokens = tokensFile == null ? Map.of() : readTokens(tokensFile);
       tls = tls();
     } catch (IllegalArgumentException | IOException e) {
