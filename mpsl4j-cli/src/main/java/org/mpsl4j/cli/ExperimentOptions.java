@@ -142,13 +142,18 @@ final class ExperimentOptions {
 
   /** Fetches (if needed) and loads the dataset; throws DataUnavailableException with the fix. */
   DatasetSplit load() {
+    return load(System.out);
+  }
+
+  /** As {@link #load()}, logging to {@code log} (stderr where stdout carries the command's results). */
+  DatasetSplit load(java.io.PrintStream log) {
     try {
       validate();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
-    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).build();
-    Datasets.prepare(dataset, dataDir, options, System.out);
+    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(log).build();
+    Datasets.prepare(dataset, dataDir, options, log);
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
     naturalClients = ManifestRun.naturalClients(dataset, split);
     clients = ManifestRun.clients(naturalClients, mixee, clients);
