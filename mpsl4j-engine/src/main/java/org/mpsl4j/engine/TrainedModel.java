@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.mpsl4j.data.LabeledDataset;
@@ -13,6 +14,7 @@ import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.ServerModel;
 import org.mpsl4j.model.checkpoint.Checkpoints;
+import org.mpsl4j.model.checkpoint.ModelLayout;
 import org.mpsl4j.model.checkpoint.SafeTensors;
 
 /**
@@ -33,6 +35,22 @@ public final class TrainedModel implements AutoCloseable {
     this.manager = manager;
     this.client = client;
     this.server = server;
+  }
+
+  /**
+   * Writes a model into {@code dir} as {@value #SERVER_FILE} (encoder and head) and {@value #TOKENIZERS_FILE}
+   * (the client tokenizers). Both carry the model's settings ({@code mpsl4j.model}), fingerprint and layout with the
+   * class names ({@link ModelLayout#KEY}), which {@link #load}, {@code predict}, {@code evaluate} and
+   * {@code python/mpsl4j_torch.py} read.
+   */
+  public static void save(ClientModel client, ServerModel server, Path dir, List<String> classNames)
+      throws IOException {
+    Files.createDirectories(dir);
+    ModelConfig config = server.config();
+    Map<String, String> meta = Map.of("mpsl4j.model", config.toString(), "mpsl4j.fingerprint", config.fingerprint(),
+        ModelLayout.KEY, ModelLayout.json(config, classNames));
+    Checkpoints.save(server, dir.resolve(SERVER_FILE), meta);
+    Checkpoints.save(client, dir.resolve(TOKENIZERS_FILE), meta);
   }
 
   /**

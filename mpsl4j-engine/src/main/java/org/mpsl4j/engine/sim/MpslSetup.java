@@ -123,13 +123,7 @@ public final class MpslSetup {
    */
   public static void saveModel(MpslServer server, java.nio.file.Path dir, List<String> classNames)
       throws java.io.IOException {
-    java.nio.file.Files.createDirectories(dir);
-    Map<String, String> meta = Map.of("mpsl4j.model", server.modelConfig().toString(),
-        "mpsl4j.fingerprint", server.modelConfig().fingerprint(),
-        org.mpsl4j.model.checkpoint.ModelLayout.KEY,
-        org.mpsl4j.model.checkpoint.ModelLayout.json(server.modelConfig(), classNames));
-    org.mpsl4j.model.checkpoint.Checkpoints.save(server.model(), dir.resolve("server.safetensors"), meta);
-    org.mpsl4j.model.checkpoint.Checkpoints.save(server.globalTokenizers(), dir.resolve("tokenizers.safetensors"), meta);
+    org.mpsl4j.engine.TrainedModel.save(server.globalTokenizers(), server.model(), dir, classNames);
   }
 
   /** The whole run's figures. */
