@@ -74,13 +74,16 @@ final class ClientCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    int colon = server.lastIndexOf(':');
-    if (colon <= 0) {
-      System.err.println("error: --server must be host:port but was '" + server + "'");
+    ServerAddress address;
+    try {
+      address = ServerAddress.parse(server);
+      x.validate();
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
       return 2;
     }
-    String host = server.substring(0, colon);
-    int port = Integer.parseInt(server.substring(colon + 1));
+    String host = address.host();
+    int port = address.port();
     TcpTransport.ClientTls tls;
     try {
       if (tlsCa == null && (tlsCert != null || tlsKey != null)) {

@@ -107,10 +107,53 @@ final class ExperimentOptions {
     }
   }
 
+  /**
+   * Checks the values a user types before anything is loaded or started, so that each bad one is one line that names
+   * the option (not an internal field, and not a server that waits for clients that will all refuse).
+   *
+   * @throws IllegalArgumentException naming the option, its value and what it must be
+   */
+  void validate() {
+    atLeast("--samples", samples, 0, " (0 = all)");
+    atLeast("--clients", clients, 1, "");
+    atLeast("--client-batch", clientBatch, 1, "");
+    atLeast("--epochs", epochs, 1, "");
+    atLeast("--width", width, 1, "");
+    atLeast("--depth", depth, 1, "");
+    atLeast("--patch", patch, 1, "");
+    atLeast("--deadline-s", deadlineSeconds, 1, "");
+    if (trainableBlocks < -1) {
+      throw new IllegalArgumentException("--trainable-blocks must be -1 (the default) or >= 0 but was "
+          + trainableBlocks);
+    }
+    if (!(alpha > 0) || Double.isInfinite(alpha)) {
+      throw new IllegalArgumentException("--alpha must be a positive number but was " + alpha);
+    }
+    if (lr != null && !(lr > 0 && Float.isFinite(lr))) {
+      throw new IllegalArgumentException("--lr must be a positive number but was " + lr);
+    }
+  }
+
+  private static void atLeast(String option, int value, int min, String note) {
+    if (value < min) {
+      throw new IllegalArgumentException(option + " must be >= " + min + note + " but was " + value);
+    }
+  }
+
   /** Fetches (if needed) and loads the dataset; throws DataUnavailableException with the fix. */
   DatasetSplit load() {
-    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).build();
-    Datasets.prepare(dataset, dataDir, options, System.out);
+    return load(System.out);
+  }
+
+  /** As {@link #load()}, logging to {@code log} (stderr where stdout carries the command's results). */
+  DatasetSplit load(java.io.PrintStream log) {
+    try {
+      validate();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
+    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(log).build();
+    Datasets.prepare(dataset, dataDir, options, log);
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
     naturalClients = ManifestRun.naturalClients(dataset, split);
     clients = ManifestRun.clients(naturalClients, mixee, clients);

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "mpsl4j 0.1.0-SNAPSHOT",
     description = "Multimodal parallel split learning on the JVM.",
-    subcommands = {QuickstartCommand.class, SimulateCommand.class, ServerCommand.class, ClientCommand.class, CertsCommand.class, CompareCommand.class, ScalingCommand.class, DataCommand.class, MacsCommand.class, BenchCommand.class})
+    subcommands = {QuickstartCommand.class, SimulateCommand.class, PredictCommand.class, EvaluateCommand.class, ServerCommand.class, ClientCommand.class, CertsCommand.class, CompareCommand.class, ScalingCommand.class, DataCommand.class, MacsCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -26,6 +26,13 @@ public final class Main implements Runnable {
       }
       // A missing dataset is the user's setup, not a failure of the run: its message says how to fix it.
       return ex instanceof org.mpsl4j.data.DataUnavailableException ? 2 : 1;
+    });
+    // A bad option value is one line that names it, not the whole usage text under it.
+    cli.setParameterExceptionHandler((ex, args) -> {
+      CommandLine cmd = ex.getCommandLine();
+      cmd.getErr().println("error: " + ex.getMessage());
+      cmd.getErr().println("(see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+      return cmd.getCommandSpec().exitCodeOnInvalidInput();
     });
     return cli;
   }

@@ -89,6 +89,7 @@ final class ServerCommand implements Callable<Integer> {
     Map<String, String> clientTokens;
     TcpTransport.ServerTls tls;
     try { // check the deployment options before the data is loaded
+      x.validate();
       clientTokens = tokensFile == null ? Map.of() : readTokens(tokensFile);
       tls = tls();
     } catch (IllegalArgumentException | IOException e) {
@@ -167,7 +168,7 @@ final class ServerCommand implements Callable<Integer> {
       SimulationResult result = setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
       RunReport.summary(System.out, result, x.clients);
       Path dir = RunReport.directory(out, "server");
-      MpslSetup.saveModel(server, dir);
+      MpslSetup.saveModel(server, dir, split.train().classNames());
       System.out.println("wrote " + RunReport.write(result, dir, setup.partition(), split) + " and the trained model ("
           + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
       if (!server.rejections().isEmpty()) {

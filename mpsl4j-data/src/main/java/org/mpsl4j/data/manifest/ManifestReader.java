@@ -88,16 +88,24 @@ public final class ManifestReader {
    * @throws CorruptDataException if the file cannot be read at all or its extension is neither CSV nor JSON lines
    */
   public static Parsed read(Path file) {
+    return read(file, true);
+  }
+
+  /**
+   * Reads a manifest whose rows may lack a label when {@code labelRequired} is false (inputs to classify with
+   * {@code mpsl4j predict}); a row without one has the label "".
+   */
+  public static Parsed read(Path file, boolean labelRequired) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     if (!Files.isRegularFile(file)) {
       throw new CorruptDataException(file, "manifest not found");
     }
     try {
       if (name.endsWith(".csv")) {
-        return readCsv(file);
+        return readCsv(file, labelRequired);
       }
       if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
-        return readJsonLines(file);
+        return readJsonLines(file, labelRequired);
       }
     } catch (IOException e) {
       throw new CorruptDataException(file, "cannot be read: " + e.getMessage(), e);
@@ -105,7 +113,7 @@ public final class ManifestReader {
     throw new CorruptDataException(file, "a manifest must end in .csv, .jsonl or .ndjson");
   }
 
-  private static Parsed readCsv(Path file) throws IOException {
+  private static Parsed readCsv(Path file, boolean labelRequired) throws IOException {
     List<Problem> problems = new ArrayList<>();
     List<Row> rows = new ArrayList<>();
     CsvMapper mapper = CsvMapper.builder().enable(CsvParser.Feature.WRAP_AS_ARRAY)
@@ -130,7 +138,7 @@ public final class ManifestReader {
         }
       }
       List<String> modalities = modalityColumns(columns, 1, problems);
-      if (!columns.contains("label")) {
+      if (labelRequired && !columns.contains("label")) {
         problems.add(new Problem(1, "no 'label' column; every row needs its class in 'label'"));
       }
       while (it.hasNextValue()) {
@@ -147,7 +155,7 @@ public final class ManifestReader {
         for (int c = 0; c < header.length; c++) {
           byColumn.put(header[c], fields[c].strip());
         }
-        rows.add(row(line, byColumn, modalities, problems));
+        rows.add(row(line, byColumn, modalities, labelRequired, problems));
       }
       return new Parsed(file, modalities, rows, problems);
     } catch (JsonProcessingException e) {
@@ -157,7 +165,7 @@ public final class ManifestReader {
     }
   }
 
-  private static Parsed readJsonLines(Path file) throws IOException {
+  private static Parsed readJsonLines(Path file, boolean labelRequired) throws IOException {
     List<Problem> problems = new ArrayList<>();
     List<Row> rows = new ArrayList<>();
     List<String> seen = new ArrayList<>();
@@ -207,7 +215,7 @@ public final class ManifestReader {
       // A JSON line may leave out any field, so the modalities are those any line names.
       List<String> modalities = modalityColumns(seen, entries.isEmpty() ? 1 : entries.get(0).getKey(), problems);
       for (var e : entries) {
-        rows.add(row(e.getKey(), e.getValue(), modalities, problems));
+        rows.add(row(e.getKey(), e.getValue(), modalities, labelRequired, problems));
       }
       if (line == 0) {
         problems.add(new Problem(1, "the manifest is empty"));
@@ -266,9 +274,10 @@ public final class ManifestReader {
     return List.copyOf(out);
   }
 
-  private static Row row(int line, Map<String, String> byColumn, List<String> modalities, List<Problem> problems) {
+  private static Row row(int line, Map<String, String> byColumn, List<String> modalities, boolean labelRequired,
+      List<Problem> problems) {
     String label = byColumn.getOrDefault("label", "");
-    if (label.isBlank()) {
+    if (labelRequired && label.isBlank()) {
       problems.add(new Problem(line, "label is empty"));
     }
     String split = byColumn.getOrDefault("split", "").toLowerCase(Locale.ROOT);

@@ -117,14 +117,13 @@ public final class MpslSetup {
   /**
    * Writes the trained global model to {@code dir}: {@code server.safetensors} (the encoder and head,
    * {@code encoder.*}, {@code head.*}) and {@code tokenizers.safetensors} (the FedAvg'd client
-   * tokenizers). {@code --encoder dir/server.safetensors} starts a later run from this encoder.
+   * tokenizers). Both carry the model's settings, fingerprint and layout with its class names ({@link
+   * org.mpsl4j.model.checkpoint.ModelLayout}): {@code mpsl4j predict}, {@code evaluate} and the Python module read
+   * them. {@code --encoder dir/server.safetensors} starts a later run from this encoder.
    */
-  public static void saveModel(MpslServer server, java.nio.file.Path dir) throws java.io.IOException {
-    java.nio.file.Files.createDirectories(dir);
-    Map<String, String> meta = Map.of("mpsl4j.model", server.modelConfig().toString(),
-        "mpsl4j.fingerprint", server.modelConfig().fingerprint());
-    org.mpsl4j.model.checkpoint.Checkpoints.save(server.model(), dir.resolve("server.safetensors"), meta);
-    org.mpsl4j.model.checkpoint.Checkpoints.save(server.globalTokenizers(), dir.resolve("tokenizers.safetensors"), meta);
+  public static void saveModel(MpslServer server, java.nio.file.Path dir, List<String> classNames)
+      throws java.io.IOException {
+    org.mpsl4j.engine.TrainedModel.save(server.globalTokenizers(), server.model(), dir, classNames);
   }
 
   /** The whole run's figures. */

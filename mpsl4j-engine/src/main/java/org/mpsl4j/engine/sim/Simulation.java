@@ -110,7 +110,7 @@ public final class Simulation {
       });
       CompletableFuture.allOf(streams.toArray(new CompletableFuture<?>[0])).get(1, TimeUnit.MINUTES);
       if (modelDir != null) {
-        MpslSetup.saveModel(server, modelDir);
+        MpslSetup.saveModel(server, modelDir, data.train().classNames());
       }
       return setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
     } catch (ExecutionException | TimeoutException e) {

@@ -1,0 +1,65 @@
+package org.mpsl4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What a new user types wrong: each mistake is one line on stderr that names the option, and exit code 2, before any
+ * data is loaded or any connection is tried (the timeouts hold each case to a few seconds).
+ */
+final class BadInputTest {
+
+  @Test
+  @Timeout(20)
+  void client_unresolvableServer_failsAtOnceNamingTheHost() {
+    String err = run("client", "--index", "0", "--server", "nosuchhost.invalid:50051");
+    assertThat(err).contains("'nosuchhost.invalid' does not resolve").doesNotContain("Exception");
+    assertThat(err.lines().count()).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(10)
+  void client_malformedServer_namesTheValue() {
+    assertThat(run("client", "--index", "0", "--server", "localhost")).contains("--server must be host:port");
+    assertThat(run("client", "--index", "0", "--server", "localhost:http")).contains("port must be a number");
+  }
+
+  @Test
+  @Timeout(10)
+  void client_negativeEpochs_isRefused() {
+    assertThat(run("client", "--index", "0", "--server", "localhost:50051", "--epochs", "-1"))
+        .contains("--epochs must be >= 1 but was -1");
+  }
+
+  @Test
+  @Timeout(10)
+  void server_zeroClientBatch_isRefusedBeforeWaitingForClients() {
+    assertThat(run("server", "--client-batch", "0")).contains("--client-batch must be >= 1 but was 0");
+  }
+
+  @Test
+  @Timeout(10)
+  void simulate_negativeSamples_namesTheOptionNotAnInternalField() {
+    String err = run("simulate", "--samples", "-5");
+    assertThat(err).contains("--samples must be >= 0 (0 = all) but was -5").doesNotContain("maxSamplesPerSplit");
+    assertThat(err).contains("mpsl4j simulate --help").doesNotContain("Usage:");
+  }
+
+  /** Runs a command that must fail with exit code 2 and returns what it printed on stderr. */
+  private static String run(String... args) {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(Main.commandLine().execute(args)).isEqualTo(2);
+    } finally {
+      System.setErr(saved);
+    }
+    return err.toString(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,130 @@
+package org.mpsl4j.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.mpsl4j.data.LabeledDataset;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.ServerModel;
+import org.mpsl4j.model.checkpoint.Checkpoints;
+import org.mpsl4j.model.checkpoint.ModelLayout;
+import org.mpsl4j.model.checkpoint.SafeTensors;
+
+/**
+ * A trained global model read back from the folder a run wrote ({@code server.safetensors}: encoder and head;
+ * {@code tokenizers.safetensors}: the averaged client tokenizers), for inference. The settings that build it must be
+ * those of the run: the stored fingerprint is checked, and a mismatch names both models. Owns its native memory;
+ * close it. Not thread-safe.
+ */
+public final class TrainedModel implements AutoCloseable {
+  public static final String SERVER_FILE = "server.safetensors";
+  public static final String TOKENIZERS_FILE = "tokenizers.safetensors";
+
+  private final NDManager manager;
+  private final ClientModel client;
+  private final ServerModel server;
+
+  private TrainedModel(NDManager manager, ClientModel client, ServerModel server) {
+    this.manager = manager;
+    this.client = client;
+    this.server = server;
+  }
+
+  /**
+   * Writes a model into {@code dir} as {@value #SERVER_FILE} (encoder and head) and {@value #TOKENIZERS_FILE}
+   * (the client tokenizers). Both carry the model's settings ({@code mpsl4j.model}), fingerprint and layout with the
+   * class names ({@link ModelLayout#KEY}), which {@link #load}, {@code predict}, {@code evaluate} and
+   * {@code python/mpsl4j_torch.py} read.
+   */
+  public static void save(ClientModel client, ServerModel server, Path dir, List<String> classNames)
+      throws IOException {
+    Files.createDirectories(dir);
+    ModelConfig config = server.config();
+    Map<String, String> meta = Map.of("mpsl4j.model", config.toString(), "mpsl4j.fingerprint", config.fingerprint(),
+        ModelLayout.KEY, ModelLayout.json(config, classNames));
+    Checkpoints.save(server, dir.resolve(SERVER_FILE), meta);
+    Checkpoints.save(client, dir.resolve(TOKENIZERS_FILE), meta);
+  }
+
+  /**
+   * @throws IOException naming the folder when a file is missing, unreadable or made for another model
+   */
+  public static TrainedModel load(Path dir, ModelConfig config) throws IOException {
+    Path serverFile = dir.resolve(SERVER_FILE);
+    Path tokenizerFile = dir.resolve(TOKENIZERS_FILE);
+    for (Path f : new Path[] {serverFile, tokenizerFile}) {
+      if (!Files.isRegularFile(f)) {
+        throw new IOException("no trained model in " + dir + ": " + f.getFileName() + " is missing (simulate and"
+            + " server write both files into their results folder)");
+      }
+    }
+    Map<String, String> meta = SafeTensors.metadata(serverFile);
+    String stored = meta.get("mpsl4j.fingerprint");
+    if (stored != null && !stored.equals(config.fingerprint())) {
+      throw new IOException("the model in " + dir + " was trained with other settings: it is "
+          + meta.getOrDefault("mpsl4j.model", "fingerprint " + stored) + ", but these options build " + config
+          + "; give the dataset and model options of its training run (--dataset, --samples, --encoder, --width,"
+          + " --depth, --patch, ...)");
+    }
+    NDManager manager = NDManager.newBaseManager();
+    try {
+      Random rng = new Random(0); // every value is replaced by the checkpoint
+      ServerModel server = new ServerModel(manager, config, rng);
+      ClientModel client = new ClientModel(manager, config, rng);
+      Checkpoints.load(server, serverFile, true);
+      Checkpoints.load(client, tokenizerFile, true);
+      return new TrainedModel(manager, client, server);
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The logits of every sample of {@code data}, row-major (samples × classes), {@code batchSize} samples per
+   * forward pass, without recording gradients.
+   */
+  public float[] logits(LabeledDataset data, int batchSize) {
+    return outputs(data, batchSize, false);
+  }
+
+  /** As {@link #logits}, through a softmax: each row holds the class probabilities. */
+  public float[] probabilities(LabeledDataset data, int batchSize) {
+    return outputs(data, batchSize, true);
+  }
+
+  private float[] outputs(LabeledDataset data, int batchSize, boolean softmax) {
+    int classes = server.config().head().outputs();
+    float[] out = new float[data.size() * classes];
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+      for (int start = 0; start < data.size(); start += batchSize) {
+        int n = Math.min(batchSize, data.size() - start);
+        int[] idx = java.util.stream.IntStream.range(start, start + n).toArray();
+        try (NDManager step = manager.newSubManager()) {
+          BatchTensors b = BatchTensors.of(data.batch(idx), step);
+          NDArray logits = server.forward(client.forward(b.inputs(), b.masks()), false);
+          NDArray rows = softmax ? logits.softmax(-1) : logits;
+          System.arraycopy(rows.toFloatArray(), 0, out, start * classes, n * classes);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Number of outputs (classes) per sample. */
+  public int classes() {
+    return server.config().head().outputs();
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
