@@ -55,6 +55,10 @@ public final class CompareCommand implements Callable<Integer> {
           + "if --methods lacks it).")
   List<String> codecs = List.of();
 
+  @Option(names = "--method-lr", split = ",", description = "Per-method Adam learning rates that replace --lr for "
+      + "those methods, e.g. mpsl=2e-3,fedavg=1e-3 (chosen by a sweep: docs/GLOBAL_MODEL.md).")
+  List<String> methodLr = List.of();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
@@ -71,6 +75,8 @@ public final class CompareCommand implements Callable<Integer> {
         return switch (o.longestName()) {
           case "--samples" -> "3000";
           case "--clients" -> "10";
+          // One pooling for every method; mean, because FedCLIP's frozen scratch encoder has no usable CLS output.
+          case "--pooling" -> "mean";
           default -> null;
         };
       }
@@ -82,6 +88,7 @@ public final class CompareCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<CodecReport.Variant> variants = codecVariants(); // before loading data: a typo fails at once
     List<Method> chosen = methods.stream().map(Method::parse).distinct().toList();
+    Map<Method, Float> rates = methodRates();
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
     Partition partition = x.partition(split);
@@ -98,8 +105,10 @@ public final class CompareCommand implements Callable<Integer> {
     List<CodecReport.Variant> codecRuns = new ArrayList<>();
     for (Method m : chosen) {
       System.out.printf("%n[%d/%d] %s%n", results.size() + 1, runs, m.label());
-      MethodResult r = m == Method.MPSL ? MethodRunner.mpsl(experiment, x.codecUp, x.codecDown, this::epochLine)
-          : MethodRunner.run(m, experiment, this::epochLine);
+      Experiment mx = rates.containsKey(m) ? experiment.withLearningRate(rates.get(m)) : experiment;
+      MethodResult r = m == Method.MPSL
+          ? MethodRunner.mpsl(mx, x.codecUp, x.codecDown, true, x.tokenizerPolicy(), x.batches(), this::epochLine)
+          : MethodRunner.run(m, mx, this::epochLine);
       results.add(r);
       if (m == Method.MPSL) {
         codecRuns.add(new CodecReport.Variant(x.codecUp, x.codecDown, true, r));
@@ -146,6 +155,28 @@ public final class CompareCommand implements Callable<Integer> {
         e.bytesDownPerClient() / 1024, e.seconds());
   }
 
+  /** The --method-lr entries by method; a bad entry is a usage error naming it. */
+  private Map<Method, Float> methodRates() {
+    Map<Method, Float> out = new LinkedHashMap<>();
+    for (String entry : methodLr) {
+      String[] kv = entry.split("=", -1);
+      try {
+        if (kv.length != 2) {
+          throw new IllegalArgumentException("expected method=rate");
+        }
+        float rate = Float.parseFloat(kv[1].trim());
+        if (!(rate > 0) || !Float.isFinite(rate)) {
+          throw new IllegalArgumentException("the rate must be a finite number > 0");
+        }
+        out.put(Method.parse(kv[0].trim()), rate);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--method-lr entry '" + entry + "': "
+            + e.getMessage());
+      }
+    }
+    return out;
+  }
+
   /** The --codecs variants (result not yet known: null), without the MPSL run's own pair (it already runs). */
   private List<CodecReport.Variant> codecVariants() {
     List<CodecReport.Variant> out = new ArrayList<>();
@@ -180,7 +211,10 @@ public final class CompareCommand implements Callable<Integer> {
     s.put("partition", partition.method() + ", " + partition.numClients() + " clients");
     s.put("client batch", x.clientBatch);
     s.put("epochs", x.epochs);
-    s.put("learning rate", x.learningRate() + " (Adam, StepLR 5 × 0.1)");
+    s.put("learning rate", x.learningRate() + " (Adam, StepLR 5 × 0.1)"
+        + (methodLr.isEmpty() ? "" : "; per method " + String.join(", ", methodLr)));
+    s.put("pooling, fusion (every method)", model.pooling() + ", " + model.fusion());
+    s.put("MPSL tokenizers", x.tokenizerPolicy() + "; client batches " + x.batches());
     s.put("model", model.weights() + " encoder, width " + model.encoder().width() + ", depth " + model.encoder().depth() + ", "
         + model.trainableBlocks() + " trained blocks, " + model.encoderTokens() + " tokens, " + model.fusion() + " fusion");
     s.put("seed", x.seed);
@@ -193,7 +227,10 @@ public final class CompareCommand implements Callable<Integer> {
   private String commandLine() {
     return "./mpsl4j compare --dataset " + x.dataset + " --samples " + x.samples + " --clients " + x.clients + " --alpha "
         + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.learningRate() + " --encoder " + x.encoder
-        + " --width " + x.width + " --depth " + x.depth + " --seed " + x.seed + " --methods "
+        + " --width " + x.width + " --depth " + x.depth + " --seed " + x.seed + " --pooling " + x.pooling
+        + " --fusion " + x.fusion + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
+        + " --tokenizer-lr-scale " + x.tokenizerLrScale + " --client-batches " + x.clientBatches
+        + (methodLr.isEmpty() ? "" : " --method-lr " + String.join(",", methodLr)) + " --methods "
         + String.join(",", methods) + (x.codecUp.lossy() ? " --codec-up " + x.codecUp : "")
         + (x.codecDown.lossy() ? " --codec-down " + x.codecDown : "")
         + (codecs.isEmpty() ? "" : " --codecs " + String.join(",", codecs));

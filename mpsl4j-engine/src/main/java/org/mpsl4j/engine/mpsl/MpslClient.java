@@ -206,6 +206,12 @@ public final class MpslClient implements AutoCloseable {
         yield List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       }
       case EVAL_OUTPUTS -> List.of(evalReport(m));
+      // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
+      case TOKENIZER_SYNC -> List.of(tokenizerWeights(m.getStep()));
+      case GLOBAL_TOKENIZERS -> {
+        loadGlobalTokenizers(m);
+        yield List.of();
+      }
       case DONE -> {
         done = true;
         split.drop();
@@ -349,6 +355,16 @@ public final class MpslClient implements AutoCloseable {
     if (pendingEval != null) {
       pendingEval.scope().close();
       pendingEval = null;
+    }
+  }
+
+  private void loadGlobalTokenizers(ServerMessage m) {
+    try {
+      GlobalTokenizerLoad.apply(m.getGlobalTokenizers(), model, manager);
+    } catch (org.mpsl4j.protocol.MalformedTensorException e) {
+      // The client trains on with its own tokenizers; the next synchronization may succeed.
+      lastError = "global tokenizers of step " + m.getStep() + " not applied: " + e.getMessage();
+      notes.add(lastError);
     }
   }
 

@@ -59,6 +59,9 @@ public final class MpslServer implements AutoCloseable {
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
   private volatile long globalStep;
   private final ServerCheckpointing checkpoints;
+  // Global-model options (docs/GLOBAL_MODEL.md): kept apart from the step so that the paper's MPSL is PAPER.
+  private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
+  private final TokenizerSync tokenizerSync;
 
   record Inbound(long sessionId, ClientMessage message) {}
 
@@ -80,6 +83,16 @@ public final class MpslServer implements AutoCloseable {
     admission = new Admission(config, modelConfig, sessions, inbox, rejections);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
+    tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
+  }
+
+  /**
+   * How clients' tokenizers are kept together (default {@link TokenizerPolicy#PAPER}: never synchronized).
+   * Server and clients need no other setting: the server asks for uploads and sends the average.
+   */
+  public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
+    this.tokenizerPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    return this;
   }
 
   /**
@@ -205,6 +218,9 @@ public final class MpslServer implements AutoCloseable {
       EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
       for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
         step(epoch, s, acc);
+        if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) {
+          synchronizeTokenizers();
+        }
         if (clock.isCheckpoint(globalStep)) {
           checkpoint(epoch, s + 1, acc.soFar());
         }
@@ -256,7 +272,8 @@ public final class MpslServer implements AutoCloseable {
     float lr = optimizer.learningRate();
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setStepBegin(StepBegin.newBuilder().setEpoch(epoch).setStepInEpoch(stepInEpoch).setLearningRate(lr)).build());
+          .setStepBegin(StepBegin.newBuilder().setEpoch(epoch).setStepInEpoch(stepInEpoch)
+              .setLearningRate(tokenizerPolicy.clientLearningRate(lr))).build());
     }
     try (NDManager scope = manager.newSubManager()) {
       Duration deadline = config.stepDeadline();
@@ -288,6 +305,13 @@ public final class MpslServer implements AutoCloseable {
       optimizer.step(model.namedParameters(), scope);
       CutLayerReplies.sendCutGrads(step, up);
       acc.add(down);
+    }
+  }
+
+  /** A mid-epoch tokenizer synchronization, in the step it follows (see {@link TokenizerSync}). */
+  private void synchronizeTokenizers() throws InterruptedException {
+    try (NDManager scope = manager.newSubManager()) {
+      tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), scope);
     }
   }
 
@@ -327,6 +351,9 @@ public final class MpslServer implements AutoCloseable {
     }
     try (NDManager scope = manager.newSubManager()) {
       tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, config.stepDeadline()), scope);
+    }
+    if (tokenizerPolicy.syncs()) {
+      tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
     }
     acc.trainingDone();
     try (NDManager scope = manager.newSubManager()) {
