@@ -15,6 +15,7 @@ import org.mpsl4j.cli.report.CodecReport;
 import org.mpsl4j.cli.report.MarkdownReport;
 import org.mpsl4j.cli.report.Plots;
 import org.mpsl4j.cli.report.ResultFiles;
+import org.mpsl4j.cli.report.SeedSummary;
 import org.mpsl4j.cli.report.Summary;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
@@ -59,6 +60,10 @@ public final class CompareCommand implements Callable<Integer> {
       + "those methods, e.g. mpsl=2e-3,fedavg=1e-3 (chosen by a sweep: docs/GLOBAL_MODEL.md).")
   List<String> methodLr = List.of();
 
+  @Option(names = "--seeds", split = ",", description = "Run everything once per seed (model, partition and orders "
+      + "each) and report mean ± std over them, with accuracy-seeds.png (error bars); replaces --seed.")
+  List<Long> seeds = List.of();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
@@ -91,18 +96,72 @@ public final class CompareCommand implements Callable<Integer> {
     Map<Method, Float> rates = methodRates();
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
-    Partition partition = x.partition(split);
-    Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.learningRate(), 5, x.seed,
-        Duration.ofSeconds(x.deadlineSeconds), threads);
-    System.out.printf("compare: %s, %d train / %d test, %d clients (%s), batch %d per client, %d epochs, lr %s%n",
-        x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.epochs, x.learningRate());
-
     if (!variants.isEmpty() && !chosen.contains(Method.MPSL)) {
       chosen = java.util.stream.Stream.concat(java.util.stream.Stream.of(Method.MPSL), chosen.stream()).toList();
     }
+    List<Long> seedList = seeds.isEmpty() ? List.of(x.seed) : List.copyOf(seeds);
+    List<List<MethodResult>> perSeed = new ArrayList<>();
+    List<CodecReport.Variant> codecRuns = new ArrayList<>();
+    Partition partition = null;
+    for (long seed : seedList) {
+      x.seed = seed; // model, partition and orders all follow the seed, as with --seed
+      Partition p = x.partition(split);
+      partition = partition == null ? p : partition;
+      List<CodecReport.Variant> codecs = new ArrayList<>();
+      perSeed.add(runSeed(split, model, p, chosen, variants, rates, codecs));
+      if (perSeed.size() == 1) {
+        codecRuns.addAll(codecs);
+      }
+    }
+    x.seed = seedList.get(0);
+    List<MethodResult> results = perSeed.get(0);
+    List<Summary> rows = Summary.of(results);
+    String seedSection = "";
+    List<SeedSummary> seedRows = SeedSummary.of(perSeed);
+    System.out.println();
+    System.out.print(MarkdownReport.table(rows));
+    Path dir = out != null ? out
+        : Path.of("results", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    Map<String, Object> settings = settings(split, partition, model);
+    ResultFiles.writeJson(dir.resolve("results.json"), settings, results);
+    ResultFiles.writeCsv(dir.resolve("epochs.csv"), results);
+    List<String> plots = new ArrayList<>(Plots.write(dir, results));
+    if (seedList.size() > 1) {
+      seedSection = SeedSummary.table(seedRows, seedList) + "\n";
+      System.out.print("\n" + seedSection);
+      plots.add(0, SeedSummary.plot(dir, seedRows));
+      for (int i = 1; i < seedList.size(); i++) {
+        ResultFiles.writeJson(dir.resolve("results-seed" + seedList.get(i) + ".json"), settings, perSeed.get(i));
+        ResultFiles.writeCsv(dir.resolve("epochs-seed" + seedList.get(i) + ".csv"), perSeed.get(i));
+      }
+    }
+    String codecSection = variants.isEmpty() ? "" : CodecReport.section(codecRuns);
+    if (!variants.isEmpty()) {
+      System.out.print(codecSection);
+      plots.add(Plots.accuracyVersusBytes(dir, codecRuns.stream().map(CodecReport.Variant::result).toList()));
+    }
+    List<String> lines = new ArrayList<>();
+    settings.forEach((k, v) -> lines.add(k + ": " + v));
+    MarkdownReport.write(dir.resolve("report.md"), "mpsl4j compare: " + x.dataset, commandLine(), lines, rows, plots,
+        seedSection + codecSection);
+    Files.writeString(dir.resolve("partition.json"),
+        partition.summarize(split.train().labels(), split.train().classNames()).toJson());
+    System.out.println("\nwrote " + dir.resolve("report.md") + " (+ results.json, epochs.csv, " + String.join(", ", plots) + ")");
+    return 0;
+  }
+
+  /** Every chosen method and codec variant on one seed's partition (the seed is {@code x.seed}). */
+  private List<MethodResult> runSeed(DatasetSplit split, ModelConfig model, Partition partition, List<Method> chosen,
+      List<CodecReport.Variant> variants, Map<Method, Float> rates, List<CodecReport.Variant> codecRuns)
+      throws Exception {
+    Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.learningRate(), 5, x.seed,
+        Duration.ofSeconds(x.deadlineSeconds), threads);
+    System.out.printf("compare: %s, %d train / %d test, %d clients (%s), batch %d per client, %d epochs, lr %s, seed %d%n",
+        x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.epochs,
+        x.learningRate(), x.seed);
     int runs = chosen.size() + variants.size();
     List<MethodResult> results = new ArrayList<>();
-    List<CodecReport.Variant> codecRuns = new ArrayList<>();
     for (Method m : chosen) {
       System.out.printf("%n[%d/%d] %s%n", results.size() + 1, runs, m.label());
       Experiment mx = rates.containsKey(m) ? experiment.withLearningRate(rates.get(m)) : experiment;
@@ -123,30 +182,7 @@ public final class CompareCommand implements Callable<Integer> {
       codecRuns.add(new CodecReport.Variant(v.up(), v.down(), v.errorFeedback(), r));
       System.out.printf(Locale.ROOT, "  done in %.1f s%n", r.wallSeconds());
     }
-
-    List<Summary> rows = Summary.of(results);
-    System.out.println();
-    System.out.print(MarkdownReport.table(rows));
-    Path dir = out != null ? out
-        : Path.of("results", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    Files.createDirectories(dir);
-    Map<String, Object> settings = settings(split, partition, model);
-    ResultFiles.writeJson(dir.resolve("results.json"), settings, results);
-    ResultFiles.writeCsv(dir.resolve("epochs.csv"), results);
-    List<String> plots = new ArrayList<>(Plots.write(dir, results));
-    String codecSection = variants.isEmpty() ? "" : CodecReport.section(codecRuns);
-    if (!variants.isEmpty()) {
-      System.out.print(codecSection);
-      plots.add(Plots.accuracyVersusBytes(dir, codecRuns.stream().map(CodecReport.Variant::result).toList()));
-    }
-    List<String> lines = new ArrayList<>();
-    settings.forEach((k, v) -> lines.add(k + ": " + v));
-    MarkdownReport.write(dir.resolve("report.md"), "mpsl4j compare: " + x.dataset, commandLine(), lines, rows, plots,
-        codecSection);
-    Files.writeString(dir.resolve("partition.json"),
-        partition.summarize(split.train().labels(), split.train().classNames()).toJson());
-    System.out.println("\nwrote " + dir.resolve("report.md") + " (+ results.json, epochs.csv, " + String.join(", ", plots) + ")");
-    return 0;
+    return results;
   }
 
   private void epochLine(MethodResult.Epoch e) {
@@ -227,7 +263,9 @@ public final class CompareCommand implements Callable<Integer> {
   private String commandLine() {
     return "./mpsl4j compare --dataset " + x.dataset + " --samples " + x.samples + " --clients " + x.clients + " --alpha "
         + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.learningRate() + " --encoder " + x.encoder
-        + " --width " + x.width + " --depth " + x.depth + " --seed " + x.seed + " --pooling " + x.pooling
+        + " --width " + x.width + " --depth " + x.depth
+        + (seeds.isEmpty() ? " --seed " + x.seed : " --seeds " + seeds.stream().map(String::valueOf)
+            .reduce((a, b) -> a + "," + b).orElse("")) + " --pooling " + x.pooling
         + " --fusion " + x.fusion + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
         + " --tokenizer-lr-scale " + x.tokenizerLrScale + " --client-batches " + x.clientBatches
         + (methodLr.isEmpty() ? "" : " --method-lr " + String.join(",", methodLr)) + " --methods "
