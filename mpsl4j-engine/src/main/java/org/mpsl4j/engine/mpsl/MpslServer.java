@@ -59,7 +59,6 @@ public final class MpslServer implements AutoCloseable {
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
   private volatile long globalStep;
   private final ServerCheckpointing checkpoints;
-  // Global-model options (docs/GLOBAL_MODEL.md): kept apart from the step so that the paper's MPSL is PAPER.
   private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
   private final TokenizerSync tokenizerSync;
 
@@ -218,8 +217,8 @@ public final class MpslServer implements AutoCloseable {
       EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
       for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
         step(epoch, s, acc);
-        if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) {
-          synchronizeTokenizers();
+        if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) { // docs/GLOBAL_MODEL.md
+          tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), manager);
         }
         if (clock.isCheckpoint(globalStep)) {
           checkpoint(epoch, s + 1, acc.soFar());
@@ -305,13 +304,6 @@ public final class MpslServer implements AutoCloseable {
       optimizer.step(model.namedParameters(), scope);
       CutLayerReplies.sendCutGrads(step, up);
       acc.add(down);
-    }
-  }
-
-  /** A mid-epoch tokenizer synchronization, in the step it follows (see {@link TokenizerSync}). */
-  private void synchronizeTokenizers() throws InterruptedException {
-    try (NDManager scope = manager.newSubManager()) {
-      tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), scope);
     }
   }
 

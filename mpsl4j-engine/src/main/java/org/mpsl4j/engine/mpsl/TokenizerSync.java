@@ -26,8 +26,18 @@ final class TokenizerSync {
     this.average = average;
   }
 
-  /** Asks {@code participants} for their tokenizers, averages what arrives in time, and sends the average back. */
-  void synchronize(long step, List<Session> participants, Duration deadline, NDManager scope)
+  /**
+   * Asks {@code participants} for their tokenizers, averages what arrives in time, and sends the average back;
+   * the uploads live in a sub-manager of {@code manager} that is closed before returning.
+   */
+  void synchronize(long step, List<Session> participants, Duration deadline, NDManager manager)
+      throws InterruptedException {
+    try (NDManager scope = manager.newSubManager()) {
+      synchronizeIn(step, participants, deadline, scope);
+    }
+  }
+
+  private void synchronizeIn(long step, List<Session> participants, Duration deadline, NDManager scope)
       throws InterruptedException {
     ServerMessage.Builder ask = ServerMessage.newBuilder().setStep(step)
         .setTokenizerSync(org.mpsl4j.protocol.v1.TokenizerSync.getDefaultInstance());
