@@ -23,6 +23,19 @@ final class GlobalTokenizerLoad {
   private GlobalTokenizerLoad() {}
 
   /**
+   * Applies the {@code global_tokenizers} of {@code m}; returns null, or why nothing was applied (the client then
+   * trains on with its own tokenizers, and the next synchronization may succeed).
+   */
+  static String applyOrExplain(org.mpsl4j.protocol.v1.ServerMessage m, ClientModel model, NDManager manager) {
+    try {
+      apply(m.getGlobalTokenizers(), model, manager);
+      return null;
+    } catch (MalformedTensorException e) {
+      return "global tokenizers of step " + m.getStep() + " not applied: " + e.getMessage();
+    }
+  }
+
+  /**
    * @throws MalformedTensorException naming the parameter, if the message does not match {@code model}
    */
   static void apply(TokenizerWeights weights, ClientModel model, NDManager manager) {

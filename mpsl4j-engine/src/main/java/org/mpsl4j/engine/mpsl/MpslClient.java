@@ -209,7 +209,11 @@ public final class MpslClient implements AutoCloseable {
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
       case TOKENIZER_SYNC -> List.of(tokenizerWeights(m.getStep()));
       case GLOBAL_TOKENIZERS -> {
-        loadGlobalTokenizers(m);
+        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, manager); // refused: trains on with its own
+        if (refused != null) {
+          lastError = refused;
+          notes.add(refused);
+        }
         yield List.of();
       }
       case DONE -> {
@@ -355,16 +359,6 @@ public final class MpslClient implements AutoCloseable {
     if (pendingEval != null) {
       pendingEval.scope().close();
       pendingEval = null;
-    }
-  }
-
-  private void loadGlobalTokenizers(ServerMessage m) {
-    try {
-      GlobalTokenizerLoad.apply(m.getGlobalTokenizers(), model, manager);
-    } catch (org.mpsl4j.protocol.MalformedTensorException e) {
-      // The client trains on with its own tokenizers; the next synchronization may succeed.
-      lastError = "global tokenizers of step " + m.getStep() + " not applied: " + e.getMessage();
-      notes.add(lastError);
     }
   }
 
