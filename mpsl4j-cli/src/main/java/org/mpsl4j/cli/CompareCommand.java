@@ -15,6 +15,7 @@ import org.mpsl4j.cli.report.CodecReport;
 import org.mpsl4j.cli.report.MarkdownReport;
 import org.mpsl4j.cli.report.Plots;
 import org.mpsl4j.cli.report.ResultFiles;
+import org.mpsl4j.cli.report.SeedSummary;
 import org.mpsl4j.cli.report.Summary;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
@@ -55,6 +56,14 @@ public final class CompareCommand implements Callable<Integer> {
           + "if --methods lacks it).")
   List<String> codecs = List.of();
 
+  @Option(names = "--method-lr", split = ",", description = "Per-method Adam learning rates that replace --lr for "
+      + "those methods, e.g. mpsl=2e-3,fedavg=1e-3 (chosen by a sweep: docs/GLOBAL_MODEL.md).")
+  List<String> methodLr = List.of();
+
+  @Option(names = "--seeds", split = ",", description = "Run everything once per seed (model, partition and orders "
+      + "each) and report mean ± std over them, with accuracy-seeds.png (error bars); replaces --seed.")
+  List<Long> seeds = List.of();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
@@ -71,6 +80,8 @@ public final class CompareCommand implements Callable<Integer> {
         return switch (o.longestName()) {
           case "--samples" -> "3000";
           case "--clients" -> "10";
+          // One pooling for every method; mean, because FedCLIP's frozen scratch encoder has no usable CLS output.
+          case "--pooling" -> "mean";
           default -> null;
         };
       }
@@ -82,24 +93,81 @@ public final class CompareCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<CodecReport.Variant> variants = codecVariants(); // before loading data: a typo fails at once
     List<Method> chosen = methods.stream().map(Method::parse).distinct().toList();
+    Map<Method, Float> rates = methodRates();
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
-    Partition partition = x.partition(split);
-    Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.learningRate(), 5, x.seed,
-        Duration.ofSeconds(x.deadlineSeconds), threads);
-    System.out.printf("compare: %s, %d train / %d test, %d clients (%s), batch %d per client, %d epochs, lr %s%n",
-        x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.epochs, x.learningRate());
-
     if (!variants.isEmpty() && !chosen.contains(Method.MPSL)) {
       chosen = java.util.stream.Stream.concat(java.util.stream.Stream.of(Method.MPSL), chosen.stream()).toList();
     }
+    List<Long> seedList = seeds.isEmpty() ? List.of(x.seed) : List.copyOf(seeds);
+    List<List<MethodResult>> perSeed = new ArrayList<>();
+    List<CodecReport.Variant> codecRuns = new ArrayList<>();
+    Partition partition = null;
+    for (long seed : seedList) {
+      x.seed = seed; // model, partition and orders all follow the seed, as with --seed
+      Partition p = x.partition(split);
+      partition = partition == null ? p : partition;
+      List<CodecReport.Variant> codecs = new ArrayList<>();
+      perSeed.add(runSeed(split, model, p, chosen, variants, rates, codecs));
+      if (perSeed.size() == 1) {
+        codecRuns.addAll(codecs);
+      }
+    }
+    x.seed = seedList.get(0);
+    List<MethodResult> results = perSeed.get(0);
+    List<Summary> rows = Summary.of(results);
+    String seedSection = "";
+    List<SeedSummary> seedRows = SeedSummary.of(perSeed);
+    System.out.println();
+    System.out.print(MarkdownReport.table(rows));
+    Path dir = out != null ? out
+        : Path.of("results", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    Map<String, Object> settings = settings(split, partition, model);
+    ResultFiles.writeJson(dir.resolve("results.json"), settings, results);
+    ResultFiles.writeCsv(dir.resolve("epochs.csv"), results);
+    List<String> plots = new ArrayList<>(Plots.write(dir, results));
+    if (seedList.size() > 1) {
+      seedSection = SeedSummary.table(seedRows, seedList) + "\n";
+      System.out.print("\n" + seedSection);
+      plots.add(0, SeedSummary.plot(dir, seedRows));
+      for (int i = 1; i < seedList.size(); i++) {
+        ResultFiles.writeJson(dir.resolve("results-seed" + seedList.get(i) + ".json"), settings, perSeed.get(i));
+        ResultFiles.writeCsv(dir.resolve("epochs-seed" + seedList.get(i) + ".csv"), perSeed.get(i));
+      }
+    }
+    String codecSection = variants.isEmpty() ? "" : CodecReport.section(codecRuns);
+    if (!variants.isEmpty()) {
+      System.out.print(codecSection);
+      plots.add(Plots.accuracyVersusBytes(dir, codecRuns.stream().map(CodecReport.Variant::result).toList()));
+    }
+    List<String> lines = new ArrayList<>();
+    settings.forEach((k, v) -> lines.add(k + ": " + v));
+    MarkdownReport.write(dir.resolve("report.md"), "mpsl4j compare: " + x.dataset, commandLine(), lines, rows, plots,
+        seedSection + codecSection);
+    Files.writeString(dir.resolve("partition.json"),
+        partition.summarize(split.train().labels(), split.train().classNames()).toJson());
+    System.out.println("\nwrote " + dir.resolve("report.md") + " (+ results.json, epochs.csv, " + String.join(", ", plots) + ")");
+    return 0;
+  }
+
+  /** Every chosen method and codec variant on one seed's partition (the seed is {@code x.seed}). */
+  private List<MethodResult> runSeed(DatasetSplit split, ModelConfig model, Partition partition, List<Method> chosen,
+      List<CodecReport.Variant> variants, Map<Method, Float> rates, List<CodecReport.Variant> codecRuns)
+      throws Exception {
+    Experiment experiment = new Experiment(model, split, partition, x.clientBatch, x.epochs, x.learningRate(), 5, x.seed,
+        Duration.ofSeconds(x.deadlineSeconds), threads);
+    System.out.printf("compare: %s, %d train / %d test, %d clients (%s), batch %d per client, %d epochs, lr %s, seed %d%n",
+        x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch, x.epochs,
+        x.learningRate(), x.seed);
     int runs = chosen.size() + variants.size();
     List<MethodResult> results = new ArrayList<>();
-    List<CodecReport.Variant> codecRuns = new ArrayList<>();
     for (Method m : chosen) {
       System.out.printf("%n[%d/%d] %s%n", results.size() + 1, runs, m.label());
-      MethodResult r = m == Method.MPSL ? MethodRunner.mpsl(experiment, x.codecUp, x.codecDown, this::epochLine)
-          : MethodRunner.run(m, experiment, this::epochLine);
+      Experiment mx = rates.containsKey(m) ? experiment.withLearningRate(rates.get(m)) : experiment;
+      MethodResult r = m == Method.MPSL
+          ? MethodRunner.mpsl(mx, x.codecUp, x.codecDown, true, x.tokenizerPolicy(), x.batches(), this::epochLine)
+          : MethodRunner.run(m, mx, this::epochLine);
       results.add(r);
       if (m == Method.MPSL) {
         codecRuns.add(new CodecReport.Variant(x.codecUp, x.codecDown, true, r));
@@ -114,36 +182,35 @@ public final class CompareCommand implements Callable<Integer> {
       codecRuns.add(new CodecReport.Variant(v.up(), v.down(), v.errorFeedback(), r));
       System.out.printf(Locale.ROOT, "  done in %.1f s%n", r.wallSeconds());
     }
-
-    List<Summary> rows = Summary.of(results);
-    System.out.println();
-    System.out.print(MarkdownReport.table(rows));
-    Path dir = out != null ? out
-        : Path.of("results", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    Files.createDirectories(dir);
-    Map<String, Object> settings = settings(split, partition, model);
-    ResultFiles.writeJson(dir.resolve("results.json"), settings, results);
-    ResultFiles.writeCsv(dir.resolve("epochs.csv"), results);
-    List<String> plots = new ArrayList<>(Plots.write(dir, results));
-    String codecSection = variants.isEmpty() ? "" : CodecReport.section(codecRuns);
-    if (!variants.isEmpty()) {
-      System.out.print(codecSection);
-      plots.add(Plots.accuracyVersusBytes(dir, codecRuns.stream().map(CodecReport.Variant::result).toList()));
-    }
-    List<String> lines = new ArrayList<>();
-    settings.forEach((k, v) -> lines.add(k + ": " + v));
-    MarkdownReport.write(dir.resolve("report.md"), "mpsl4j compare: " + x.dataset, commandLine(), lines, rows, plots,
-        codecSection);
-    Files.writeString(dir.resolve("partition.json"),
-        partition.summarize(split.train().labels(), split.train().classNames()).toJson());
-    System.out.println("\nwrote " + dir.resolve("report.md") + " (+ results.json, epochs.csv, " + String.join(", ", plots) + ")");
-    return 0;
+    return results;
   }
 
   private void epochLine(MethodResult.Epoch e) {
     System.out.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f, test acc %.2f%%, %.1f KiB up / %.1f KiB down per client, "
         + "%.1f s%n", e.epoch(), x.epochs, e.trainLoss(), 100 * e.testAccuracy(), e.bytesUpPerClient() / 1024,
         e.bytesDownPerClient() / 1024, e.seconds());
+  }
+
+  /** The --method-lr entries by method; a bad entry is a usage error naming it. */
+  private Map<Method, Float> methodRates() {
+    Map<Method, Float> out = new LinkedHashMap<>();
+    for (String entry : methodLr) {
+      String[] kv = entry.split("=", -1);
+      try {
+        if (kv.length != 2) {
+          throw new IllegalArgumentException("expected method=rate");
+        }
+        float rate = Float.parseFloat(kv[1].trim());
+        if (!(rate > 0) || !Float.isFinite(rate)) {
+          throw new IllegalArgumentException("the rate must be a finite number > 0");
+        }
+        out.put(Method.parse(kv[0].trim()), rate);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--method-lr entry '" + entry + "': "
+            + e.getMessage());
+      }
+    }
+    return out;
   }
 
   /** The --codecs variants (result not yet known: null), without the MPSL run's own pair (it already runs). */
@@ -180,7 +247,10 @@ public final class CompareCommand implements Callable<Integer> {
     s.put("partition", partition.method() + ", " + partition.numClients() + " clients");
     s.put("client batch", x.clientBatch);
     s.put("epochs", x.epochs);
-    s.put("learning rate", x.learningRate() + " (Adam, StepLR 5 × 0.1)");
+    s.put("learning rate", x.learningRate() + " (Adam, StepLR 5 × 0.1)"
+        + (methodLr.isEmpty() ? "" : "; per method " + String.join(", ", methodLr)));
+    s.put("pooling, fusion (every method)", model.pooling() + ", " + model.fusion());
+    s.put("MPSL tokenizers", x.tokenizerPolicy() + "; client batches " + x.batches());
     s.put("model", model.weights() + " encoder, width " + model.encoder().width() + ", depth " + model.encoder().depth() + ", "
         + model.trainableBlocks() + " trained blocks, " + model.encoderTokens() + " tokens, " + model.fusion() + " fusion");
     s.put("seed", x.seed);
@@ -193,7 +263,12 @@ public final class CompareCommand implements Callable<Integer> {
   private String commandLine() {
     return "./mpsl4j compare --dataset " + x.dataset + " --samples " + x.samples + " --clients " + x.clients + " --alpha "
         + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.learningRate() + " --encoder " + x.encoder
-        + " --width " + x.width + " --depth " + x.depth + " --seed " + x.seed + " --methods "
+        + " --width " + x.width + " --depth " + x.depth
+        + (seeds.isEmpty() ? " --seed " + x.seed : " --seeds " + seeds.stream().map(String::valueOf)
+            .reduce((a, b) -> a + "," + b).orElse("")) + " --pooling " + x.pooling
+        + " --fusion " + x.fusion + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
+        + " --tokenizer-lr-scale " + x.tokenizerLrScale + " --client-batches " + x.clientBatches
+        + (methodLr.isEmpty() ? "" : " --method-lr " + String.join(",", methodLr)) + " --methods "
         + String.join(",", methods) + (x.codecUp.lossy() ? " --codec-up " + x.codecUp : "")
         + (x.codecDown.lossy() ? " --codec-down " + x.codecDown : "")
         + (codecs.isEmpty() ? "" : " --codecs " + String.join(",", codecs));

@@ -6,6 +6,7 @@ import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.Datasets;
 import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.data.partition.Partitioner;
+import org.mpsl4j.engine.sim.ClientBatches;
 import org.mpsl4j.engine.sim.MpslSetup;
 import org.mpsl4j.engine.sim.SimulationConfig;
 import java.time.Duration;
@@ -13,6 +14,8 @@ import org.mpsl4j.engine.ModelFactory;
 import org.mpsl4j.model.EncoderConfig;
 import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.Pooling;
+import org.mpsl4j.engine.mpsl.TokenizerPolicy;
 import org.mpsl4j.model.pretrained.EncoderSource;
 import picocli.CommandLine.Model.CommandSpec;
 import org.mpsl4j.protocol.CodecSpec;
@@ -95,6 +98,36 @@ final class ExperimentOptions {
           + "(default: ${DEFAULT-VALUE}).")
   CodecSpec codecDown;
 
+  // The global model and fair comparisons (issue #17, docs/GLOBAL_MODEL.md).
+  @Option(names = "--partition", defaultValue = "dirichlet",
+      description = "Client partition: dirichlet (by --alpha; >= 1e4 IID), groups (one client per natural group of the "
+          + "dataset: subject in sp-sw-har, speaker in av-mnist) or classes[:S] (one class per client, S clients per "
+          + "class, default 1); groups and classes set the number of clients (default: ${DEFAULT-VALUE}).")
+  String partitionKind;
+
+  @Option(names = "--pooling", defaultValue = "cls", description = "Pooling of the encoder output for every method: "
+      + "cls or mean (over non-padding tokens) (default: ${DEFAULT-VALUE}).")
+  String pooling;
+
+  @Option(names = "--fusion", defaultValue = "early", description = "Fusion of modalities for every method: early "
+      + "(one encoder pass over all tokens) or late (one pass per modality, pooled outputs averaged) "
+      + "(default: ${DEFAULT-VALUE}).")
+  String fusion;
+
+  @Option(names = "--tokenizer-sync", defaultValue = "never", description = "MPSL: average the clients' tokenizers and "
+      + "send the average back every K training steps, at each epoch end (epoch), or never (the paper) "
+      + "(default: ${DEFAULT-VALUE}).")
+  String tokenizerSync;
+
+  @Option(names = "--tokenizer-lr-scale", defaultValue = "1", description = "MPSL: client learning rate as a multiple "
+      + "of the server's (0 freezes the tokenizers at their common initialization) (default: ${DEFAULT-VALUE}).")
+  float tokenizerLrScale;
+
+  @Option(names = "--client-batches", defaultValue = "equal", description = "MPSL: equal (every client --client-batch, "
+      + "the paper) or proportional (client i takes round(n_i * N * b / n) samples per step, so all clients finish "
+      + "their data together and no epoch ends with steps of the largest clients alone) (default: ${DEFAULT-VALUE}).")
+  String clientBatches;
+
   /** Parses a codec name for picocli, so a bad one is a usage error that lists the choices. */
   static final class CodecConverter implements CommandLine.ITypeConverter<CodecSpec> {
     @Override
@@ -157,6 +190,9 @@ final class ExperimentOptions {
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
     naturalClients = ManifestRun.naturalClients(dataset, split);
     clients = ManifestRun.clients(naturalClients, mixee, clients);
+    if (naturalClients == 0 && !PartitionChoice.parse(partitionKind).usesAlpha()) {
+      clients = partition(split).numClients();
+    }
     return split;
   }
 
@@ -165,8 +201,10 @@ final class ExperimentOptions {
     EncoderConfig shape = source.config(EncoderConfig.small(width, depth, 4));
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
-    ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
-    return ManifestRun.withManifestPatches(model, dataset);
+    ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, parseFusion(), trained, patch);
+    model = ManifestRun.withManifestPatches(model, dataset);
+    return new ModelConfig(model.tokenizers(), model.encoder(), model.fusion(), parsePooling(), model.head(),
+        model.trainableBlocks(), model.weights());
   }
 
   /** The learning rate: --lr, else the default of the encoder start. */
@@ -180,7 +218,44 @@ final class ExperimentOptions {
   /** The run's settings for {@link org.mpsl4j.engine.sim.MpslSetup} and the simulation. */
   SimulationConfig config(ModelConfig model, int threads) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate(), 5, alpha, 10, seed,
-        Duration.ofSeconds(deadlineSeconds), threads).withCodecs(codecUp, codecDown);
+        Duration.ofSeconds(deadlineSeconds), threads).withCodecs(codecUp, codecDown).withTokenizers(tokenizerPolicy())
+        .withBatches(batches());
+  }
+
+  /** The MPSL tokenizer policy of --tokenizer-sync and --tokenizer-lr-scale. */
+  TokenizerPolicy tokenizerPolicy() {
+    try {
+      return new TokenizerPolicy(TokenizerPolicy.parseSyncEvery(tokenizerSync), tokenizerLrScale);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
+  }
+
+  /** The MPSL client batches of --client-batches. */
+  ClientBatches batches() {
+    try {
+      return ClientBatches.parse(clientBatches);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
+  }
+
+  Pooling parsePooling() {
+    return switch (pooling.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "cls" -> Pooling.CLS;
+      case "mean" -> Pooling.MEAN;
+      default -> throw new CommandLine.ParameterException(mixee.commandLine(), "--pooling '" + pooling
+          + "' is not one of cls, mean");
+    };
+  }
+
+  Fusion parseFusion() {
+    return switch (fusion.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "early" -> Fusion.EARLY;
+      case "late" -> Fusion.LATE;
+      default -> throw new CommandLine.ParameterException(mixee.commandLine(), "--fusion '" + fusion
+          + "' is not one of early, late");
+    };
   }
 
   /** The seeded client partition of the training split: the same on the server and on every client. */
@@ -188,6 +263,14 @@ final class ExperimentOptions {
     if (naturalClients > 0) {
       return Partitioner.natural(split.train().groups());
     }
-    return MpslSetup.partition(split.train(), clients, alpha, 10, seed);
+    PartitionChoice choice;
+    try {
+      choice = PartitionChoice.parse(partitionKind);
+      return choice.usesAlpha() ? MpslSetup.partition(split.train(), clients, alpha, 10, seed)
+          : choice.partition(split.train(), seed);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(mixee.commandLine(), "--partition " + partitionKind + ": "
+          + e.getMessage());
+    }
   }
 }

@@ -128,7 +128,7 @@ final class ServerCommand implements Callable<Integer> {
           + " anyone who reaches this port can join");
     }
     try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())
-        .expectTrainSamples(setup.trainSamplesByClient())) {
+        .expectTrainSamples(setup.trainSamplesByClient()).withTokenizerPolicy(setup.tokenizerPolicy())) {
       try {
         String resumed = resumeIfAsked(server);
         if (resumed != null) {

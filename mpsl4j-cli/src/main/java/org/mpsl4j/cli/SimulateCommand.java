@@ -23,6 +23,10 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Results folder (default: results/simulate-<time>).")
   Path out;
 
+  @Option(names = "--diagnose", description = "After training, score the test split through every client's own "
+      + "tokenizers and relate the predictions to its labels (docs/GLOBAL_MODEL.md); writes diagnosis.txt.")
+  boolean diagnose;
+
   @Override
   public Integer call() throws Exception {
     DatasetSplit split = x.load();
@@ -36,6 +40,10 @@ final class SimulateCommand implements Callable<Integer> {
     sim.saveModelTo(dir);
     StepProgress bar = new StepProgress();
     sim.onProgress(bar);
+    StringBuilder diagnosis = new StringBuilder();
+    if (diagnose) {
+      sim.diagnose(d -> diagnosis.append(d.table()));
+    }
     SimulationResult result;
     try {
       result = sim.run(partition, e -> {
@@ -46,6 +54,10 @@ final class SimulateCommand implements Callable<Integer> {
       bar.endEpoch();
     }
     RunReport.summary(System.out, result, x.clients);
+    if (diagnose) {
+      System.out.print(diagnosis);
+      java.nio.file.Files.writeString(dir.resolve("diagnosis.txt"), diagnosis);
+    }
     System.out.println("wrote " + RunReport.write(result, dir, partition, split) + " and the trained model ("
         + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
     return 0;

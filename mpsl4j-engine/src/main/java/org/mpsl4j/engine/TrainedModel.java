@@ -1,5 +1,7 @@
 package org.mpsl4j.engine;
 
+import org.mpsl4j.core.data.BatchTensors;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;

@@ -99,7 +99,7 @@ public final class ClientSplitStep implements AutoCloseable {
    */
   public CutActivations begin(StepPlan plan) {
     drop(); // a step the server gave up on is not resumed
-    optimizer.setLearningRate(plan.learningRate());
+    optimizer.setLearningRate(plan.clientLearningRate());
     if (plan.epoch() != cachedEpoch) {
       cachedOrder = epochOrder(plan.epoch());
       cachedEpoch = plan.epoch();

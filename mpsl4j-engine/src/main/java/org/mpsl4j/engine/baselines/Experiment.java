@@ -41,6 +41,11 @@ public record Experiment(ModelConfig model, DatasetSplit data, Partition partiti
     }
   }
 
+  /** The same experiment with another learning rate (a per-method rate chosen by a sweep). */
+  public Experiment withLearningRate(float rate) {
+    return new Experiment(model, data, partition, clientBatch, epochs, rate, stepLrSize, seed, deadline, threads);
+  }
+
   public StepLr schedule() {
     return new StepLr(learningRate, stepLrSize, 0.1f);
   }

@@ -1,7 +1,6 @@
 package org.mpsl4j.engine.baselines;
 
 import org.mpsl4j.model.ModelConfig;
-import org.mpsl4j.model.Pooling;
 import org.mpsl4j.model.macs.MacReport;
 
 /**
@@ -10,12 +9,13 @@ import org.mpsl4j.model.macs.MacReport;
  * averages exactly those (sample-weighted). Traffic is far below FedAvg's, compute is not: a client
  * still runs the whole encoder forward, and backward through it to reach its tokenizers.
  *
- * <p>Pooling: the adapters read the masked <em>mean</em> of each modality's encoder outputs, whatever
- * the shared config says. FedCLIP assumes a pretrained encoder; with a frozen randomly initialized
- * pre-norm encoder the CLS output carries almost no sample information (its only sample-dependent
- * part passes through tiny frozen attention weights), and nothing downstream can learn from it. Measured
- * on 2,000 MNIST images, one client, 3 epochs, width 32, 1 block: CLS pooling 11.6 % test accuracy
- * (loss stuck at ln 10), mean pooling 57.8 %. With a pretrained encoder both would work.
+ * <p>Pooling: the adapters read each modality's encoder output pooled as the shared config says, like
+ * every other method of a comparison (issue #17: FedCLIP used to pool by mean while the others used CLS).
+ * FedCLIP assumes a pretrained encoder; with a frozen randomly initialized pre-norm encoder the CLS output
+ * carries almost no sample information (its only sample-dependent part passes through tiny frozen attention
+ * weights). Measured on 2,000 MNIST images, one client, 3 epochs, width 32, 1 block: CLS pooling 11.6 % test
+ * accuracy (loss stuck at ln 10), mean pooling 57.8 %. So comparisons with a scratch encoder pool by mean
+ * ({@code compare --pooling mean}, its default).
  */
 public final class FedClip extends FederatedStrategy {
   public FedClip(Experiment x) {
@@ -28,7 +28,7 @@ public final class FedClip extends FederatedStrategy {
   }
 
   public static LocalModel.Factory factory(ModelConfig config) {
-    return (manager, seed) -> new AdapterModel(manager, config, adapterHidden(config), Pooling.MEAN, seed);
+    return (manager, seed) -> new AdapterModel(manager, config, adapterHidden(config), config.pooling(), seed);
   }
 
   public static FederatedClient client(Experiment x, int i) {

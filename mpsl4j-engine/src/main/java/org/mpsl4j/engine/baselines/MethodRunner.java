@@ -10,6 +10,8 @@ import java.util.function.Consumer;
 import org.mpsl4j.engine.EpochResult;
 import org.mpsl4j.engine.centralized.CentralizedTrainer;
 import org.mpsl4j.engine.mpsl.MpslServer;
+import org.mpsl4j.engine.mpsl.TokenizerPolicy;
+import org.mpsl4j.engine.sim.ClientBatches;
 import org.mpsl4j.engine.sim.Simulation;
 import org.mpsl4j.engine.sim.SimulationConfig;
 import org.mpsl4j.engine.sim.SimulationResult;
@@ -68,9 +70,21 @@ public final class MethodRunner {
   /** As above; {@code errorFeedback} false sends top-k activations without it (an ablation, labelled "no EF"). */
   public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown, boolean errorFeedback,
       Consumer<MethodResult.Epoch> onEpoch) throws IOException, InterruptedException {
+    return mpsl(x, codecUp, codecDown, errorFeedback, TokenizerPolicy.PAPER, ClientBatches.EQUAL, onEpoch);
+  }
+
+  /**
+   * As above, with the clients' tokenizers kept together by {@code tokenizers} and client batches sized by
+   * {@code batches} (docs/GLOBAL_MODEL.md); settings other than the paper's are named in the label, e.g.
+   * {@code MPSL (sync every 10 steps, client lr x1.0; PROPORTIONAL batches)}.
+   */
+  public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown, boolean errorFeedback,
+      TokenizerPolicy tokenizers, ClientBatches batches, Consumer<MethodResult.Epoch> onEpoch)
+      throws IOException, InterruptedException {
     // alpha and minPerClient only shape Simulation.partition(); the experiment's partition is passed in.
     SimulationConfig config = new SimulationConfig(x.model(), x.clients(), x.clientBatch(), x.epochs(), x.learningRate(),
-        x.stepLrSize(), 0.5, 1, x.seed(), x.deadline(), x.threads()).withCodecs(codecUp, codecDown);
+        x.stepLrSize(), 0.5, 1, x.seed(), x.deadline(), x.threads()).withCodecs(codecUp, codecDown)
+        .withTokenizers(tokenizers).withBatches(batches);
     AtomicReference<MpslServer> server = new AtomicReference<>();
     AtomicReference<Long> stateBytes = new AtomicReference<>(0L);
     Map<String, long[]> last = new LinkedHashMap<>();
@@ -97,6 +111,9 @@ public final class MethodRunner {
     boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
     String label = codecUp.lossy() || codecDown.lossy()
         ? Method.MPSL.label() + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : Method.MPSL.label();
+    if (!tokenizers.equals(TokenizerPolicy.PAPER) || batches != ClientBatches.EQUAL) {
+      label += " (" + tokenizers + "; " + batches.name().toLowerCase(java.util.Locale.ROOT) + " batches)";
+    }
     return new MethodResult(Method.MPSL, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
         r.wallSeconds(), label);
   }

@@ -56,7 +56,7 @@ final class GrpcCohort implements Cohort {
     for (String id : clients) {
       Session s = current.get(id);
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(plan.step()).setStepBegin(StepBegin.newBuilder()
-          .setEpoch(plan.epoch()).setStepInEpoch(plan.stepInEpoch()).setLearningRate(plan.learningRate())).build());
+          .setEpoch(plan.epoch()).setStepInEpoch(plan.stepInEpoch()).setLearningRate(plan.clientLearningRate())).build());
       expected.add(s);
     }
     return phases.gatherActivations(plan.step(), expected, scope, deadline);

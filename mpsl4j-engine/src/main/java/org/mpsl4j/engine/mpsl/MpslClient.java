@@ -206,6 +206,16 @@ public final class MpslClient implements AutoCloseable {
         yield List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       }
       case EVAL_OUTPUTS -> List.of(evalReport(m));
+      // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
+      case TOKENIZER_SYNC -> List.of(tokenizerWeights(m.getStep()));
+      case GLOBAL_TOKENIZERS -> {
+        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, manager); // refused: trains on with its own
+        if (refused != null) {
+          lastError = refused;
+          notes.add(refused);
+        }
+        yield List.of();
+      }
       case DONE -> {
         done = true;
         split.drop();

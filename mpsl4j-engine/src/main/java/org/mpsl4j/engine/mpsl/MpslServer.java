@@ -71,6 +71,8 @@ public final class MpslServer implements AutoCloseable {
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
   private volatile long globalStep;
   private final ServerCheckpointing checkpoints;
+  private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
+  private final TokenizerSync tokenizerSync;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
@@ -93,6 +95,16 @@ public final class MpslServer implements AutoCloseable {
     admission = new Admission(config, modelConfig, sessions, inbox, rejections);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
+    tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
+  }
+
+  /**
+   * How clients' tokenizers are kept together (default {@link TokenizerPolicy#PAPER}: never synchronized).
+   * Server and clients need no other setting: the server asks for uploads and sends the average.
+   */
+  public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
+    this.tokenizerPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    return this;
   }
 
   /**
@@ -215,6 +227,9 @@ public final class MpslServer implements AutoCloseable {
       EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
       for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
         step(epoch, s, acc);
+        if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) { // docs/GLOBAL_MODEL.md
+          tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), manager);
+        }
         if (clock.isCheckpoint(globalStep)) {
           checkpoint(epoch, s + 1, acc.soFar());
         }
@@ -282,7 +297,8 @@ public final class MpslServer implements AutoCloseable {
   private void step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
     long step = ++globalStep;
     rejections.stepStarted(step);
-    StepPlan plan = new StepPlan(step, epoch, stepInEpoch, optimizer.learningRate());
+    float lr = optimizer.learningRate();
+    StepPlan plan = new StepPlan(step, epoch, stepInEpoch, lr, tokenizerPolicy.clientLearningRate(lr));
     try (NDManager scope = manager.newSubManager()) {
       StepReport r = runner.step(plan, cohort.participants(), client -> splitStep, config.stepDeadline(), scope);
       skippedSteps += r.skipped();
@@ -306,6 +322,9 @@ public final class MpslServer implements AutoCloseable {
     Deadline deadline = Deadline.after(Ticker.system(), config.stepDeadline());
     try (NDManager scope = manager.newSubManager()) {
       tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, deadline), scope);
+    }
+    if (tokenizerPolicy.syncs()) {
+      tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
     }
     acc.trainingDone();
     Map<String, Session> byClient = new LinkedHashMap<>();

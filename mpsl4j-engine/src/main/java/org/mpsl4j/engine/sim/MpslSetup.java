@@ -67,7 +67,7 @@ public final class MpslSetup {
   /** @param sharedToken the token every client must present; null disables the check */
   public ServerConfig serverConfig(Duration joinTimeout, String sharedToken) {
     return new ServerConfig(config.clients(), config.epochs(), config.learningRate(), config.stepLrSize(), 0.1f,
-        joinTimeout, config.stepDeadline(), Map.of(), sharedToken, config.clientBatch());
+        joinTimeout, config.stepDeadline(), Map.of(), sharedToken, maxClientBatch());
   }
 
   /** Each client id's training-set size in this run's partition (see {@link MpslServer#expectTrainSamples}). */
@@ -84,9 +84,19 @@ public final class MpslSetup {
     return CodecPolicy.only(config.codecUp(), config.codecDown());
   }
 
+  /** How the server keeps the clients' tokenizers together (see {@link MpslServer#withTokenizerPolicy}). */
+  public org.mpsl4j.engine.mpsl.TokenizerPolicy tokenizerPolicy() {
+    return config.tokenizers();
+  }
+
   /** Largest message of this run in either direction (for transports that enforce a limit). */
   public int maxMessageBytes() {
-    return MessageLimits.maxMessageBytes(config.model(), config.clientBatch());
+    return MessageLimits.maxMessageBytes(config.model(), maxClientBatch());
+  }
+
+  /** The largest client batch of this run (all equal unless batches are proportional to the clients' data). */
+  public int maxClientBatch() {
+    return config.batches().max(partition, config.clientBatch());
   }
 
   /** Client {@code index}: its training share, its local test share and its own seeds. */
@@ -94,7 +104,8 @@ public final class MpslSetup {
     if (index < 0 || index >= config.clients()) {
       throw new IllegalArgumentException("client index " + index + " is outside [0, " + config.clients() + ")");
     }
-    ClientConfig cc = new ClientConfig(clientId(index), token == null ? "" : token, config.clientBatch(), config.seed(),
+    int batch = config.batches().batch(partition, index, config.clientBatch());
+    ClientConfig cc = new ClientConfig(clientId(index), token == null ? "" : token, batch, config.seed(),
         config.seed() + 1 + index);
     int[] testShare = testShares.get(index);
     if (testShare.length > MessageLimits.MAX_EVAL_SAMPLES) {

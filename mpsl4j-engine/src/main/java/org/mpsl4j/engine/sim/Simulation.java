@@ -35,6 +35,7 @@ public final class Simulation {
   private MpslServer.ProgressListener progress = (epoch, step, steps) -> {};
   private java.nio.file.Path modelDir;
   private java.util.function.UnaryOperator<MpslClient> clientEdit = c -> c;
+  private Consumer<GlobalModelDiagnosis> onDiagnosis;
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -60,6 +61,15 @@ public final class Simulation {
   /** Adjusts each client after {@link MpslSetup} built it and before it connects (e.g. an ablation). */
   public Simulation configureClients(java.util.function.UnaryOperator<MpslClient> edit) {
     this.clientEdit = edit;
+    return this;
+  }
+
+  /**
+   * After training, measures why the global model differs from the personalized ones ({@link
+   * GlobalModelDiagnosis}: every client's own tokenizers on the whole test split) and hands it over.
+   */
+  public Simulation diagnose(Consumer<GlobalModelDiagnosis> onDiagnosis) {
+    this.onDiagnosis = onDiagnosis;
     return this;
   }
 
@@ -90,7 +100,8 @@ public final class Simulation {
     Server grpc = null;
     try (MpslServer server = new MpslServer(setup.serverConfig(Duration.ofMinutes(2), null), config.model(),
         config.seed())) {
-      server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient());
+      server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient())
+          .withTokenizerPolicy(config.tokenizers());
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
           .addService(new SplitLearningService(server)).build().start();
@@ -111,6 +122,10 @@ public final class Simulation {
       CompletableFuture.allOf(streams.toArray(new CompletableFuture<?>[0])).get(1, TimeUnit.MINUTES);
       if (modelDir != null) {
         MpslSetup.saveModel(server, modelDir, data.train().classNames());
+      }
+      if (onDiagnosis != null) {
+        onDiagnosis.accept(GlobalModelDiagnosis.measure(server.model(), server.globalTokenizers(),
+            runners.stream().map(ClientRunner::client).toList(), partition, data.train(), data.test()));
       }
       return setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
     } catch (ExecutionException | TimeoutException e) {

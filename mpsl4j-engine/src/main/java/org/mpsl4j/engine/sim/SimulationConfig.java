@@ -1,6 +1,7 @@
 package org.mpsl4j.engine.sim;
 
 import java.time.Duration;
+import org.mpsl4j.engine.mpsl.TokenizerPolicy;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.protocol.CodecSpec;
 
@@ -20,27 +21,43 @@ import org.mpsl4j.protocol.CodecSpec;
  * @param threads client worker threads (clients share them)
  * @param codecUp codec of the clients' cut-layer activations (RAW: exact float32)
  * @param codecDown codec of the server's cut-layer gradients
+ * @param tokenizers how the clients' tokenizers are kept together (the paper: {@link TokenizerPolicy#PAPER})
+ * @param batches each client's batch: {@code clientBatch} for all (the paper) or proportional to its data
  */
 public record SimulationConfig(ModelConfig model, int clients, int clientBatch, int epochs, float learningRate,
     int stepLrSize, double alpha, int minPerClient, long seed, Duration stepDeadline, int threads,
-    CodecSpec codecUp, CodecSpec codecDown) {
+    CodecSpec codecUp, CodecSpec codecDown, TokenizerPolicy tokenizers, ClientBatches batches) {
 
   /** A run with exact float32 tensors both ways. */
   public SimulationConfig(ModelConfig model, int clients, int clientBatch, int epochs, float learningRate,
       int stepLrSize, double alpha, int minPerClient, long seed, Duration stepDeadline, int threads) {
     this(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed, stepDeadline, threads,
-        CodecSpec.RAW, CodecSpec.RAW);
+        CodecSpec.RAW, CodecSpec.RAW, TokenizerPolicy.PAPER, ClientBatches.EQUAL);
   }
 
   /** These settings with other cut-layer codecs. */
   public SimulationConfig withCodecs(CodecSpec up, CodecSpec down) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
-        stepDeadline, threads, up, down);
+        stepDeadline, threads, up, down, tokenizers, batches);
+  }
+
+  /** These settings with another tokenizer policy (docs/GLOBAL_MODEL.md). */
+  public SimulationConfig withTokenizers(TokenizerPolicy policy) {
+    return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
+        stepDeadline, threads, codecUp, codecDown, policy, batches);
+  }
+
+  /** These settings with other client batches. */
+  public SimulationConfig withBatches(ClientBatches plan) {
+    return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
+        stepDeadline, threads, codecUp, codecDown, tokenizers, plan);
   }
 
   public SimulationConfig {
     java.util.Objects.requireNonNull(codecUp, "codecUp");
     java.util.Objects.requireNonNull(codecDown, "codecDown");
+    java.util.Objects.requireNonNull(tokenizers, "tokenizers");
+    java.util.Objects.requireNonNull(batches, "batches");
     if (clients < 1) {
       throw new IllegalArgumentException("clients must be >= 1 but was " + clients + " (use --clients)");
     }

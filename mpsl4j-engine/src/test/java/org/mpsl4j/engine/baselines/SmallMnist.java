@@ -28,6 +28,10 @@ final class SmallMnist {
     return ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 2), Fusion.EARLY, 1, 7);
   }
 
+  static ModelConfig pooled(ModelConfig m, org.mpsl4j.model.Pooling pooling) {
+    return new ModelConfig(m.tokenizers(), m.encoder(), m.fusion(), pooling, m.head(), m.trainableBlocks(), m.weights());
+  }
+
   static Experiment experiment(DatasetSplit split, Partition partition, int clientBatch, int epochs, float lr) {
     return new Experiment(tinyModel(split), split, partition, clientBatch, epochs, lr, 5, 2024, Duration.ofSeconds(60), 2);
   }

@@ -1,0 +1,84 @@
+package org.mpsl4j.engine.mpsl;
+
+import java.util.Locale;
+
+/**
+ * How the clients' tokenizers are kept from drifting apart (docs/GLOBAL_MODEL.md). In the paper's MPSL
+ * every client trains its own tokenizers for the whole run and only the epoch-end average forms the
+ * global model; under label skew the server then learns which client's tokenizer made an activation
+ * instead of what it shows, and the averaged tokenizers, which carry no such fingerprint, fail.
+ *
+ * @param syncEvery 0: never send tokenizers back (the paper); K ≥ 1: after every K-th training step of an
+ *     epoch the server averages the clients' tokenizers and every client continues from that average;
+ *     {@link #EPOCH}: only at epoch ends
+ * @param learningRateScale the clients' learning rate as a multiple of the server's (1: the paper; 0:
+ *     tokenizers frozen at their common initialization, so they never differ)
+ */
+public record TokenizerPolicy(int syncEvery, float learningRateScale) {
+  /** {@link #syncEvery} value: synchronize at epoch ends only. */
+  public static final int EPOCH = Integer.MAX_VALUE;
+
+  /** The paper's MPSL: clients never receive tokenizers, and train them at the server's rate. */
+  public static final TokenizerPolicy PAPER = new TokenizerPolicy(0, 1f);
+
+  public TokenizerPolicy {
+    if (syncEvery < 0) {
+      throw new IllegalArgumentException("tokenizer sync interval must be >= 0 steps but was " + syncEvery
+          + " (use --tokenizer-sync never|epoch|K)");
+    }
+    if (!(learningRateScale >= 0) || !Float.isFinite(learningRateScale)) {
+      throw new IllegalArgumentException("tokenizer learning-rate scale must be a finite number >= 0 but was "
+          + learningRateScale + " (use --tokenizer-lr-scale)");
+    }
+  }
+
+  /**
+   * Parses {@code never} (0), {@code epoch} or a step count K ≥ 1.
+   *
+   * @throws IllegalArgumentException naming the value and the choices
+   */
+  public static int parseSyncEvery(String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    switch (v) {
+      case "never", "0":
+        return 0;
+      case "epoch":
+        return EPOCH;
+      default:
+        try {
+          int k = Integer.parseInt(v);
+          if (k >= 1) {
+            return k;
+          }
+        } catch (NumberFormatException e) {
+          // fall through to the error naming the choices
+        }
+        throw new IllegalArgumentException("tokenizer sync '" + value + "' is not one of never, epoch or a step count"
+            + " K >= 1");
+    }
+  }
+
+  /** Whether clients ever receive the averaged tokenizers. */
+  public boolean syncs() {
+    return syncEvery > 0;
+  }
+
+  /**
+   * Whether to synchronize after training step {@code stepInEpoch} (0-based) of an epoch of
+   * {@code stepsPerEpoch} steps. Never after the last one: the epoch end averages (and sends back) anyway.
+   */
+  public boolean syncAfter(int stepInEpoch, int stepsPerEpoch) {
+    return syncEvery > 0 && syncEvery != EPOCH && (stepInEpoch + 1) % syncEvery == 0 && stepInEpoch + 1 < stepsPerEpoch;
+  }
+
+  /** The client learning rate that goes with the server's {@code serverRate}. */
+  public float clientLearningRate(float serverRate) {
+    return serverRate * learningRateScale;
+  }
+
+  @Override
+  public String toString() {
+    String sync = syncEvery == 0 ? "never" : syncEvery == EPOCH ? "epoch" : "every " + syncEvery + " steps";
+    return "sync " + sync + ", client lr x" + learningRateScale;
+  }
+}

@@ -1,0 +1,132 @@
+package org.mpsl4j.engine.mpsl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mpsl4j.engine.grpc.ClientRunner;
+import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.HeadConfig;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.Parameter;
+import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.protocol.v1.ServerMessage;
+
+/**
+ * Periodic tokenizer synchronization over the real protocol: after every K-th step the server averages
+ * the clients' tokenizers and every client continues from that average; the paper's MPSL never sends
+ * tokenizers to clients; a learning-rate scale of 0 keeps them at their common initialization.
+ */
+final class TokenizerSyncTest {
+  private static final long SEED = 11;
+  private static final float LR = 1e-2f;
+  private static final ModelConfig MODEL = ModelConfig.builder()
+      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
+      .addTokenizer(TokenizerSpec.text("text", 5, 30))
+      .setEncoder(EncoderConfig.small(16, 1, 4))
+      .setHead(HeadConfig.classification(3))
+      .build();
+
+  /** 3 clients of 12 samples, batch 4: 3 steps per epoch, 2 epochs. */
+  private record Run(List<ServerMessage> sent, List<ClientModel> clients, ClientModel average) {}
+
+  @Test
+  @Timeout(120)
+  void syncEveryStep_clientsEndWithTheServersAverage() throws Exception {
+    run(new TokenizerPolicy(1, 1f), r -> {
+      // Mid-epoch after steps 1 and 2 of 3; the epoch end sends the average back too: per epoch 2 asks and 3 sends.
+      assertThat(count(r.sent(), ServerMessage.BodyCase.TOKENIZER_SYNC)).isEqualTo(2 * 2 * 3);
+      assertThat(count(r.sent(), ServerMessage.BodyCase.GLOBAL_TOKENIZERS)).isEqualTo(2 * 3 * 3);
+      for (ClientModel c : r.clients()) {
+        assertSameValues(c, r.average(), true);
+      }
+    });
+  }
+
+  @Test
+  @Timeout(120)
+  void syncAtEpochEnds_onlyTheEpochEndSendsBack() throws Exception {
+    run(new TokenizerPolicy(TokenizerPolicy.EPOCH, 1f), r -> {
+      assertThat(count(r.sent(), ServerMessage.BodyCase.TOKENIZER_SYNC)).isZero();
+      assertThat(count(r.sent(), ServerMessage.BodyCase.GLOBAL_TOKENIZERS)).isEqualTo(2 * 3);
+      for (ClientModel c : r.clients()) {
+        assertSameValues(c, r.average(), true);
+      }
+    });
+  }
+
+  @Test
+  @Timeout(120)
+  void paper_neverSendsTokenizers_clientsDriftApart() throws Exception {
+    run(TokenizerPolicy.PAPER, r -> {
+      assertThat(count(r.sent(), ServerMessage.BodyCase.TOKENIZER_SYNC)).isZero();
+      assertThat(count(r.sent(), ServerMessage.BodyCase.GLOBAL_TOKENIZERS)).isZero();
+      for (ClientModel c : r.clients()) {
+        assertSameValues(c, r.average(), false);
+      }
+    });
+  }
+
+  @Test
+  @Timeout(120)
+  void learningRateScaleZero_tokenizersStayAtTheirCommonInitialization() throws Exception {
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      ClientModel initial = new ClientModel(m, MODEL, new java.util.Random(SEED));
+      run(new TokenizerPolicy(0, 0f), r -> {
+        for (ClientModel c : r.clients()) {
+          assertSameValues(c, initial, true);
+        }
+      });
+    }
+  }
+
+  private static void run(TokenizerPolicy policy, java.util.function.Consumer<Run> check) throws Exception {
+    RandomDataset data = new RandomDataset(36, 3, 5);
+    ServerConfig config = new ServerConfig(3, 2, LR, 5, 0.1f, Duration.ofSeconds(30), Duration.ofSeconds(30), Map.of(),
+        null, 4);
+    try (MpslServer server = new MpslServer(config, MODEL, SEED).withTokenizerPolicy(policy);
+        InProcessMpsl net = new InProcessMpsl(server)) {
+      List<ClientRunner> runners = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        runners.add(net.connect(new MpslClient(new ClientConfig("c" + i, "", 4, SEED, 100 + i), MODEL, data,
+            java.util.stream.IntStream.range(12 * i, 12 * i + 12).toArray(), LR)));
+      }
+      server.train(s -> {});
+      net.awaitClients();
+      for (ClientRunner r : runners) {
+        assertThat(r.client().lastError()).isNull();
+      }
+      check.accept(new Run(List.copyOf(net.sent), runners.stream().map(r -> r.client().model()).toList(),
+          server.globalTokenizers()));
+      for (ClientRunner r : runners) {
+        r.client().close();
+      }
+    }
+  }
+
+  private static long count(List<ServerMessage> sent, ServerMessage.BodyCase kind) {
+    return sent.stream().filter(m -> m.getBodyCase() == kind).count();
+  }
+
+  /** Whether every parameter of {@code a} equals {@code b}'s exactly (or, with {@code same} false, some differs). */
+  private static void assertSameValues(ClientModel a, ClientModel b, boolean same) {
+    Map<String, Parameter> other = b.namedParameters();
+    Map<String, Boolean> equal = new HashMap<>();
+    for (Map.Entry<String, Parameter> e : a.namedParameters().entrySet()) {
+      NDArray x = e.getValue().array();
+      equal.put(e.getKey(), java.util.Arrays.equals(x.toFloatArray(), other.get(e.getKey()).array().toFloatArray()));
+    }
+    if (same) {
+      assertThat(equal).as("parameters equal to the reference").doesNotContainValue(false);
+    } else {
+      assertThat(equal).as("parameters equal to the reference").containsValue(false);
+    }
+  }
+}
