@@ -38,6 +38,18 @@ public final class ClientModel extends Module {
     }
   }
 
+  /**
+   * One more owner of {@code base}'s initial client model: its text embedding tables are rows over
+   * the base's (only the rows this client trains are stored, in {@code manager}); every other
+   * parameter is its own copy. Trains exactly like a model built from the same config and seed.
+   */
+  public ClientModel(NDManager manager, SharedClientBase base) {
+    this.config = base.config();
+    EncoderConfig enc = config.encoder();
+    base.template().tokenizers().forEach((input, t) ->
+        tokenizers.put(input, addChild(input, Tokenizers.copyOf(t, manager, enc.width(), enc.layerNormEps()))));
+  }
+
   public ModelConfig config() {
     return config;
   }
