@@ -19,11 +19,18 @@ import java.util.Random;
 public final class SharedClientBase implements AutoCloseable {
   private final NDManager manager;
   private final ClientModel template;
+  private final long seed;
 
   /** Builds the initial model of {@code config} from {@code seed}, as a client would. */
   public SharedClientBase(ModelConfig config, long seed) {
     manager = NDManager.newBaseManager();
     template = new ClientModel(manager, config, new Random(seed));
+    this.seed = seed;
+  }
+
+  /** The seed the initial model was drawn from (clients of another seed cannot share it). */
+  public long seed() {
+    return seed;
   }
 
   public ModelConfig config() {

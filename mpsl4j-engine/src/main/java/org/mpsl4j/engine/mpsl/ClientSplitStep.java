@@ -194,7 +194,7 @@ public final class ClientSplitStep implements AutoCloseable {
         NDArray g = TensorCodec.decode(grads.get(i), pending.scope(), limits, "cut gradient " + i, codecDown);
         Autograd.backward(pending.activations().get(i).values(), g);
       }
-      optimizer.step(model.namedParameters(), pending.scope());
+      optimizer.step(model, pending.scope());
       return true;
     } finally {
       drop();

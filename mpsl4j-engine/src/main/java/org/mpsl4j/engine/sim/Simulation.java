@@ -127,6 +127,7 @@ public final class Simulation {
       }
       clientPool.shutdownNow();
       serverPool.shutdownNow();
+      setup.close();
     }
   }
 }
