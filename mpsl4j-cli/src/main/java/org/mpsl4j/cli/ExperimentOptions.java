@@ -67,6 +67,11 @@ final class ExperimentOptions {
       description = "Fine-tuned last blocks; -1 = all from scratch, the last half of a pretrained encoder (default: ${DEFAULT-VALUE}).")
   int trainableBlocks;
 
+  @Option(names = "--freeze-word-embeddings",
+      description = "Do not train the text tokenizers' word-embedding tables (e.g. MiniLM's pretrained 30,522 x 384 "
+          + "vocabulary): every simulated client then reads one shared table. Default: each client trains its own rows.")
+  boolean freezeWordEmbeddings;
+
   @Option(names = "--patch", defaultValue = "7", description = "Preferred patch size (default: ${DEFAULT-VALUE}).")
   int patch;
 
@@ -123,7 +128,7 @@ final class ExperimentOptions {
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
     ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
-    return ManifestRun.withManifestPatches(model, dataset);
+    return ManifestRun.withManifestPatches(model, dataset).withFrozenWordEmbeddings(freezeWordEmbeddings);
   }
 
   /** The learning rate: --lr, else the default of the encoder start. */

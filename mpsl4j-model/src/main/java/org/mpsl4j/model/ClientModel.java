@@ -29,6 +29,9 @@ public final class ClientModel extends Module {
       if (t instanceof org.mpsl4j.model.tokenizer.TextTokenizer text) {
         try {
           config.weights().initializeText(text);
+          if (config.frozenWordEmbeddings()) {
+            text.freezeWordEmbeddings();
+          }
         } catch (java.io.IOException e) {
           throw new java.io.UncheckedIOException("cannot load the text embeddings of " + config.weights() + ": "
               + e.getMessage(), e);

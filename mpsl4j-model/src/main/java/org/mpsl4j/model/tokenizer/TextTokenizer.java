@@ -50,6 +50,11 @@ public final class TextTokenizer extends ModalityTokenizer {
     copyParameterValues(base.norm, norm);
   }
 
+  /** Stops training the word-embedding table (a frozen pretrained vocabulary); the rest stays trained. */
+  public void freezeWordEmbeddings() {
+    words.setTrainable(false);
+  }
+
   @Override
   protected Tokens tokenize(NDArray ids, NDArray paddingMask) {
     NDManager m = ids.getManager();
