@@ -9,6 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.mpsl4j.bench.MemoryBenchmark;
 import org.mpsl4j.bench.BenchMarkdown;
 import org.mpsl4j.bench.BenchSuite;
 import org.mpsl4j.bench.OverheadBenchmark;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Benchmarks. Without a mode: the whole suite (B1-B4, under 10 minutes on 2 cores); writes "
         + "results/bench/<time>/bench.json and bench.md.",
-        "Modes: suite | overhead (B1) | scale (B2) | codec (B3, JMH) | pytorch (B4) | step (training step of "
+        "Modes: suite | overhead (B1) | scale (B2) | memory (peak RSS of simulate at 10/100/1000 clients, "
+            + "image and image+text, pretrained encoder; not in the suite) | codec (B3, JMH) | pytorch (B4) | step (training step of "
             + "reference shapes; also selected by --model) | profile (one B1 run alone, for a profiler) | env (effect of "
             + "the launcher's malloc/thread settings, fresh JVM per variant) | all (suite + env)."})
 final class BenchCommand implements Callable<Integer> {
@@ -124,6 +126,23 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--keep-env", description = "Do not add OMP_WAIT_POLICY=PASSIVE where it is unset (see docs/BENCHMARKS.md).")
   boolean keepEnv;
 
+  @Option(names = "--memory-clients", defaultValue = "10,100,1000", split = ",",
+      description = "memory: client counts (default: ${DEFAULT-VALUE}).")
+  int[] memoryClients;
+
+  @Option(names = "--memory-samples", defaultValue = "2000",
+      description = "memory: samples per split of each run (default: ${DEFAULT-VALUE}).")
+  int memorySamples;
+
+  @Option(names = "--memory-batch", defaultValue = "1000",
+      description = "memory: total batch per step, split over the clients (default: ${DEFAULT-VALUE}).")
+  int memoryBatch;
+
+  @Option(names = "--memory-workloads", defaultValue = "image,text", split = ",",
+      description = "memory: image (MNIST) and/or text (OpenClipart image + text), both with the pretrained encoder "
+          + "(default: ${DEFAULT-VALUE}).")
+  List<String> memoryWorkloads;
+
   @Option(names = "--quick", description = "Short JMH iterations, 2 B1 rounds, 3 B2 steps (a smoke run).")
   boolean quick;
 
@@ -144,6 +163,9 @@ final class BenchCommand implements Callable<Integer> {
           new OverheadBenchmark.Settings(b1Models.get(0), clients, clientBatch, 1, 2, threads, 0, 2024);
       OverheadBenchmark.single(one, profileRun, 3, profileSteps, System.out::println);
       return 0;
+    }
+    if (mode.equals("memory")) {
+      return memory();
     }
     List<String> parts = switch (mode) {
       case "suite" -> List.of("b1", "b2", "b3", "b4");
@@ -205,6 +227,34 @@ final class BenchCommand implements Callable<Integer> {
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
     pb.environment().put("MPSL4J_BENCH_RELAUNCHED", "1");
     return pb.start().waitFor();
+  }
+
+  /** Peak resident memory of simulate runs at each client count, one JVM per run ({@link MemoryBenchmark}). */
+  private int memory() throws Exception {
+    List<MemoryBenchmark.Workload> all = MemoryBenchmark.defaultWorkloads(memorySamples, memoryBatch);
+    List<MemoryBenchmark.Workload> chosen = new ArrayList<>();
+    for (String w : memoryWorkloads) {
+      switch (w.trim()) {
+        case "image" -> chosen.add(all.get(0));
+        case "text" -> chosen.add(all.get(1));
+        default -> throw new IllegalArgumentException("unknown --memory-workloads entry '" + w + "' (image, text)");
+      }
+    }
+    Path dir = out != null ? out : Path.of("results", "bench-memory",
+        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    String command = "./mpsl4j bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    System.out.println("mpsl4j bench memory: peak resident memory of simulate, one run at a time; logs in " + dir);
+    MemoryBenchmark.Result r = MemoryBenchmark.run(Main.class.getName(), chosen, memoryClients, dir, command, line -> {
+      System.out.println(line);
+      System.out.flush();
+    });
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("memory.json").toFile(), r);
+    String md = MemoryBenchmark.markdown(r);
+    Files.writeString(dir.resolve("memory.md"), md);
+    System.out.println();
+    System.out.println(md);
+    System.out.println("wrote " + dir.resolve("memory.json") + " and " + dir.resolve("memory.md"));
+    return r.rows().stream().allMatch(row -> row.exitCode() == 0) ? 0 : 1;
   }
 
   /** The training step of reference shapes (the original {@code bench}). */

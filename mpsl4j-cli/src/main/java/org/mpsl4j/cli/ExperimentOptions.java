@@ -70,6 +70,11 @@ final class ExperimentOptions {
       description = "Fine-tuned last blocks; -1 = all from scratch, the last half of a pretrained encoder (default: ${DEFAULT-VALUE}).")
   int trainableBlocks;
 
+  @Option(names = "--freeze-word-embeddings",
+      description = "Do not train the text tokenizers' word-embedding tables (e.g. MiniLM's pretrained 30,522 x 384 "
+          + "vocabulary): every simulated client then reads one shared table. Default: each client trains its own rows.")
+  boolean freezeWordEmbeddings;
+
   @Option(names = "--patch", defaultValue = "7", description = "Preferred patch size (default: ${DEFAULT-VALUE}).")
   int patch;
 
@@ -204,7 +209,7 @@ final class ExperimentOptions {
     ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, parseFusion(), trained, patch);
     model = ManifestRun.withManifestPatches(model, dataset);
     return new ModelConfig(model.tokenizers(), model.encoder(), model.fusion(), parsePooling(), model.head(),
-        model.trainableBlocks(), model.weights());
+        model.trainableBlocks(), model.weights(), freezeWordEmbeddings);
   }
 
   /** The learning rate: --lr, else the default of the encoder start. */

@@ -68,6 +68,6 @@ final class ManifestRun {
       });
     }
     return new ModelConfig(tokenizers, model.encoder(), model.fusion(), model.pooling(), model.head(),
-        model.trainableBlocks(), model.weights());
+        model.trainableBlocks(), model.weights(), model.frozenWordEmbeddings());
   }
 }

@@ -40,6 +40,13 @@ final class RunReport {
         (double) result.wholeForwardMacs() / Math.max(1, result.clientForwardMacs()));
     out.printf("server parameters: %,d (one model for %d clients); wall time %.1f s%n", result.serverParameters(),
         clients, result.wallSeconds());
+    if (!result.clientParameters().isEmpty()) {
+      java.util.Map<String, java.util.List<String>> byPlace = new java.util.TreeMap<>();
+      result.clientParameters().forEach((name, place) ->
+          byPlace.computeIfAbsent(place, k -> new java.util.ArrayList<>()).add(name));
+      out.println("client parameters in this process:");
+      byPlace.forEach((place, names) -> out.printf("  %s: %s%n", place, String.join(", ", names)));
+    }
   }
 
   /** The run's results folder: {@code out}, or results/&lt;kind&gt;-&lt;time&gt;. */

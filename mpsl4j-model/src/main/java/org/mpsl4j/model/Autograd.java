@@ -53,6 +53,11 @@ public final class Autograd {
     return new Recording(true);
   }
 
+  /** Whether this thread records operations for a backward pass (training, not evaluation). */
+  public static boolean isRecording() {
+    return JniUtils.isGradMode();
+  }
+
   /** Stops recording on this thread until the returned scope closes. */
   public static NoGrad noGrad() {
     return new NoGrad();

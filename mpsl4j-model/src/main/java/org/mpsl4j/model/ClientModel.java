@@ -29,6 +29,9 @@ public final class ClientModel extends Module {
       if (t instanceof org.mpsl4j.model.tokenizer.TextTokenizer text) {
         try {
           config.weights().initializeText(text);
+          if (config.frozenWordEmbeddings()) {
+            text.freezeWordEmbeddings();
+          }
         } catch (java.io.IOException e) {
           throw new java.io.UncheckedIOException("cannot load the text embeddings of " + config.weights() + ": "
               + e.getMessage(), e);
@@ -36,6 +39,18 @@ public final class ClientModel extends Module {
       }
       tokenizers.put(spec.input(), addChild(spec.input(), t));
     }
+  }
+
+  /**
+   * One more owner of {@code base}'s initial client model: its text embedding tables are rows over
+   * the base's (only the rows this client trains are stored, in {@code manager}); every other
+   * parameter is its own copy. Trains exactly like a model built from the same config and seed.
+   */
+  public ClientModel(NDManager manager, SharedClientBase base) {
+    this.config = base.config();
+    EncoderConfig enc = config.encoder();
+    base.template().tokenizers().forEach((input, t) ->
+        tokenizers.put(input, addChild(input, Tokenizers.copyOf(t, manager, enc.width(), enc.layerNormEps()))));
   }
 
   public ModelConfig config() {

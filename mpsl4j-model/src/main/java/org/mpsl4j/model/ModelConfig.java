@@ -21,7 +21,16 @@ public record ModelConfig(
     Pooling pooling,
     HeadConfig head,
     int trainableBlocks,
-    EncoderSource weights) {
+    EncoderSource weights,
+    boolean frozenWordEmbeddings) {
+
+  /**
+   * As below, with every client parameter trained ({@code frozenWordEmbeddings} false).
+   */
+  public ModelConfig(List<TokenizerSpec> tokenizers, EncoderConfig encoder, Fusion fusion, Pooling pooling,
+      HeadConfig head, int trainableBlocks, EncoderSource weights) {
+    this(tokenizers, encoder, fusion, pooling, head, trainableBlocks, weights, false);
+  }
 
   /** A model whose encoder starts from its seeded random initialization. */
   public ModelConfig(List<TokenizerSpec> tokenizers, EncoderConfig encoder, Fusion fusion, Pooling pooling,
@@ -63,7 +72,27 @@ public record ModelConfig(
   }
 
   public ModelConfig withTrainableBlocks(int k) {
-    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights);
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights, frozenWordEmbeddings);
+  }
+
+  /**
+   * The same model with the text tokenizers' word-embedding tables frozen: no client trains them, so
+   * every client of a process reads one table and stores none of its rows. The default trains them on
+   * each client.
+   */
+  public ModelConfig withFrozenWordEmbeddings(boolean frozen) {
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, trainableBlocks, weights, frozen);
+  }
+
+  /**
+   * The record's usual form; the frozen flag appears only when set, so that the settings (and the
+   * {@link #fingerprint}) of a model that trains everything read as they did before the flag existed.
+   */
+  @Override
+  public String toString() {
+    return "ModelConfig[tokenizers=" + tokenizers + ", encoder=" + encoder + ", fusion=" + fusion + ", pooling="
+        + pooling + ", head=" + head + ", trainableBlocks=" + trainableBlocks + ", weights=" + weights
+        + (frozenWordEmbeddings ? ", frozenWordEmbeddings=true" : "") + "]";
   }
 
   /**
@@ -94,6 +123,13 @@ public record ModelConfig(
     private Pooling pooling = Pooling.CLS;
     private Integer trainableBlocks;
     private EncoderSource weights = new EncoderSource.Scratch();
+    private boolean frozenWordEmbeddings;
+
+    /** Default false: each client trains its text word embeddings (see {@link ModelConfig#withFrozenWordEmbeddings}). */
+    public Builder optFrozenWordEmbeddings(boolean frozen) {
+      this.frozenWordEmbeddings = frozen;
+      return this;
+    }
 
     public Builder addTokenizer(TokenizerSpec spec) {
       tokenizers.add(Objects.requireNonNull(spec));
@@ -149,7 +185,7 @@ public record ModelConfig(
         throw new IllegalStateException("ModelConfig needs a head (setHead)");
       }
       int k = trainableBlocks == null ? encoder.depth() : trainableBlocks;
-      return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights);
+      return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights, frozenWordEmbeddings);
     }
   }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.mpsl4j.model.nn.RowDeltaTable;
 
 /**
  * A node of the model tree: its own parameters plus named child modules.
@@ -21,6 +22,7 @@ import java.util.Random;
 public abstract class Module {
   private final LinkedHashMap<String, Parameter> parameters = new LinkedHashMap<>();
   private final LinkedHashMap<String, Module> children = new LinkedHashMap<>();
+  private final LinkedHashMap<String, RowDeltaTable> tables = new LinkedHashMap<>();
 
   /** Creates and registers a parameter filled from {@code init}. */
   protected final Parameter addParameter(
@@ -31,6 +33,17 @@ public abstract class Module {
       throw new IllegalStateException("duplicate parameter name '" + name + "' in " + getClass().getSimpleName());
     }
     return p;
+  }
+
+  /**
+   * Registers a table trained as rows over a shared base ({@link RowDeltaTable}). It is not among
+   * {@link #namedParameters()} (it has no dense array of its own) but among {@link #namedTables()}.
+   */
+  protected final RowDeltaTable addTable(String name, RowDeltaTable table) {
+    if (parameters.containsKey(name) || tables.putIfAbsent(name, table) != null) {
+      throw new IllegalStateException("duplicate parameter name '" + name + "' in " + getClass().getSimpleName());
+    }
+    return table;
   }
 
   /** Registers a child; its parameters appear under {@code name.}. */
@@ -53,6 +66,21 @@ public abstract class Module {
     children.forEach((n, c) -> c.collect(prefix + n + ".", out));
   }
 
+  /**
+   * The row tables of this subtree ({@link RowDeltaTable}: per-owner rows over a shared base) by full
+   * dotted name, in registration order. Empty for a model whose tables are all dense parameters.
+   */
+  public final Map<String, RowDeltaTable> namedTables() {
+    LinkedHashMap<String, RowDeltaTable> out = new LinkedHashMap<>();
+    collectTables("", out);
+    return Collections.unmodifiableMap(out);
+  }
+
+  private void collectTables(String prefix, Map<String, RowDeltaTable> out) {
+    tables.forEach((n, t) -> out.put(prefix + n, t));
+    children.forEach((n, c) -> c.collectTables(prefix + n + ".", out));
+  }
+
   /** The parameters that are currently trained, by full name. */
   public final Map<String, Parameter> trainableParameters() {
     LinkedHashMap<String, Parameter> out = new LinkedHashMap<>();
@@ -67,6 +95,7 @@ public abstract class Module {
   /** Freezes or unfreezes the whole subtree. */
   public void setTrainable(boolean trainable) {
     namedParameters().values().forEach(p -> p.setTrainable(trainable));
+    namedTables().values().forEach(t -> t.setTrainable(trainable));
   }
 
   /** Number of scalars in this subtree (all, or trainable only). */
@@ -77,12 +106,31 @@ public abstract class Module {
         n += p.shape().size();
       }
     }
+    for (RowDeltaTable t : namedTables().values()) {
+      if (!trainableOnly || t.isTrainable()) {
+        n += t.shape().size();
+      }
+    }
     return n;
   }
 
   /** Resets every trainable gradient to zero before a new backward pass. */
   public final void zeroGradients() {
     namedParameters().values().forEach(Parameter::zeroGradient);
+    namedTables().values().forEach(RowDeltaTable::zeroGradient);
+  }
+
+  /** Copies every dense parameter value of {@code from} into the parameter of the same name in {@code to}. */
+  public static void copyParameterValues(Module from, Module to) {
+    Map<String, Parameter> target = to.namedParameters();
+    from.namedParameters().forEach((name, p) -> {
+      Parameter t = target.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("cannot copy parameter '" + name + "': the target has " + target.keySet());
+      }
+      t.copyFrom(p.array());
+      t.setTrainable(p.isTrainable());
+    });
   }
 
   protected final List<Module> childModules() {

@@ -157,7 +157,7 @@ public final class ClientSplitStep implements AutoCloseable {
       for (int i = 0; i < gradient.inputs(); i++) {
         Autograd.backward(pending.activations().get(i).values(), gradient.values(i));
       }
-      optimizer.step(model.namedParameters(), pending.scope());
+      optimizer.step(model, pending.scope());
       return true;
     } finally {
       drop();

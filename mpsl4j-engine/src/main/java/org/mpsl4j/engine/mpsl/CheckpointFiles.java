@@ -74,7 +74,8 @@ final class CheckpointFiles {
     Map<String, SafeTensors.Entry> entries = new TreeMap<>();
     for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
       NDArray a = e.getValue();
-      entries.put(e.getKey(), new SafeTensors.Entry("F32", a.getShape().getShape(),
+      String dtype = a.getDataType() == ai.djl.ndarray.types.DataType.INT64 ? "I64" : "F32";
+      entries.put(e.getKey(), new SafeTensors.Entry(dtype, a.getShape().getShape(),
           a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN)));
     }
     Map<String, String> meta = new TreeMap<>(metadata);
@@ -127,8 +128,9 @@ final class CheckpointFiles {
       throw new IOException("checkpoint " + file + " has no " + DIGEST_KEY + ": not an mpsl4j checkpoint");
     }
     for (SafeTensors.Entry t : tensors.values()) {
-      if (!t.dtype().equals("F32")) {
-        throw new IOException("checkpoint " + file + " holds a " + t.dtype() + " tensor; mpsl4j checkpoints are F32");
+      if (!t.dtype().equals("F32") && !t.dtype().equals("I64")) {
+        throw new IOException("checkpoint " + file + " holds a " + t.dtype() + " tensor; mpsl4j checkpoints are F32 "
+            + "(and I64 row indices)");
       }
     }
     if (!stored.equals(digest(tensors, meta))) {

@@ -12,7 +12,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.nn.RowDeltaTable;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.train.Adam;
 
@@ -35,10 +38,26 @@ record ClientCheckpoint(CheckpointFiles.Loaded loaded, long step, long lastAppli
   static final int KEEP = 2;
   static final String PREFIX = "client";
   private static final String FORMAT = "mpsl4j-client-checkpoint/1";
+  /** Row tables over the shared initial model are stored as their rows: rows, values and both moments. */
+  private static final String TABLES = "tables.";
 
   static Path write(Path dir, ClientConfig config, ModelConfig modelConfig, int[] share, ClientModel model,
       Adam optimizer, String runId, long step, long lastApplied) throws IOException {
     Map<String, NDArray> tensors = CheckpointFiles.tensors("tokenizers.", model.namedParameters(), optimizer);
+    try (NDManager scope = NDManager.newBaseManager()) {
+      model.namedTables().forEach((name, table) -> {
+        RowDeltaTable.Delta d = table.delta(scope);
+        tensors.put(TABLES + name + ".rows", d.rows());
+        tensors.put(TABLES + name + ".values", d.values());
+        tensors.put(TABLES + name + ".exp_avg", d.expAvg());
+        tensors.put(TABLES + name + ".exp_avg_sq", d.expAvgSq());
+      });
+      return writeFile(dir, config, modelConfig, share, optimizer, runId, step, lastApplied, tensors);
+    }
+  }
+
+  private static Path writeFile(Path dir, ClientConfig config, ModelConfig modelConfig, int[] share, Adam optimizer,
+      String runId, long step, long lastApplied, Map<String, NDArray> tensors) throws IOException {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", FORMAT);
     meta.put("client", config.clientId());
@@ -93,7 +112,30 @@ record ClientCheckpoint(CheckpointFiles.Loaded loaded, long step, long lastAppli
     try (NDManager scope = manager.newSubManager()) {
       CheckpointFiles.restoreParameters(loaded, "tokenizers.", model.namedParameters(), scope);
       CheckpointFiles.restoreAdam(loaded, optimizer, adamSteps, scope);
+      for (Map.Entry<String, RowDeltaTable> e : model.namedTables().entrySet()) {
+        String at = TABLES + e.getKey();
+        try {
+          e.getValue().restore(new RowDeltaTable.Delta(array(at + ".rows", DataType.INT64, scope),
+              array(at + ".values", DataType.FLOAT32, scope), array(at + ".exp_avg", DataType.FLOAT32, scope),
+              array(at + ".exp_avg_sq", DataType.FLOAT32, scope)));
+        } catch (IllegalArgumentException ex) {
+          throw new IOException("checkpoint " + loaded.file() + ": " + at + ": " + ex.getMessage(), ex);
+        }
+      }
     }
+  }
+
+  /** A stored tensor of the given type, in {@code scope}. */
+  private NDArray array(String name, DataType type, NDManager scope) throws IOException {
+    org.mpsl4j.model.checkpoint.SafeTensors.Entry t = loaded.tensors().get(name);
+    String want = type == DataType.INT64 ? "I64" : "F32";
+    if (t == null || !t.dtype().equals(want)) {
+      throw new IOException("checkpoint " + loaded.file() + " lacks the " + want + " tensor " + name
+          + " (written without shared tables, or damaged)");
+    }
+    ByteBuffer data = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    return type == DataType.INT64 ? scope.create(data.asLongBuffer(), new Shape(t.shape()))
+        : scope.create(data.asFloatBuffer(), new Shape(t.shape()), DataType.FLOAT32);
   }
 
   private static String shareDigest(int[] share) {

@@ -11,6 +11,7 @@ import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.Parameter;
+import org.mpsl4j.model.SharedClientBase;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
@@ -42,6 +43,8 @@ public final class MpslClient implements AutoCloseable {
   private final int[] indices;
   private final NDManager manager;
   private final ClientModel model;
+  /** The initial model this client's tables read (null: it holds its own whole model). */
+  private final SharedClientBase shared;
   private final TensorLimits limits;
   private long sessionId;
   private boolean done;
@@ -69,6 +72,22 @@ public final class MpslClient implements AutoCloseable {
    * @param learningRate initial Adam learning rate; the server's StepBegin sets it per epoch
    */
   public MpslClient(ClientConfig config, ModelConfig modelConfig, LabeledDataset data, int[] indices, float learningRate) {
+    this(config, modelConfig, data, indices, learningRate, null);
+  }
+
+  /**
+   * As above, with the text embedding tables read from {@code shared} (the run's initial client model,
+   * one per process): this client stores only the rows it trains ({@link SharedClientBase}). Null builds
+   * a model of its own.
+   */
+  public MpslClient(ClientConfig config, ModelConfig modelConfig, LabeledDataset data, int[] indices, float learningRate,
+      SharedClientBase shared) {
+    if (shared != null && (!shared.config().equals(modelConfig) || shared.seed() != config.modelSeed())) {
+      throw new IllegalArgumentException("client '" + config.clientId() + "' of model " + modelConfig.fingerprint()
+          + " seed " + config.modelSeed() + " cannot share the initial model of " + shared.config().fingerprint()
+          + " seed " + shared.seed());
+    }
+    this.shared = shared;
     if (indices.length == 0) {
       throw new IllegalArgumentException("client '" + config.clientId() + "' has no training samples");
     }
@@ -76,7 +95,8 @@ public final class MpslClient implements AutoCloseable {
     this.modelConfig = modelConfig;
     this.indices = indices.clone();
     manager = NDManager.newBaseManager();
-    model = new ClientModel(manager, modelConfig, new Random(config.modelSeed()));
+    model = shared == null ? new ClientModel(manager, modelConfig, new Random(config.modelSeed()))
+        : new ClientModel(manager, shared);
     limits = new TensorLimits(3, 1L << 28, true);
     split = new WireClientStep(config.clientId(), manager, model, new Adam(manager, learningRate), data, indices,
         config.batchSize(), config.dataSeed(), limits);
@@ -366,19 +386,32 @@ public final class MpslClient implements AutoCloseable {
     TokenizerWeights.Builder w = TokenizerWeights.newBuilder().setSamples(indices.length);
     Map<String, Parameter> params = model.namedParameters();
     boolean anyTable = params.values().stream().anyMatch(p -> SparseRows.eligible(p.shape()));
-    // Large tables go by changed rows (SparseRows): the reference is this client's initial model, rebuilt
-    // from its seed for the moment rather than kept as a copy through training.
-    try (NDManager reference = anyTable ? manager.newSubManager() : null) {
-      Map<String, Parameter> initial = anyTable
-          ? new ClientModel(reference, modelConfig, new Random(config.modelSeed())).namedParameters() : Map.of();
-      for (Map.Entry<String, Parameter> e : params.entrySet()) {
-        NDArray value = e.getValue().array();
+    // Large tables go by changed rows (SparseRows): the reference is the initial model, the shared one or,
+    // without it, this client's own rebuilt from its seed for the moment rather than kept through training.
+    try (NDManager scope = manager.newSubManager()) {
+      Map<String, Parameter> initial = !anyTable ? Map.of() : shared != null ? shared.template().namedParameters()
+          : new ClientModel(scope, modelConfig, new Random(config.modelSeed())).namedParameters();
+      Map<String, org.mpsl4j.model.nn.RowDeltaTable> tables = model.namedTables();
+      for (String name : parameterOrder()) {
+        org.mpsl4j.model.nn.RowDeltaTable table = tables.get(name);
+        if (table != null) {
+          w.addParameters(SparseRows.encode(name, table, scope));
+          table.compact(); // between turns: the growth reserve of its rows goes back
+          continue;
+        }
+        NDArray value = params.get(name).array();
         w.addParameters(SparseRows.eligible(value.getShape())
-            ? SparseRows.encode(e.getKey(), value, initial.get(e.getKey()).array())
-            : NamedTensor.newBuilder().setName(e.getKey()).setTensor(TensorCodec.encode(value)).build());
+            ? SparseRows.encode(name, value, initial.get(name).array())
+            : NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(value)).build());
       }
     }
     return message(step).setTokenizerWeights(w).build();
+  }
+
+  /** Every client parameter name, dense or row table, in the order of the model's modules. */
+  private java.util.List<String> parameterOrder() {
+    return shared != null ? List.copyOf(shared.template().namedParameters().keySet())
+        : List.copyOf(model.namedParameters().keySet());
   }
 
   /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */

@@ -1,9 +1,11 @@
 package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.mpsl4j.model.nn.RowDeltaTable;
 import org.mpsl4j.protocol.MalformedTensorException;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.v1.NamedTensor;
@@ -42,6 +44,26 @@ final class SparseRows {
         return b.setRows(TensorCodec.encode(rows)).setTensor(TensorCodec.encode(values)).build();
       }
     }
+  }
+
+  /**
+   * The upload of a table trained as rows over the shared initial table ({@link RowDeltaTable}): the
+   * rows it holds (a superset of those that differ from the initial table) when fewer than half and the
+   * table is {@link #eligible}, else the whole table. A table that holds no row sends row 0 with its initial value (an upload names at least one
+   * row; its change is zero).
+   */
+  static NamedTensor encode(String name, RowDeltaTable table, NDManager scope) {
+    NamedTensor.Builder b = NamedTensor.newBuilder().setName(name);
+    long tableRows = table.shape().get(0);
+    if (!eligible(table.shape()) || table.storedRows() * 2L >= tableRows) {
+      return b.setTensor(TensorCodec.encode(table.materialize(scope))).build();
+    }
+    if (table.storedRows() == 0) {
+      NDArray first = table.materialize(scope).get(new NDIndex("0:1"));
+      return b.setRows(TensorCodec.encode(scope.create(new long[] {0}))).setTensor(TensorCodec.encode(first)).build();
+    }
+    RowDeltaTable.Delta d = table.delta(scope);
+    return b.setRows(TensorCodec.encode(d.rows())).setTensor(TensorCodec.encode(d.values())).build();
   }
 
   /**

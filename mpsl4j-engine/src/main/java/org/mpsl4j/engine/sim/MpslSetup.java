@@ -25,11 +25,13 @@ import org.mpsl4j.model.macs.MacReport;
  * embedded simulation and for separate {@code server} / {@code client} processes: a client process
  * started with the same settings and index holds exactly the data of simulated client i.
  */
-public final class MpslSetup {
+public final class MpslSetup implements AutoCloseable {
   private final SimulationConfig config;
   private final DatasetSplit data;
   private final Partition partition;
   private final List<int[]> testShares;
+  /** The initial client model every client of this process reads its text tables from (built on first use). */
+  private org.mpsl4j.model.SharedClientBase sharedBase;
 
   public MpslSetup(SimulationConfig config, DatasetSplit data, Partition partition) {
     if (partition.numClients() != config.clients()) {
@@ -111,8 +113,28 @@ public final class MpslSetup {
     if (testShare.length > MessageLimits.MAX_EVAL_SAMPLES) {
       testShare = Arrays.copyOf(testShare, MessageLimits.MAX_EVAL_SAMPLES);
     }
-    return new MpslClient(cc, config.model(), data.train(), partition.client(index), config.learningRate())
+    return new MpslClient(cc, config.model(), data.train(), partition.client(index), config.learningRate(), sharedBase())
         .withLocalTestShare(data.test(), testShare).withCodecs(config.codecUp(), config.codecDown());
+  }
+
+  /**
+   * The run's initial client model, shared by the clients this setup builds: each stores only the text
+   * embedding rows it trains (see {@link org.mpsl4j.model.SharedClientBase}). Closed by {@link #close}.
+   */
+  public synchronized org.mpsl4j.model.SharedClientBase sharedBase() {
+    if (sharedBase == null) {
+      sharedBase = new org.mpsl4j.model.SharedClientBase(config.model(), config.seed());
+    }
+    return sharedBase;
+  }
+
+  /** Frees the shared initial client model; call after every client this setup built is closed. */
+  @Override
+  public synchronized void close() {
+    if (sharedBase != null) {
+      sharedBase.close();
+      sharedBase = null;
+    }
   }
 
   /** One epoch's figures, with the global model (server + averaged tokenizers) evaluated on the test split. */
@@ -141,6 +163,12 @@ public final class MpslSetup {
   public SimulationResult result(MpslServer server, List<SimulationResult.Epoch> epochs, double wallSeconds) {
     MacReport macs = MacCounter.count(config.model());
     return new SimulationResult(epochs, server.bytesByClient(), server.evaluationBytesByClient(), macs.clientForward(),
-        macs.clientTraining(), macs.wholeForward(), server.model().parameterCount(false), wallSeconds);
+        macs.clientTraining(), macs.wholeForward(), server.model().parameterCount(false), wallSeconds,
+        placementIfShared());
+  }
+
+  /** {@link #parameterPlacement} when this process built clients on the shared base, else empty (a server alone). */
+  private synchronized Map<String, String> placementIfShared() {
+    return sharedBase == null ? Map.of() : sharedBase.placement();
   }
 }

@@ -142,6 +142,7 @@ public final class Simulation {
       }
       clientPool.shutdownNow();
       serverPool.shutdownNow();
+      setup.close();
     }
   }
 }

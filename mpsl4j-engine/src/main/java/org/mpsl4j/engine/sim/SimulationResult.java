@@ -15,10 +15,14 @@ import java.util.Map;
  * @param wholeForwardMacs whole model, forward MACs per sample
  * @param serverParameters number of server model parameters (one model whatever the client count)
  * @param wallSeconds total wall time including evaluation
+ * @param clientParameters client parameter name → where it lives in this process: "per client" (each
+ *     client its own copy) or "shared base, trained rows per client" (one initial table read by every
+ *     client, each storing only the rows it trained); empty where no client ran in this process
  */
 public record SimulationResult(List<Epoch> epochs, Map<String, long[]> bytesPerClient,
     Map<String, long[]> evaluationBytesPerClient, long clientForwardMacs,
-    long clientTrainingMacs, long wholeForwardMacs, long serverParameters, double wallSeconds) {
+    long clientTrainingMacs, long wholeForwardMacs, long serverParameters, double wallSeconds,
+    Map<String, String> clientParameters) {
 
   /**
    * @param epoch 1-based

@@ -20,6 +20,11 @@ public final class RandomDataset implements LabeledDataset {
   private final int[] labels;
 
   public RandomDataset(int n, int classes, long seed) {
+    this(n, classes, seed, 30);
+  }
+
+  /** With token ids drawn from [1, vocab) (0 pads). */
+  public RandomDataset(int n, int classes, long seed, int vocab) {
     Random rng = new Random(seed);
     images = new float[n * 64];
     ids = new long[n * 5];
@@ -31,7 +36,7 @@ public final class RandomDataset implements LabeledDataset {
     for (int i = 0; i < n; i++) {
       int len = 2 + rng.nextInt(4);
       for (int t = 0; t < 5; t++) {
-        ids[i * 5 + t] = t < len ? rng.nextInt(30) : 0;
+        ids[i * 5 + t] = t < len ? (vocab == 30 ? rng.nextInt(30) : 1 + rng.nextInt(vocab - 1)) : 0;
         mask[i * 5 + t] = t < len ? 1 : 0;
       }
       labels[i] = rng.nextInt(classes);

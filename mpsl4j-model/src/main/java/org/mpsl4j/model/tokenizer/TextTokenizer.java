@@ -36,6 +36,25 @@ public final class TextTokenizer extends ModalityTokenizer {
     norm = addChild("norm", new LayerNorm(manager, width, eps, rng));
   }
 
+  /**
+   * A tokenizer whose three embedding tables are {@link Embedding#sharing shared} with {@code base}
+   * (each owner keeps only the rows it trains, in {@code manager}) and whose LayerNorm is its own
+   * copy of {@code base}'s.
+   */
+  TextTokenizer(NDManager manager, TextTokenizer base, int width, float eps) {
+    super(base.spec());
+    words = addChild("word_embeddings", Embedding.sharing(base.words, manager));
+    positions = addChild("position_embeddings", Embedding.sharing(base.positions, manager));
+    tokenTypes = addChild("token_type_embeddings", Embedding.sharing(base.tokenTypes, manager));
+    norm = addChild("norm", new LayerNorm(manager, width, eps, new Random(0)));
+    copyParameterValues(base.norm, norm);
+  }
+
+  /** Stops training the word-embedding table (a frozen pretrained vocabulary); the rest stays trained. */
+  public void freezeWordEmbeddings() {
+    words.setTrainable(false);
+  }
+
   @Override
   protected Tokens tokenize(NDArray ids, NDArray paddingMask) {
     NDManager m = ids.getManager();

@@ -6,12 +6,15 @@ import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.Module;
 import org.mpsl4j.model.Parameter;
+import org.mpsl4j.model.nn.RowDeltaTable;
 
 /**
  * Adam with PyTorch's semantics ({@code torch.optim.Adam}, no weight decay, no amsgrad): bias-
  * corrected moments and ε added after the square root. One instance per trained model part; state
- * arrays are owned by the {@code manager} given at construction.
+ * arrays are owned by the {@code manager} given at construction (the moments of row tables are kept by
+ * the tables themselves, for the rows they hold).
  *
  * <p>Not thread-safe: one step at a time.
  */
@@ -58,6 +61,18 @@ public final class Adam {
    * gradients. Temporaries live in {@code scope}.
    */
   public void step(Map<String, Parameter> parameters, NDManager scope) {
+    step(parameters, Map.of(), scope);
+  }
+
+  /**
+   * One update of a whole module: its dense parameters as above and its row tables row-sparsely
+   * ({@link RowDeltaTable#adamStep}: only the rows the step's batch used), with one step count.
+   */
+  public void step(Module module, NDManager scope) {
+    step(module.namedParameters(), module.namedTables(), scope);
+  }
+
+  private void step(Map<String, Parameter> parameters, Map<String, RowDeltaTable> tables, NDManager scope) {
     steps++;
     double bias1 = 1 - Math.pow(beta1, steps);
     double sqrtBias2 = Math.sqrt(1 - Math.pow(beta2, steps));
@@ -81,6 +96,9 @@ public final class Adam {
             correctedLearningRate, 0f, 1f, NO_CLIPPING, beta1, beta2, correctedEps, false, false);
         p.zeroGradient();
       }
+    }
+    for (RowDeltaTable t : tables.values()) {
+      t.adamStep(learningRate, correctedLearningRate, beta1, beta2, correctedEps);
     }
   }
 
