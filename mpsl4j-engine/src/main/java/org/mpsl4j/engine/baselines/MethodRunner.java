@@ -36,6 +36,7 @@ public final class MethodRunner {
     MacReport split = MacCounter.count(x.model());
     return switch (method) {
       case MPSL -> mpsl(x, onEpoch);
+      case MPSL_SERVER_LOSS -> mpsl(x, CodecSpec.RAW, CodecSpec.RAW, true, true, onEpoch);
       case CENTRALIZED -> centralized(x, onEpoch);
       case FEDAVG -> RoundLoop.run(method, x, new FedAvg(x), i -> FedAvg.client(x, i), FedAvg.clientMacs(x.model()),
           transport, onEpoch);
@@ -68,6 +69,16 @@ public final class MethodRunner {
   /** As above; {@code errorFeedback} false sends top-k activations without it (an ablation, labelled "no EF"). */
   public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown, boolean errorFeedback,
       Consumer<MethodResult.Epoch> onEpoch) throws IOException, InterruptedException {
+    return mpsl(x, codecUp, codecDown, errorFeedback, false, onEpoch);
+  }
+
+  /**
+   * As above; {@code serverLoss} computes the (retrieval) loss on the server over each step's whole batch
+   * ({@link org.mpsl4j.engine.mpsl.ServerSideLoss}), labelled {@link Method#MPSL_SERVER_LOSS}; a retrieval run
+   * with the loss on the clients is labelled "MPSL client-side loss".
+   */
+  public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown, boolean errorFeedback,
+      boolean serverLoss, Consumer<MethodResult.Epoch> onEpoch) throws IOException, InterruptedException {
     // alpha and minPerClient only shape Simulation.partition(); the experiment's partition is passed in.
     SimulationConfig config = new SimulationConfig(x.model(), x.clients(), x.clientBatch(), x.epochs(), x.learningRate(),
         x.stepLrSize(), 0.5, 1, x.seed(), x.deadline(), x.threads()).withCodecs(codecUp, codecDown);
@@ -76,7 +87,12 @@ public final class MethodRunner {
     Map<String, long[]> last = new LinkedHashMap<>();
     List<MethodResult.Epoch> epochs = new ArrayList<>();
     Simulation sim = new Simulation(config, x.data())
-        .configureClients(c -> errorFeedback ? c : c.withoutErrorFeedback());
+        .configureClients(c -> errorFeedback ? c : c.withoutErrorFeedback())
+        .configureServer(s -> {
+          if (serverLoss) {
+            s.useServerSideLoss(org.mpsl4j.engine.mpsl.ServerSideLoss.contrastive());
+          }
+        });
     SimulationResult r = sim.run(x.partition(), e -> {
       Map<String, long[]> now = server.get().bytesByClient();
       double up = 0;
@@ -89,15 +105,18 @@ public final class MethodRunner {
       }
       int n = Math.max(1, now.size());
       MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), up / n, down / n,
-          e.seconds());
+          e.seconds(), e.recall());
       epochs.add(m);
       onEpoch.accept(m);
       stateBytes.set(mpslStateBytes(server.get()));
     }, server::set);
     boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
+    boolean retrieval = org.mpsl4j.model.ModelChoices.task(x.model().head()) == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
+    Method method = serverLoss ? Method.MPSL_SERVER_LOSS : Method.MPSL;
+    String name = serverLoss ? method.label() : retrieval ? "MPSL client-side loss" : method.label();
     String label = codecUp.lossy() || codecDown.lossy()
-        ? Method.MPSL.label() + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : Method.MPSL.label();
-    return new MethodResult(Method.MPSL, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
+        ? name + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : name;
+    return new MethodResult(method, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
         r.wallSeconds(), label);
   }
 
@@ -113,7 +132,8 @@ public final class MethodRunner {
     try (CentralizedTrainer t = new CentralizedTrainer(x.model(), x.learningRate(), x.schedule(), batch, x.seed())) {
       List<MethodResult.Epoch> epochs = new ArrayList<>();
       t.train(x.data(), x.epochs(), (EpochResult e) -> {
-        MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), 0, 0, e.seconds());
+        MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), 0, 0, e.seconds(),
+            e.recall());
         epochs.add(m);
         onEpoch.accept(m);
       });

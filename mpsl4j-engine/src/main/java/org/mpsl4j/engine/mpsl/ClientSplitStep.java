@@ -12,7 +12,6 @@ import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
-import org.mpsl4j.model.train.Losses;
 import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
@@ -49,6 +48,8 @@ public final class ClientSplitStep implements AutoCloseable {
   private final long dataSeed;
   private final TensorLimits limits;
   private Pending pending;
+  /** Cross-entropy with this client's labels, or the contrastive loss over its own mini-batch (retrieval). */
+  private final org.mpsl4j.model.train.Objective objective;
   /** The last epoch's order: a step asks for it every time, and recomputing it copies and shuffles all indices. */
   private int cachedEpoch = -1;
   private int[] cachedOrder;
@@ -75,6 +76,7 @@ public final class ClientSplitStep implements AutoCloseable {
     this.batchSize = batchSize;
     this.dataSeed = dataSeed;
     this.limits = limits;
+    this.objective = org.mpsl4j.model.train.Objective.of(model.config().head());
   }
 
   /**
@@ -165,11 +167,11 @@ public final class ClientSplitStep implements AutoCloseable {
     NDArray z = Autograd.leaf(TensorCodec.decode(outputs.getValues(), scope, limits, "outputs"));
     float loss;
     try (Autograd.Recording r = Autograd.record()) {
-      NDArray l = Losses.crossEntropy(z, pending.labels());
+      NDArray l = objective.loss(z, pending.labels());
       Autograd.backward(l);
       loss = l.getFloat();
     }
-    int correct = Losses.correct(z, pending.labels());
+    int correct = objective.correct(z, pending.labels());
     int total = Math.max(1, outputs.getTotalBatch());
     NDArray scaled = z.getGradient().mul(scope.create((float) pending.batch() / total));
     return OutputGrad.newBuilder().setGrad(TensorCodec.encode(scaled)).setLoss(loss).setCorrect(correct).build();

@@ -59,6 +59,8 @@ public final class MpslServer implements AutoCloseable {
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
   private volatile long globalStep;
   private final ServerCheckpointing checkpoints;
+  /** When set, the step's output gradient comes from this loss on the server (see {@link ServerSideLoss}). */
+  private ServerSideLoss serverLoss;
 
   record Inbound(long sessionId, ClientMessage message) {}
 
@@ -174,6 +176,18 @@ public final class MpslServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Computes the loss on the server over each step's whole concatenated batch ({@link ServerSideLoss})
+   * instead of on each client over its own; call before {@link #train}.
+   *
+   * @throws IllegalArgumentException if the model's loss needs the clients' labels (classification)
+   */
+  public MpslServer useServerSideLoss(ServerSideLoss loss) {
+    ServerLossStep.checkAllowed(modelConfig);
+    this.serverLoss = loss;
+    return this;
+  }
+
   /** How long a new stream may take to say Hello before it is closed (default 30 s). */
   void setHelloTimeout(Duration timeout) {
     admission.setHelloTimeout(timeout);
@@ -270,8 +284,13 @@ public final class MpslServer implements AutoCloseable {
       try (Autograd.Recording r = Autograd.record()) {
         outputs = model.forward(up.tokens(), true);
       }
-      CutLayerReplies.sendOutputs(step, up, outputs, total, false);
-      StepPhases.Gradients down = phases.gatherOutputGrads(step, up, outputs.getShape(), scope, deadline);
+      StepPhases.Gradients down;
+      if (serverLoss != null) { // the loss over the whole concatenated batch, here: no Outputs/OutputGrad exchange
+        down = ServerLossStep.gradients(serverLoss, up, outputs, scope);
+      } else {
+        CutLayerReplies.sendOutputs(step, up, outputs, total, false);
+        down = phases.gatherOutputGrads(step, up, outputs.getShape(), scope, deadline);
+      }
       acc.missed += down.missed();
       Autograd.backward(outputs, down.concatenated());
       if (!finiteGradients(up, scope)) {

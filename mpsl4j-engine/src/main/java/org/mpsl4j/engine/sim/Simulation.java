@@ -35,6 +35,7 @@ public final class Simulation {
   private MpslServer.ProgressListener progress = (epoch, step, steps) -> {};
   private java.nio.file.Path modelDir;
   private java.util.function.UnaryOperator<MpslClient> clientEdit = c -> c;
+  private Consumer<MpslServer> serverEdit = s -> {};
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -60,6 +61,12 @@ public final class Simulation {
   /** Adjusts each client after {@link MpslSetup} built it and before it connects (e.g. an ablation). */
   public Simulation configureClients(java.util.function.UnaryOperator<MpslClient> edit) {
     this.clientEdit = edit;
+    return this;
+  }
+
+  /** Adjusts the server after it is built and before clients connect (e.g. a server-side loss). */
+  public Simulation configureServer(Consumer<MpslServer> edit) {
+    this.serverEdit = edit;
     return this;
   }
 
@@ -91,6 +98,7 @@ public final class Simulation {
     try (MpslServer server = new MpslServer(setup.serverConfig(Duration.ofMinutes(2), null), config.model(),
         config.seed())) {
       server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient());
+      serverEdit.accept(server);
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
           .addService(new SplitLearningService(server)).build().start();
