@@ -11,7 +11,6 @@ import org.mpsl4j.engine.sim.SimulationConfig;
 import java.time.Duration;
 import org.mpsl4j.engine.ModelFactory;
 import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.pretrained.EncoderSource;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +25,10 @@ import picocli.CommandLine.Spec;
  * values; the server rejects a client whose inputs or tensor shapes do not match.
  */
 final class ExperimentOptions {
+  /** Task, fusion, pooling and the retrieval loss's placement: one small class that every method reads. */
+  @CommandLine.Mixin
+  ModelChoiceOptions choices;
+
   @Option(names = "--data-dir", defaultValue = "data", description = "Dataset folder (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
@@ -109,6 +112,7 @@ final class ExperimentOptions {
 
   /** Fetches (if needed) and loads the dataset; throws DataUnavailableException with the fix. */
   DatasetSplit load() {
+    checkChoices(); // before the data: a combination that cannot be built fails at once
     DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).build();
     Datasets.prepare(dataset, dataDir, options, System.out);
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
@@ -117,13 +121,40 @@ final class ExperimentOptions {
     return split;
   }
 
+  /** Refuses a task/fusion/pooling/loss combination that cannot be built, as a usage error naming the fix. */
+  void checkChoices() {
+    try {
+      choices.choices();
+      choices.serverSideLoss();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
+  }
+
   ModelConfig model(DatasetSplit split) {
     EncoderSource source = EncoderSource.parse(encoder);
     EncoderConfig shape = source.config(EncoderConfig.small(width, depth, 4));
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
-    ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
+    ModelConfig model;
+    try {
+      model = ModelFactory.forDataset(split.train(), source, shape, choices.choices(), trained, patch);
+    } catch (IllegalArgumentException e) { // e.g. retrieval on a dataset without two modalities
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
     return ManifestRun.withManifestPatches(model, dataset);
+  }
+
+  /** Applies the server-side choices (--contrastive-loss server) to an MPSL server before it trains. */
+  void configureServer(org.mpsl4j.engine.mpsl.MpslServer server) {
+    if (choices.serverSideLoss()) {
+      server.useServerSideLoss(org.mpsl4j.engine.mpsl.ServerSideLoss.contrastive());
+    }
+  }
+
+  /** Whether the run trains retrieval (reports then add Recall@K). */
+  boolean retrieval() {
+    return choices.choices().task() == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
   }
 
   /** The learning rate: --lr, else the default of the encoder start. */

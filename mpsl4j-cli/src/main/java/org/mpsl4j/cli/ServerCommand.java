@@ -128,6 +128,7 @@ final class ServerCommand implements Callable<Integer> {
     }
     try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())
         .expectTrainSamples(setup.trainSamplesByClient())) {
+      x.configureServer(server);
       try {
         String resumed = resumeIfAsked(server);
         if (resumed != null) {

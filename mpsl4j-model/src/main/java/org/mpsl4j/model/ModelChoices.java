@@ -28,6 +28,7 @@ public record ModelChoices(Task task, Fusion fusion, Pooling pooling) {
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(fusion, "fusion");
     Objects.requireNonNull(pooling, "pooling");
+    requireEmbeddable(task == Task.RETRIEVAL, fusion, "the two modalities");
   }
 
   /** The head of this task: {@code classes} logits, or a projection to an embedding of {@code width}. */
@@ -68,7 +69,11 @@ public record ModelChoices(Task task, Fusion fusion, Pooling pooling) {
           + inputs.size() + " input(s) " + inputs + ": use a dataset with exactly two (openclipart, or a manifest with "
           + "image and text columns)");
     }
-    if (fusion != Fusion.LATE) {
+    requireEmbeddable(true, fusion, inputs.toString());
+  }
+
+  private static void requireEmbeddable(boolean retrieval, Fusion fusion, String inputs) {
+    if (retrieval && fusion != Fusion.LATE) {
       throw new IllegalArgumentException("--task retrieval embeds each modality on its own and compares the two "
           + "embeddings, but --fusion " + fusion.name().toLowerCase(Locale.ROOT) + " encodes " + inputs
           + " together into one vector: use --fusion late");
