@@ -66,7 +66,8 @@ public record RecallAtK(double[] forward, double[] backward, long queries) {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "R@1/5/10 %.1f/%.1f/%.1f → , %.1f/%.1f/%.1f ← (%d pairs)", 100 * forward[0],
+    return String.format(Locale.ROOT, "R@1/5/10 %.1f/%.1f/%.1f %% forward, %.1f/%.1f/%.1f %% backward (%d pairs)",
+        100 * forward[0],
         100 * forward[1], 100 * forward[2], 100 * backward[0], 100 * backward[1], 100 * backward[2], queries);
   }
 }
