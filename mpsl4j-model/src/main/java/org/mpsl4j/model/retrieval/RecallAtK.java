@@ -7,8 +7,9 @@ import java.util.Locale;
 /**
  * Recall@1/5/10 of cross-modal retrieval over a test set of N pairs: for each query of one modality, the
  * fraction of queries whose own partner is among the K most similar of the N candidates of the other
- * modality. A partner's rank is the number of candidates strictly more similar than it (ties favour the
- * partner). Random ranking gives Recall@K = K / N.
+ * modality. A partner's rank is the number of other candidates at least as similar as it: a tie counts
+ * against the partner, so identical embeddings (duplicate captions, a collapsed model) earn no hit. Random
+ * ranking gives Recall@K = K / N.
  *
  * @param forward first modality → second (e.g. image → text): R@1, R@5, R@10 in [0, 1]
  * @param backward second modality → first (e.g. text → image): R@1, R@5, R@10 in [0, 1]
@@ -23,11 +24,12 @@ public record RecallAtK(double[] forward, double[] backward, long queries) {
     NDArray first = PairEmbeddings.first(outputs);
     NDArray second = PairEmbeddings.second(outputs);
     NDArray sims = first.matMul(second.transpose()); // (N, N): query i of the first modality vs candidate j
-    NDArray own = first.mul(second).sum(new int[] {1}); // (N): each pair's own similarity
-    // Rank of the partner = candidates strictly more similar; one comparison of the whole matrix per direction.
-    NDArray forwardRank = sims.gt(own.expandDims(1)).toType(DataType.INT32, false).sum(new int[] {1});
-    NDArray backwardRank = sims.gt(own.expandDims(0)).toType(DataType.INT32, false).sum(new int[] {0});
     long n = outputs.getShape().get(0);
+    NDArray own = sims.mul(sims.getManager().eye((int) n)).sum(new int[] {1}); // the diagonal, bit for bit
+    // Rank of the partner = other candidates at least as similar (a tie is no hit: a collapsed model, all
+    // embeddings equal, scores 0, not 1); one comparison of the whole matrix per direction, minus the partner.
+    NDArray forwardRank = sims.gte(own.expandDims(1)).toType(DataType.INT32, false).sum(new int[] {1}).sub(1);
+    NDArray backwardRank = sims.gte(own.expandDims(0)).toType(DataType.INT32, false).sum(new int[] {0}).sub(1);
     return new RecallAtK(recalls(forwardRank, n), recalls(backwardRank, n), n);
   }
 

@@ -44,6 +44,17 @@ final class RecallAtKTest {
   }
 
   @Test
+  void collapsedEmbeddings_earnNoHit() {
+    // Every embedding the same: every candidate ties with the partner, and a tie is not a hit.
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray same = m.ones(new ai.djl.ndarray.types.Shape(12, 4));
+      RecallAtK r = RecallAtK.of(NDArrays.concat(new NDList(same, same), 1));
+      assertThat(r.forward()).containsExactly(0, 0, 0);
+      assertThat(r.backward()).containsExactly(0, 0, 0);
+    }
+  }
+
+  @Test
   void reversedPairing_findsNoPartnerAtOne() {
     // Second modality in reverse order: the partner of query i is candidate n-1-i, never the most similar.
     try (NDManager m = NDManager.newBaseManager()) {
