@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.mpsl4j.cli.report.CodecReport;
 import org.mpsl4j.cli.report.MarkdownReport;
 import org.mpsl4j.cli.report.Plots;
+import org.mpsl4j.cli.report.RetrievalReport;
 import org.mpsl4j.cli.report.ResultFiles;
 import org.mpsl4j.cli.report.SeedSummary;
 import org.mpsl4j.cli.report.Summary;
@@ -45,9 +46,13 @@ import picocli.CommandLine.Option;
 public final class CompareCommand implements Callable<Integer> {
   @Mixin ExperimentOptions x;
 
-  @Option(names = "--methods", split = ",", defaultValue = "mpsl,centralized,fedavg,fedclip,splitfed-v1,splitfed-v2,sl",
-      description = "Comma-separated methods (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--methods", split = ",",
+      description = "Comma-separated methods (default: " + CLASSIFICATION_METHODS + "; with --task retrieval: "
+          + RETRIEVAL_METHODS + ", where mpsl computes the loss on each client and mpsl-server-loss on the server).")
   List<String> methods;
+
+  static final String CLASSIFICATION_METHODS = "mpsl,centralized,fedavg,fedclip,splitfed-v1,splitfed-v2,sl";
+  static final String RETRIEVAL_METHODS = "mpsl,mpsl-server-loss,centralized,fedavg,fedclip";
 
   @Option(names = "--codecs", split = ",",
       description = "MPSL codec variants to add, each a codec for both directions (raw, fp16, bf16, int8, topk:F) or "
@@ -92,8 +97,16 @@ public final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<CodecReport.Variant> variants = codecVariants(); // before loading data: a typo fails at once
+    x.checkChoices();
+    if (methods == null) {
+      methods = List.of((x.retrieval() ? RETRIEVAL_METHODS : CLASSIFICATION_METHODS).split(","));
+    }
     List<Method> chosen = methods.stream().map(Method::parse).distinct().toList();
     Map<Method, Float> rates = methodRates();
+    if (chosen.contains(Method.MPSL_SERVER_LOSS) && !x.retrieval()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "method mpsl-server-loss needs --task retrieval: a "
+          + "classification loss needs the labels, which stay on the clients");
+    }
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
     if (!variants.isEmpty() && !chosen.contains(Method.MPSL)) {
@@ -118,8 +131,12 @@ public final class CompareCommand implements Callable<Integer> {
     List<Summary> rows = Summary.of(results);
     String seedSection = "";
     List<SeedSummary> seedRows = SeedSummary.of(perSeed);
+    String metric = x.retrieval() ? "mean R@1" : "test acc";
+    String retrievalSection = x.retrieval() ? RetrievalReport.section(results, model.tokenizers().get(0).input(),
+        model.tokenizers().get(1).input()) : "";
     System.out.println();
-    System.out.print(MarkdownReport.table(rows));
+    System.out.print(MarkdownReport.table(rows, metric));
+    System.out.print(retrievalSection);
     Path dir = out != null ? out
         : Path.of("results", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(dir);
@@ -127,6 +144,9 @@ public final class CompareCommand implements Callable<Integer> {
     ResultFiles.writeJson(dir.resolve("results.json"), settings, results);
     ResultFiles.writeCsv(dir.resolve("epochs.csv"), results);
     List<String> plots = new ArrayList<>(Plots.write(dir, results));
+    if (x.retrieval()) {
+      plots.add(RetrievalReport.plot(dir, results));
+    }
     if (seedList.size() > 1) {
       seedSection = SeedSummary.table(seedRows, seedList) + "\n";
       System.out.print("\n" + seedSection);
@@ -144,7 +164,7 @@ public final class CompareCommand implements Callable<Integer> {
     List<String> lines = new ArrayList<>();
     settings.forEach((k, v) -> lines.add(k + ": " + v));
     MarkdownReport.write(dir.resolve("report.md"), "mpsl4j compare: " + x.dataset, commandLine(), lines, rows, plots,
-        seedSection + codecSection);
+        retrievalSection + seedSection + codecSection, metric);
     Files.writeString(dir.resolve("partition.json"),
         partition.summarize(split.train().labels(), split.train().classNames()).toJson());
     System.out.println("\nwrote " + dir.resolve("report.md") + " (+ results.json, epochs.csv, " + String.join(", ", plots) + ")");
@@ -165,8 +185,9 @@ public final class CompareCommand implements Callable<Integer> {
     for (Method m : chosen) {
       System.out.printf("%n[%d/%d] %s%n", results.size() + 1, runs, m.label());
       Experiment mx = rates.containsKey(m) ? experiment.withLearningRate(rates.get(m)) : experiment;
-      MethodResult r = m == Method.MPSL
-          ? MethodRunner.mpsl(mx, x.codecUp, x.codecDown, true, x.tokenizerPolicy(), x.batches(), this::epochLine)
+      MethodResult r = m == Method.MPSL || m == Method.MPSL_SERVER_LOSS
+          ? MethodRunner.mpsl(mx, x.codecUp, x.codecDown, true, x.tokenizerPolicy(), x.batches(),
+              m == Method.MPSL_SERVER_LOSS || x.choices.serverSideLoss(), this::epochLine)
           : MethodRunner.run(m, mx, this::epochLine);
       results.add(r);
       if (m == Method.MPSL) {
@@ -186,9 +207,12 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   private void epochLine(MethodResult.Epoch e) {
-    System.out.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f, test acc %.2f%%, %.1f KiB up / %.1f KiB down per client, "
-        + "%.1f s%n", e.epoch(), x.epochs, e.trainLoss(), 100 * e.testAccuracy(), e.bytesUpPerClient() / 1024,
-        e.bytesDownPerClient() / 1024, e.seconds());
+    System.out.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f, test %s %.2f%%, %.1f KiB up / %.1f KiB down per client, "
+        + "%.1f s%n", e.epoch(), x.epochs, e.trainLoss(), e.recall() != null ? "mean R@1" : "acc",
+        100 * e.testAccuracy(), e.bytesUpPerClient() / 1024, e.bytesDownPerClient() / 1024, e.seconds());
+    if (e.recall() != null) {
+      System.out.println("    " + e.recall());
+    }
   }
 
   /** The --method-lr entries by method; a bad entry is a usage error naming it. */
@@ -252,7 +276,10 @@ public final class CompareCommand implements Callable<Integer> {
     s.put("pooling, fusion (every method)", model.pooling() + ", " + model.fusion());
     s.put("MPSL tokenizers", x.tokenizerPolicy() + "; client batches " + x.batches());
     s.put("model", model.weights() + " encoder, width " + model.encoder().width() + ", depth " + model.encoder().depth() + ", "
-        + model.trainableBlocks() + " trained blocks, " + model.encoderTokens() + " tokens, " + model.fusion() + " fusion");
+        + model.trainableBlocks() + " trained blocks, " + model.encoderTokens() + " tokens, " + model.fusion() + " fusion, "
+        + model.pooling() + " pooling, task " + x.choices.choices().task()
+        + (x.retrieval() ? " (symmetric InfoNCE, fixed temperature " + org.mpsl4j.model.retrieval.InfoNce.TEMPERATURE
+            + ")" : ""));
     s.put("seed", x.seed);
     s.put("MPSL cut-layer codecs", "activations " + x.codecUp + ", gradients " + x.codecDown
         + (codecs.isEmpty() ? "" : "; variants " + String.join(", ", codecs)));
@@ -265,8 +292,8 @@ public final class CompareCommand implements Callable<Integer> {
         + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.learningRate() + " --encoder " + x.encoder
         + " --width " + x.width + " --depth " + x.depth
         + (seeds.isEmpty() ? " --seed " + x.seed : " --seeds " + seeds.stream().map(String::valueOf)
-            .reduce((a, b) -> a + "," + b).orElse("")) + " --pooling " + x.pooling
-        + " --fusion " + x.fusion + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
+            .reduce((a, b) -> a + "," + b).orElse("")) + x.choices.commandLine()
+        + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
         + " --tokenizer-lr-scale " + x.tokenizerLrScale + " --client-batches " + x.clientBatches
         + (methodLr.isEmpty() ? "" : " --method-lr " + String.join(",", methodLr)) + " --methods "
         + String.join(",", methods) + (x.codecUp.lossy() ? " --codec-up " + x.codecUp : "")

@@ -12,7 +12,6 @@ import org.mpsl4j.engine.sim.SimulationConfig;
 import java.time.Duration;
 import org.mpsl4j.engine.ModelFactory;
 import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.Pooling;
 import org.mpsl4j.engine.mpsl.TokenizerPolicy;
@@ -29,6 +28,10 @@ import picocli.CommandLine.Spec;
  * values; the server rejects a client whose inputs or tensor shapes do not match.
  */
 final class ExperimentOptions {
+  /** Task, fusion, pooling and the retrieval loss's placement: one small class that every method reads. */
+  @CommandLine.Mixin
+  ModelChoiceOptions choices;
+
   @Option(names = "--data-dir", defaultValue = "data", description = "Dataset folder (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
@@ -110,15 +113,6 @@ final class ExperimentOptions {
           + "class, default 1); groups and classes set the number of clients (default: ${DEFAULT-VALUE}).")
   String partitionKind;
 
-  @Option(names = "--pooling", defaultValue = "cls", description = "Pooling of the encoder output for every method: "
-      + "cls or mean (over non-padding tokens) (default: ${DEFAULT-VALUE}).")
-  String pooling;
-
-  @Option(names = "--fusion", defaultValue = "early", description = "Fusion of modalities for every method: early "
-      + "(one encoder pass over all tokens) or late (one pass per modality, pooled outputs averaged) "
-      + "(default: ${DEFAULT-VALUE}).")
-  String fusion;
-
   @Option(names = "--tokenizer-sync", defaultValue = "never", description = "MPSL: average the clients' tokenizers and "
       + "send the average back every K training steps, at each epoch end (epoch), or never (the paper) "
       + "(default: ${DEFAULT-VALUE}).")
@@ -185,6 +179,7 @@ final class ExperimentOptions {
 
   /** As {@link #load()}, logging to {@code log} (stderr where stdout carries the command's results). */
   DatasetSplit load(java.io.PrintStream log) {
+    checkChoices(); // before the data: a combination that cannot be built fails at once
     try {
       validate();
     } catch (IllegalArgumentException e) {
@@ -201,15 +196,40 @@ final class ExperimentOptions {
     return split;
   }
 
+  /** Refuses a task/fusion/pooling/loss combination that cannot be built, as a usage error naming the fix. */
+  void checkChoices() {
+    try {
+      choices.choices();
+      choices.serverSideLoss();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
+  }
+
   ModelConfig model(DatasetSplit split) {
     EncoderSource source = EncoderSource.parse(encoder);
     EncoderConfig shape = source.config(EncoderConfig.small(width, depth, 4));
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
-    ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, parseFusion(), trained, patch);
-    model = ManifestRun.withManifestPatches(model, dataset);
-    return new ModelConfig(model.tokenizers(), model.encoder(), model.fusion(), parsePooling(), model.head(),
-        model.trainableBlocks(), model.weights(), freezeWordEmbeddings);
+    ModelConfig model;
+    try {
+      model = ModelFactory.forDataset(split.train(), source, shape, choices.choices(), trained, patch);
+    } catch (IllegalArgumentException e) { // e.g. retrieval on a dataset without two modalities
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
+    return ManifestRun.withManifestPatches(model, dataset).withFrozenWordEmbeddings(freezeWordEmbeddings);
+  }
+
+  /** Applies the server-side choices (--contrastive-loss server) to an MPSL server before it trains. */
+  void configureServer(org.mpsl4j.engine.mpsl.MpslServer server) {
+    if (choices.serverSideLoss()) {
+      server.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
+    }
+  }
+
+  /** Whether the run trains retrieval (reports then add Recall@K). */
+  boolean retrieval() {
+    return choices.choices().task() == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
   }
 
   /** The learning rate: --lr, else the default of the encoder start. */
@@ -243,24 +263,6 @@ final class ExperimentOptions {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
-  }
-
-  Pooling parsePooling() {
-    return switch (pooling.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "cls" -> Pooling.CLS;
-      case "mean" -> Pooling.MEAN;
-      default -> throw new CommandLine.ParameterException(mixee.commandLine(), "--pooling '" + pooling
-          + "' is not one of cls, mean");
-    };
-  }
-
-  Fusion parseFusion() {
-    return switch (fusion.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "early" -> Fusion.EARLY;
-      case "late" -> Fusion.LATE;
-      default -> throw new CommandLine.ParameterException(mixee.commandLine(), "--fusion '" + fusion
-          + "' is not one of early, late");
-    };
   }
 
   /** The seeded client partition of the training split: the same on the server and on every client. */

@@ -21,6 +21,10 @@ final class RunReport {
         + "personalized %.2f%%, %.2f steps/s, %d missed%n", e.epoch(), epochs, e.steps(), e.trainLoss(),
         100 * e.trainAccuracy(), 100 * e.testAccuracy(), 100 * e.personalizedAccuracy(), e.stepsPerSecond(),
         e.missedDeadlines());
+    if (e.recall() != null) {
+      out.println("  retrieval on the test split: " + e.recall()
+          + " (accuracies above: mean R@1 on the test split, in-batch and in-share top-1 matches)");
+    }
   }
 
   static void summary(PrintStream out, SimulationResult result, int clients) {

@@ -129,6 +129,7 @@ final class ServerCommand implements Callable<Integer> {
     }
     try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())
         .expectTrainSamples(setup.trainSamplesByClient()).withTokenizerPolicy(setup.tokenizerPolicy())) {
+      x.configureServer(server);
       try {
         String resumed = resumeIfAsked(server);
         if (resumed != null) {

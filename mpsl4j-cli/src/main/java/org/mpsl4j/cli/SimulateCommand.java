@@ -31,7 +31,7 @@ final class SimulateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
-    Simulation sim = new Simulation(x.config(model, threads), split);
+    Simulation sim = new Simulation(x.config(model, threads), split).configureServer(x::configureServer);
     Partition partition = x.partition(split);
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch,

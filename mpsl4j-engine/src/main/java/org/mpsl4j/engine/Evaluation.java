@@ -13,8 +13,12 @@ import org.mpsl4j.model.train.Losses;
 public final class Evaluation {
   private Evaluation() {}
 
+  /** Accuracy, or for a retrieval model the mean Recall@1 of both directions; see {@link #score}. */
   public static double accuracy(ClientModel client, ServerModel server, LabeledDataset data, int batchSize,
       NDManager parent) {
+    if (org.mpsl4j.model.ModelChoices.task(server.config().head()) == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL) {
+      return score(client, server, data, batchSize, parent).value();
+    }
     int correct = 0;
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (int start = 0; start < data.size(); start += batchSize) {
@@ -31,5 +35,12 @@ public final class Evaluation {
       }
     }
     return data.size() == 0 ? 0 : (double) correct / data.size();
+  }
+
+  /** The model's {@link TestScore} on {@code data}, by the objective of its head. */
+  public static TestScore score(ClientModel client, ServerModel server, LabeledDataset data, int batchSize,
+      NDManager parent) {
+    return TestScore.of(org.mpsl4j.model.train.Objective.of(server.config().head()),
+        b -> server.forward(client.forward(b.inputs(), b.masks()), false), data, batchSize, parent);
   }
 }

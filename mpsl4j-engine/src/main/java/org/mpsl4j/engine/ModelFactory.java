@@ -6,6 +6,7 @@ import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.model.EncoderConfig;
 import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.HeadConfig;
+import org.mpsl4j.model.ModelChoices;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.pretrained.EncoderSource;
@@ -31,9 +32,21 @@ public final class ModelFactory {
    */
   public static ModelConfig forDataset(LabeledDataset data, EncoderSource weights, EncoderConfig encoder, Fusion fusion,
       int trainableBlocks, int preferredPatch) {
-    ModelConfig.Builder b = ModelConfig.builder().setEncoder(weights.config(encoder)).optEncoderWeights(weights)
-        .setHead(HeadConfig.classification(data.numClasses()))
-        .optFusion(fusion)
+    return forDataset(data, weights, encoder, new ModelChoices(ModelChoices.Task.CLASSIFICATION, fusion,
+        org.mpsl4j.model.Pooling.CLS), trainableBlocks, preferredPatch);
+  }
+
+  /**
+   * As above, with the task, fusion and pooling of {@code choices}: a retrieval head projects to an embedding
+   * as wide as the encoder. Refuses a combination the data cannot support ({@link ModelChoices#check}).
+   */
+  public static ModelConfig forDataset(LabeledDataset data, EncoderSource weights, EncoderConfig encoder,
+      ModelChoices choices, int trainableBlocks, int preferredPatch) {
+    EncoderConfig shape = weights.config(encoder);
+    ModelConfig.Builder b = ModelConfig.builder().setEncoder(shape).optEncoderWeights(weights)
+        .setHead(choices.head(data.numClasses(), shape.width()))
+        .optFusion(choices.fusion())
+        .optPooling(choices.pooling())
         .optTrainableBlocks(trainableBlocks);
     for (InputSpec in : data.inputs()) {
       b.addTokenizer(tokenizer(in, preferredPatch));

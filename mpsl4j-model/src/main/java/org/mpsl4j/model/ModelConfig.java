@@ -62,6 +62,7 @@ public record ModelConfig(
       throw new IllegalArgumentException("trainableBlocks must be in [0, " + encoder.depth() + "] but was "
           + trainableBlocks + " (use the encoder depth to fine-tune every block, 0 to freeze the encoder)");
     }
+    ModelChoices.check(head, fusion, tokenizers); // task × fusion × pooling: refuse what cannot be built
   }
 
   /** Tokens the encoder sees per sample in one pass: all modalities for EARLY, the longest for LATE. */

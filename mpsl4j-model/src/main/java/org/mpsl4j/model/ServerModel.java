@@ -16,7 +16,9 @@ import org.mpsl4j.model.tokenizer.Tokens;
 
 /**
  * The part of the model the MPSL server holds, exactly once whatever the number of clients: the
- * shared encoder ({@code encoder.*}), fusion, pooling and the task head ({@code head.*}).
+ * shared encoder ({@code encoder.*}), fusion, pooling and the task head ({@code head.*}). A retrieval
+ * model (projection head) returns both modalities' embeddings per row ({@link
+ * org.mpsl4j.model.retrieval.PairEmbeddings}).
  *
  * <p>Its input is the concatenation of all clients' cut-layer activations, one {@link Tokens} per
  * modality, so one forward and one backward serve every client of a step.
@@ -66,7 +68,12 @@ public final class ServerModel extends Module {
             + config.encoder().width() + ") but are " + s);
       }
     }
-    NDArray pooled = config.fusion() == Fusion.EARLY ? early(modalities, training) : late(modalities, training);
+    if (config.head().kind() == HeadConfig.Kind.PROJECTION) {
+      // Retrieval (late fusion, checked by ModelConfig): each modality's own embedding, both in one row.
+      return org.mpsl4j.model.retrieval.PairEmbeddings.join(
+          latePooled(modalities, training).stream().map(head::forward).toList());
+    }
+    NDArray pooled = config.fusion() == Fusion.EARLY ? early(modalities, training) : average(latePooled(modalities, training));
     return head.forward(pooled);
   }
 
@@ -99,14 +106,15 @@ public final class ServerModel extends Module {
     return average(cls);
   }
 
-  private NDArray late(List<Tokens> modalities, boolean training) {
+  /** Each modality through the encoder on its own, pooled: one (B, d) per modality. */
+  private List<NDArray> latePooled(List<Tokens> modalities, boolean training) {
     List<NDArray> pooled = new ArrayList<>();
     for (Tokens t : modalities) {
       NDArray encoded = encoder.forward(t.values(), t.mask(), training);
       pooled.add(config.pooling() == Pooling.MEAN ? meanPool(encoded, t.mask())
           : encoded.get(new NDIndex(":, 0, :")));
     }
-    return average(pooled);
+    return pooled;
   }
 
   private static NDArray meanPool(NDArray encoded, NDArray mask) {

@@ -11,8 +11,13 @@ public final class MarkdownReport {
   private MarkdownReport() {}
 
   public static String table(List<Summary> rows) {
+    return table(rows, "test acc");
+  }
+
+  /** @param metric the name of the score column (e.g. {@code mean R@1} for retrieval) */
+  public static String table(List<Summary> rows, String metric) {
     StringBuilder b = new StringBuilder();
-    b.append("| method | final test acc | best test acc | client MACs/sample (fwd+bwd) | FedAvg ÷ method | "
+    b.append("| method | final " + metric + " | best " + metric + " | client MACs/sample (fwd+bwd) | FedAvg ÷ method | "
         + "KiB up/client/epoch | KiB down/client/epoch | server state | wall time |\n");
     b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Summary s : rows) {
@@ -36,12 +41,18 @@ public final class MarkdownReport {
   /** @param extra a further Markdown section after the summary (e.g. the codec trade-off), or "" */
   public static void write(Path file, String title, String command, List<String> settings, List<Summary> rows,
       List<String> plots, String extra) throws IOException {
+    write(file, title, command, settings, rows, plots, extra, "test acc");
+  }
+
+  /** @param metric the name of the score column ({@code mean R@1} for retrieval: both directions' Recall@1) */
+  public static void write(Path file, String title, String command, List<String> settings, List<Summary> rows,
+      List<String> plots, String extra, String metric) throws IOException {
     StringBuilder b = new StringBuilder("# ").append(title).append("\n\n");
     b.append("Command: `").append(command).append("`\n\n");
     for (String s : settings) {
       b.append("- ").append(s).append('\n');
     }
-    b.append('\n').append(table(rows)).append('\n');
+    b.append('\n').append(table(rows, metric)).append('\n');
     b.append("""
         Columns: test accuracy of each method's global model on the test split; client MACs per sample of one
         training step's forward and backward on what a client runs (only matrix products and convolutions count);

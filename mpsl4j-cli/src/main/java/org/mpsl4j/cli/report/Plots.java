@@ -35,8 +35,10 @@ public final class Plots {
   }
 
   private static String accuracy(Path dir, List<MethodResult> results) throws IOException {
-    XYChart chart = new XYChartBuilder().width(900).height(560).title("Test accuracy of the global model")
-        .xAxisTitle("epoch (round)").yAxisTitle("test accuracy (%)").build();
+    boolean retrieval = results.stream().anyMatch(r -> r.finalRecall() != null); // its curve is the mean R@1
+    XYChart chart = new XYChartBuilder().width(900).height(560)
+        .title(retrieval ? "Test mean Recall@1 of the global model (both directions)" : "Test accuracy of the global model")
+        .xAxisTitle("epoch (round)").yAxisTitle(retrieval ? "mean Recall@1 (%)" : "test accuracy (%)").build();
     for (MethodResult r : results) {
       double[] x = r.epochs().stream().mapToDouble(MethodResult.Epoch::epoch).toArray();
       double[] y = r.epochs().stream().mapToDouble(e -> 100 * e.testAccuracy()).toArray();

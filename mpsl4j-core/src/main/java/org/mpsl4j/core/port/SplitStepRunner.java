@@ -13,6 +13,7 @@ import org.mpsl4j.core.cut.CutBatch;
 import org.mpsl4j.core.cut.CutGradient;
 import org.mpsl4j.core.cut.CutOutputs;
 import org.mpsl4j.core.cut.OutputGradient;
+import org.mpsl4j.core.step.ServerSideLoss;
 import org.mpsl4j.core.step.ServerSplitStep;
 import org.mpsl4j.core.step.StepOutcome;
 
@@ -30,6 +31,8 @@ import org.mpsl4j.core.step.StepOutcome;
 public final class SplitStepRunner {
   private final Cohort cohort;
   private final Ticker ticker;
+  /** When set, output gradients come from this loss over each part's whole batch, not from the clients. */
+  private ServerSideLoss serverLoss;
 
   public SplitStepRunner(Cohort cohort, Ticker ticker) {
     this.cohort = cohort;
@@ -38,6 +41,15 @@ public final class SplitStepRunner {
 
   public Cohort cohort() {
     return cohort;
+  }
+
+  /**
+   * Computes the loss on the server over each forward pass's whole batch ({@link ServerSideLoss}): no
+   * outputs go down and no output gradients come up; each client's rows of the loss gradient stand in for
+   * its output gradient.
+   */
+  public void useServerSideLoss(ServerSideLoss loss) {
+    this.serverLoss = loss;
   }
 
   /**
@@ -66,8 +78,8 @@ public final class SplitStepRunner {
       forwards.put(g.getKey(), f);
       outputs.addAll(f.slices());
     }
-    Arrivals<OutputGradient> down = cohort.outputGradients(plan.step(), outputs, scope,
-        Deadline.after(ticker, deadline));
+    Arrivals<OutputGradient> down = serverLoss != null ? serverLossGradients(forwards.values(), scope)
+        : cohort.outputGradients(plan.step(), outputs, scope, Deadline.after(ticker, deadline));
     Map<String, OutputGradient> byClient = new HashMap<>();
     for (OutputGradient g : down.arrived()) {
       byClient.put(g.client(), g);
@@ -95,5 +107,22 @@ public final class SplitStepRunner {
       cohort.cutGradients(plan.step(), cut);
     }
     return report;
+  }
+
+  /** Each member's rows of the server-side loss's gradient, as if the member had sent them. */
+  private Arrivals<OutputGradient> serverLossGradients(Iterable<ServerSplitStep.Forward> forwards, NDManager scope) {
+    List<OutputGradient> out = new ArrayList<>();
+    for (ServerSplitStep.Forward f : forwards) {
+      ServerSideLoss.Result r = serverLoss.lossGradient(f.outputs(), scope);
+      if (!r.gradient().getShape().equals(f.outputs().getShape())) {
+        throw new IllegalStateException("server-side loss gave a gradient of shape " + r.gradient().getShape()
+            + " for outputs of shape " + f.outputs().getShape());
+      }
+      for (CutOutputs o : f.slices()) {
+        CutOutputs rows = new CutOutputs(o.client(), r.gradient(), o.row(), o.batch(), o.totalBatch());
+        out.add(new OutputGradient(o.client(), rows.values(), (float) r.loss(), r.correct(o.row(), o.batch())));
+      }
+    }
+    return new Arrivals<>(out, 0);
   }
 }

@@ -2,7 +2,7 @@ package org.mpsl4j.core.step;
 
 import ai.djl.ndarray.NDArray;
 import org.mpsl4j.model.Autograd;
-import org.mpsl4j.model.train.Losses;
+import org.mpsl4j.model.train.Objective;
 
 /**
  * Where a client turns its output slice into a loss with its own labels: the client side of the
@@ -23,16 +23,24 @@ public interface OutputLoss {
 
   /** Mean cross-entropy of logits against class labels. */
   static OutputLoss crossEntropy() {
+    return of(Objective.CLASSIFICATION);
+  }
+
+  /**
+   * The loss the model's head is trained with ({@link Objective}): cross-entropy for classification, the
+   * contrastive loss over this client's own mini-batch for retrieval.
+   */
+  static OutputLoss of(Objective objective) {
     return (outputs, labels) -> {
       // A copy: the slice may be a view of an array the server still needs (in-memory port).
       NDArray z = Autograd.leaf(outputs.duplicate());
       float loss;
       try (Autograd.Recording r = Autograd.record()) {
-        NDArray l = Losses.crossEntropy(z, labels);
+        NDArray l = objective.loss(z, labels);
         Autograd.backward(l);
         loss = l.getFloat();
       }
-      return new Result(loss, z.getGradient(), Losses.correct(z, labels));
+      return new Result(loss, z.getGradient(), objective.correct(z, labels));
     };
   }
 }

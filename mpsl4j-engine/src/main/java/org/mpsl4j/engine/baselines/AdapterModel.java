@@ -68,9 +68,15 @@ public final class AdapterModel implements LocalModel {
     List<NDArray> pooled = config.fusion() == Fusion.EARLY ? early(tokens, training) : late(tokens, training);
     NDArray sum = null;
     int i = 0;
+    List<NDArray> perModality = new ArrayList<>();
     for (AttentionAdapter a : adapters.values()) {
       NDArray adapted = a.forward(pooled.get(i++));
+      perModality.add(adapted);
       sum = sum == null ? adapted : sum.add(adapted);
+    }
+    if (config.head().kind() == org.mpsl4j.model.HeadConfig.Kind.PROJECTION) {
+      // Retrieval (FedCLIP's own setting): each modality's adapted feature embedded on its own, both in one row.
+      return org.mpsl4j.model.retrieval.PairEmbeddings.join(perModality.stream().map(server.head()::forward).toList());
     }
     if (pooled.size() > 1) {
       sum = sum.div(sum.getManager().create((float) pooled.size()));

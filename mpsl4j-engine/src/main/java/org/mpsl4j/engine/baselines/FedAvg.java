@@ -12,6 +12,7 @@ import org.mpsl4j.model.macs.MacReport;
 public final class FedAvg extends FederatedStrategy {
   public FedAvg(Experiment x) {
     super(factory(x.model()), x.seed(), 1, x.deadline());
+    scoreBy(org.mpsl4j.model.train.Objective.of(x.model().head()));
   }
 
   /** The local model of every FedAvg client (and the server's global model). */

@@ -20,6 +20,7 @@ import org.mpsl4j.model.macs.MacReport;
 public final class FedClip extends FederatedStrategy {
   public FedClip(Experiment x) {
     super(factory(x.model()), x.seed(), 1, x.deadline());
+    scoreBy(org.mpsl4j.model.train.Objective.of(x.model().head()));
   }
 
   /** Adapter hidden width: the feature width, as in FedCLIP's reference adapter. */

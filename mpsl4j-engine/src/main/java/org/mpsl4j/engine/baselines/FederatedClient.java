@@ -10,7 +10,6 @@ import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.train.Adam;
-import org.mpsl4j.model.train.Losses;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ParameterSet;
 import org.mpsl4j.protocol.v1.RoundBegin;
@@ -32,6 +31,8 @@ public final class FederatedClient extends BaselineClient {
   private final int batchSize;
   private final long dataSeed;
   private RoundBegin round;
+  /** Cross-entropy with its labels, or the contrastive loss over its own mini-batch (retrieval). */
+  private final org.mpsl4j.model.train.Objective objective;
   private double lastLoss = Double.NaN;
 
   public FederatedClient(String clientId, ModelConfig config, LocalModel.Factory factory, long modelSeed,
@@ -44,6 +45,7 @@ public final class FederatedClient extends BaselineClient {
     this.indices = indices.clone();
     this.batchSize = batchSize;
     this.dataSeed = dataSeed;
+    this.objective = org.mpsl4j.model.train.Objective.of(config.head());
   }
 
   public LocalModel model() {
@@ -100,7 +102,7 @@ public final class FederatedClient extends BaselineClient {
       BatchTensors b = BatchTensors.of(data.batch(idx), scope);
       float loss;
       try (Autograd.Recording r = Autograd.record()) {
-        NDArray l = Losses.crossEntropy(model.forward(b, true), b.labels());
+        NDArray l = objective.loss(model.forward(b, true), b.labels());
         Autograd.backward(l);
         loss = l.getFloat();
       }

@@ -30,6 +30,14 @@ public abstract class FederatedStrategy implements Strategy {
   private double lastLoss = Double.NaN;
   private String lastRejection;
 
+  /** Scores the global model (accuracy, or Recall@K for retrieval); set by subclasses that know the model. */
+  private org.mpsl4j.model.train.Objective objective = org.mpsl4j.model.train.Objective.CLASSIFICATION;
+
+  /** The objective the global model is scored by (default classification). */
+  protected final void scoreBy(org.mpsl4j.model.train.Objective objective) {
+    this.objective = objective;
+  }
+
   protected FederatedStrategy(LocalModel.Factory factory, long seed, int localEpochs, Duration deadline) {
     this.global = factory.build(manager, seed);
     this.localEpochs = localEpochs;
@@ -106,7 +114,12 @@ public abstract class FederatedStrategy implements Strategy {
 
   @Override
   public double evaluate(LabeledDataset test) {
-    return TestAccuracy.of(b -> global.forward(b, false), test, 256);
+    return score(test).value();
+  }
+
+  @Override
+  public org.mpsl4j.engine.TestScore score(LabeledDataset test) {
+    return TestAccuracy.score(objective, b -> global.forward(b, false), test, 256);
   }
 
   /** The global trainable parameters: the server keeps no optimizer and, between rounds, no client state. */

@@ -7,6 +7,8 @@ import java.util.stream.Collectors;
 /** The training methods mpsl4j compares (README.md, "MPSL and the baselines"). */
 public enum Method {
   MPSL("mpsl", "MPSL", true),
+  /** MPSL whose contrastive loss runs on the server over the whole concatenated batch (retrieval only). */
+  MPSL_SERVER_LOSS("mpsl-server-loss", "MPSL server-side loss", true),
   CENTRALIZED("centralized", "Centralized", false),
   FEDAVG("fedavg", "FedAvg", true),
   FEDCLIP("fedclip", "FedCLIP-adapter", true),

@@ -36,9 +36,23 @@ public record MethodResult(Method method, List<Epoch> epochs, long clientForward
    * @param bytesUpPerClient mean over clients of bytes sent client → server in this epoch
    * @param bytesDownPerClient mean over clients of bytes sent server → client in this epoch
    * @param seconds training wall time of the epoch (evaluation excluded)
+   * @param recall retrieval: Recall@K of the global model on the test split ({@code testAccuracy} is its mean
+   *     R@1); null for classification
    */
   public record Epoch(int epoch, double trainLoss, double testAccuracy, double bytesUpPerClient,
-      double bytesDownPerClient, double seconds) {}
+      double bytesDownPerClient, double seconds, org.mpsl4j.model.retrieval.RecallAtK recall) {
+
+    /** A classification epoch (no Recall@K). */
+    public Epoch(int epoch, double trainLoss, double testAccuracy, double bytesUpPerClient, double bytesDownPerClient,
+        double seconds) {
+      this(epoch, trainLoss, testAccuracy, bytesUpPerClient, bytesDownPerClient, seconds, null);
+    }
+  }
+
+  /** Recall@K of the last epoch's model (retrieval), or null. */
+  public org.mpsl4j.model.retrieval.RecallAtK finalRecall() {
+    return epochs.isEmpty() ? null : epochs.get(epochs.size() - 1).recall();
+  }
 
   public double finalAccuracy() {
     return epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).testAccuracy();

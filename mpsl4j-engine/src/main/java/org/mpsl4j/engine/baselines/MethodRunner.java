@@ -38,6 +38,8 @@ public final class MethodRunner {
     MacReport split = MacCounter.count(x.model());
     return switch (method) {
       case MPSL -> mpsl(x, onEpoch);
+      case MPSL_SERVER_LOSS -> mpsl(x, CodecSpec.RAW, CodecSpec.RAW, true, TokenizerPolicy.PAPER, ClientBatches.EQUAL, true,
+          onEpoch);
       case CENTRALIZED -> centralized(x, onEpoch);
       case FEDAVG -> RoundLoop.run(method, x, new FedAvg(x), i -> FedAvg.client(x, i), FedAvg.clientMacs(x.model()),
           transport, onEpoch);
@@ -70,16 +72,19 @@ public final class MethodRunner {
   /** As above; {@code errorFeedback} false sends top-k activations without it (an ablation, labelled "no EF"). */
   public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown, boolean errorFeedback,
       Consumer<MethodResult.Epoch> onEpoch) throws IOException, InterruptedException {
-    return mpsl(x, codecUp, codecDown, errorFeedback, TokenizerPolicy.PAPER, ClientBatches.EQUAL, onEpoch);
+    return mpsl(x, codecUp, codecDown, errorFeedback, TokenizerPolicy.PAPER, ClientBatches.EQUAL, false, onEpoch);
   }
 
   /**
    * As above, with the clients' tokenizers kept together by {@code tokenizers} and client batches sized by
    * {@code batches} (docs/GLOBAL_MODEL.md); settings other than the paper's are named in the label, e.g.
-   * {@code MPSL (sync every 10 steps, client lr x1.0; PROPORTIONAL batches)}.
+   * {@code MPSL (sync every 10 steps, client lr x1.0; PROPORTIONAL batches)}. {@code serverLoss} computes the
+   * (retrieval) loss on the server over each step's whole batch ({@link org.mpsl4j.core.step.ServerSideLoss}),
+   * labelled {@link Method#MPSL_SERVER_LOSS}; a retrieval run with the loss on the clients is labelled
+   * "MPSL client-side loss".
    */
   public static MethodResult mpsl(Experiment x, CodecSpec codecUp, CodecSpec codecDown, boolean errorFeedback,
-      TokenizerPolicy tokenizers, ClientBatches batches, Consumer<MethodResult.Epoch> onEpoch)
+      TokenizerPolicy tokenizers, ClientBatches batches, boolean serverLoss, Consumer<MethodResult.Epoch> onEpoch)
       throws IOException, InterruptedException {
     // alpha and minPerClient only shape Simulation.partition(); the experiment's partition is passed in.
     SimulationConfig config = new SimulationConfig(x.model(), x.clients(), x.clientBatch(), x.epochs(), x.learningRate(),
@@ -90,7 +95,12 @@ public final class MethodRunner {
     Map<String, long[]> last = new LinkedHashMap<>();
     List<MethodResult.Epoch> epochs = new ArrayList<>();
     Simulation sim = new Simulation(config, x.data())
-        .configureClients(c -> errorFeedback ? c : c.withoutErrorFeedback());
+        .configureClients(c -> errorFeedback ? c : c.withoutErrorFeedback())
+        .configureServer(s -> {
+          if (serverLoss) {
+            s.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
+          }
+        });
     SimulationResult r = sim.run(x.partition(), e -> {
       Map<String, long[]> now = server.get().bytesByClient();
       double up = 0;
@@ -103,18 +113,21 @@ public final class MethodRunner {
       }
       int n = Math.max(1, now.size());
       MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), up / n, down / n,
-          e.seconds());
+          e.seconds(), e.recall());
       epochs.add(m);
       onEpoch.accept(m);
       stateBytes.set(mpslStateBytes(server.get()));
     }, server::set);
     boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
+    boolean retrieval = org.mpsl4j.model.ModelChoices.task(x.model().head()) == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
+    Method method = serverLoss ? Method.MPSL_SERVER_LOSS : Method.MPSL;
+    String name = serverLoss ? method.label() : retrieval ? "MPSL client-side loss" : method.label();
     String label = codecUp.lossy() || codecDown.lossy()
-        ? Method.MPSL.label() + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : Method.MPSL.label();
+        ? name + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : name;
     if (!tokenizers.equals(TokenizerPolicy.PAPER) || batches != ClientBatches.EQUAL) {
       label += " (" + tokenizers + "; " + batches.name().toLowerCase(java.util.Locale.ROOT) + " batches)";
     }
-    return new MethodResult(Method.MPSL, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
+    return new MethodResult(method, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
         r.wallSeconds(), label);
   }
 
@@ -130,7 +143,8 @@ public final class MethodRunner {
     try (CentralizedTrainer t = new CentralizedTrainer(x.model(), x.learningRate(), x.schedule(), batch, x.seed())) {
       List<MethodResult.Epoch> epochs = new ArrayList<>();
       t.train(x.data(), x.epochs(), (EpochResult e) -> {
-        MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), 0, 0, e.seconds());
+        MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), 0, 0, e.seconds(),
+            e.recall());
         epochs.add(m);
         onEpoch.accept(m);
       });

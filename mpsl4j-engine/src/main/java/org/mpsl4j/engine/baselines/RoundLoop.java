@@ -50,9 +50,9 @@ public final class RoundLoop {
           double seconds = (System.nanoTime() - t0) / 1e9;
           long[][] after = bytes(grid);
           double loss = stats.trainLoss(); // as the server learned it from the wire; NaN if no client reported one
-          double acc = strategy.evaluate(x.data().test());
-          MethodResult.Epoch e = new MethodResult.Epoch(round + 1, loss, acc, meanDelta(before, after, 0),
-              meanDelta(before, after, 1), seconds);
+          org.mpsl4j.engine.TestScore score = strategy.score(x.data().test());
+          MethodResult.Epoch e = new MethodResult.Epoch(round + 1, loss, score.value(), meanDelta(before, after, 0),
+              meanDelta(before, after, 1), seconds, score.recall());
           epochs.add(e);
           onEpoch.accept(e);
         }

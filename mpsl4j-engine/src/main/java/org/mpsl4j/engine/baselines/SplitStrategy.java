@@ -124,8 +124,14 @@ public abstract class SplitStrategy implements Strategy {
 
   @Override
   public double evaluate(LabeledDataset test) {
+    return score(test).value();
+  }
+
+  @Override
+  public org.mpsl4j.engine.TestScore score(LabeledDataset test) {
     ServerModel server = evaluationServer();
-    return TestAccuracy.of(b -> server.forward(globalClient.forward(b.inputs(), b.masks()), false), test, 256);
+    return TestAccuracy.score(org.mpsl4j.model.train.Objective.of(server.config().head()),
+        b -> server.forward(globalClient.forward(b.inputs(), b.masks()), false), test, 256);
   }
 
   protected final long clientPartBytes() {

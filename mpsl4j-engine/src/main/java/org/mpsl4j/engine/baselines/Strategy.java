@@ -24,6 +24,11 @@ public interface Strategy extends AutoCloseable {
   /** Test accuracy of the current global model. */
   double evaluate(LabeledDataset test);
 
+  /** The current global model's test score; retrieval strategies override it to add Recall@K. */
+  default org.mpsl4j.engine.TestScore score(LabeledDataset test) {
+    return new org.mpsl4j.engine.TestScore(evaluate(test), null);
+  }
+
   /** Bytes of parameter and optimizer-state tensors the server keeps between rounds. */
   long serverStateBytes();
 

@@ -11,6 +11,14 @@ import org.mpsl4j.model.train.Losses;
 public final class TestAccuracy {
   private TestAccuracy() {}
 
+  /** The {@link org.mpsl4j.engine.TestScore} of {@code forward} by {@code objective} (retrieval: Recall@K). */
+  public static org.mpsl4j.engine.TestScore score(org.mpsl4j.model.train.Objective objective,
+      Function<BatchTensors, ai.djl.ndarray.NDArray> forward, LabeledDataset data, int batchSize) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      return org.mpsl4j.engine.TestScore.of(objective, forward, data, batchSize, manager);
+    }
+  }
+
   public static double of(Function<BatchTensors, ai.djl.ndarray.NDArray> forward, LabeledDataset data, int batchSize) {
     long correct = 0;
     try (NDManager manager = NDManager.newBaseManager(); Autograd.NoGrad ignored = Autograd.noGrad()) {

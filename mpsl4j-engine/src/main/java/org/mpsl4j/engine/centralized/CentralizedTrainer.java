@@ -15,7 +15,6 @@ import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.ServerModel;
 import org.mpsl4j.model.train.Adam;
-import org.mpsl4j.model.train.Losses;
 import org.mpsl4j.model.train.StepLr;
 
 /**
@@ -32,6 +31,8 @@ public final class CentralizedTrainer implements AutoCloseable {
   private final StepLr schedule;
   private final int batchSize;
   private final Random rng;
+  /** Cross-entropy, or the contrastive loss over the whole batch (retrieval). */
+  private final org.mpsl4j.model.train.Objective objective;
 
   public CentralizedTrainer(ModelConfig config, float learningRate, StepLr schedule, int batchSize, long seed) {
     if (batchSize <= 0) {
@@ -46,6 +47,7 @@ public final class CentralizedTrainer implements AutoCloseable {
     this.schedule = schedule;
     this.batchSize = batchSize;
     this.rng = new Random(seed + 1);
+    this.objective = org.mpsl4j.model.train.Objective.of(config.head());
   }
 
   public ClientModel client() {
@@ -66,9 +68,9 @@ public final class CentralizedTrainer implements AutoCloseable {
       long start = System.nanoTime();
       double lossSum = trainEpoch(data);
       double seconds = (System.nanoTime() - start) / 1e9;
-      double acc = Evaluation.accuracy(client, server, data.test(), 256, manager);
-      EpochResult r = new EpochResult(epoch + 1, lossSum / data.train().size(), acc,
-          data.train().size() / seconds, seconds);
+      org.mpsl4j.engine.TestScore score = Evaluation.score(client, server, data.test(), 256, manager);
+      EpochResult r = new EpochResult(epoch + 1, lossSum / data.train().size(), score.value(),
+          data.train().size() / seconds, seconds, score.recall());
       results.add(r);
       onEpoch.accept(r);
     }
@@ -92,7 +94,7 @@ public final class CentralizedTrainer implements AutoCloseable {
       BatchTensors b = BatchTensors.of(batch, scope);
       float loss;
       try (Autograd.Recording r = Autograd.record()) {
-        NDArray l = Losses.crossEntropy(server.forward(client.forward(b.inputs(), b.masks()), true), b.labels());
+        NDArray l = objective.loss(server.forward(client.forward(b.inputs(), b.masks()), true), b.labels());
         Autograd.backward(l);
         loss = l.getFloat();
       }

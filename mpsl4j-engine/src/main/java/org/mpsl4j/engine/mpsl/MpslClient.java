@@ -15,7 +15,6 @@ import org.mpsl4j.model.SharedClientBase;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
-import org.mpsl4j.model.train.Losses;
 import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
@@ -366,7 +365,7 @@ public final class MpslClient implements AutoCloseable {
     }
     try {
       NDArray z = TensorCodec.decode(m.getEvalOutputs().getValues(), pendingEval.scope(), limits, "evaluation outputs");
-      int correct = Losses.correct(z, pendingEval.labels());
+      int correct = org.mpsl4j.model.train.Objective.of(modelConfig.head()).correct(z, pendingEval.labels());
       int total = (int) pendingEval.labels().getShape().get(0);
       lastPersonalizedAccuracy = (double) correct / total;
       return message(m.getStep()).setEvalReport(EvalReport.newBuilder().setCorrect(correct).setTotal(total)).build();

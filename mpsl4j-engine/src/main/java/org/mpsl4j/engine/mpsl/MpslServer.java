@@ -23,6 +23,7 @@ import org.mpsl4j.core.port.SplitStepRunner;
 import org.mpsl4j.core.port.StepPlan;
 import org.mpsl4j.core.port.StepReport;
 import org.mpsl4j.core.port.Ticker;
+import org.mpsl4j.core.step.ServerSideLoss;
 import org.mpsl4j.core.step.ServerSplitStep;
 import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ModelConfig;
@@ -196,6 +197,18 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer expectTrainSamples(Map<String, Integer> samplesByClient) {
     admission.setExpectedSamples(samplesByClient);
+    return this;
+  }
+
+  /**
+   * Computes the loss on the server over each step's whole concatenated batch ({@link ServerSideLoss})
+   * instead of on each client over its own; call before {@link #train}.
+   *
+   * @throws IllegalArgumentException if the model's loss needs the clients' labels (classification)
+   */
+  public MpslServer useServerSideLoss(ServerSideLoss loss) {
+    ServerSideLoss.checkAllowed(modelConfig);
+    runner.useServerSideLoss(loss);
     return this;
   }
 

@@ -56,7 +56,7 @@ public final class WireClientStep implements AutoCloseable {
       int[] indices, int batchSize, long dataSeed, TensorLimits limits) {
     this.manager = manager;
     this.step = new ClientSplitStep(clientId, manager, model, optimizer, data, indices, batchSize, dataSeed,
-        OutputLoss.crossEntropy());
+        OutputLoss.of(org.mpsl4j.model.train.Objective.of(model.config().head())));
     this.limits = limits;
   }
 

@@ -139,12 +139,12 @@ public final class MpslSetup implements AutoCloseable {
 
   /** One epoch's figures, with the global model (server + averaged tokenizers) evaluated on the test split. */
   public SimulationResult.Epoch epoch(MpslServer server, EpochStats s) {
-    double acc;
+    org.mpsl4j.engine.TestScore score;
     try (NDManager scope = NDManager.newBaseManager()) {
-      acc = Evaluation.accuracy(server.globalTokenizers(), server.model(), data.test(), 256, scope);
+      score = Evaluation.score(server.globalTokenizers(), server.model(), data.test(), 256, scope);
     }
-    return new SimulationResult.Epoch(s.epoch() + 1, s.steps(), s.meanLoss(), s.trainAccuracy(), acc,
-        s.personalizedAccuracy(), s.seconds(), s.steps() / s.seconds(), s.missedDeadlines());
+    return new SimulationResult.Epoch(s.epoch() + 1, s.steps(), s.meanLoss(), s.trainAccuracy(), score.value(),
+        s.personalizedAccuracy(), s.seconds(), s.steps() / s.seconds(), s.missedDeadlines(), score.recall());
   }
 
   /**

@@ -36,6 +36,7 @@ public final class Simulation {
   private java.nio.file.Path modelDir;
   private java.util.function.UnaryOperator<MpslClient> clientEdit = c -> c;
   private Consumer<GlobalModelDiagnosis> onDiagnosis;
+  private Consumer<MpslServer> serverEdit = s -> {};
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -73,6 +74,12 @@ public final class Simulation {
     return this;
   }
 
+  /** Adjusts the server after it is built and before clients connect (e.g. a server-side loss). */
+  public Simulation configureServer(Consumer<MpslServer> edit) {
+    this.serverEdit = edit;
+    return this;
+  }
+
   /** Saves the trained global model into {@code dir} at the end (see {@link MpslSetup#saveModel}). */
   public Simulation saveModelTo(java.nio.file.Path dir) {
     this.modelDir = dir;
@@ -102,6 +109,7 @@ public final class Simulation {
         config.seed())) {
       server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient())
           .withTokenizerPolicy(config.tokenizers());
+      serverEdit.accept(server);
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
           .addService(new SplitLearningService(server)).build().start();

@@ -35,10 +35,20 @@ public record SimulationResult(List<Epoch> epochs, Map<String, long[]> bytesPerC
    * @param seconds training wall time of the epoch
    * @param stepsPerSecond steps / seconds
    * @param missedDeadlines client-steps dropped
+   * @param recall retrieval: Recall@K of the global model on the test split ({@code testAccuracy} is its mean
+   *     R@1; train and personalized "accuracy" count in-batch and in-share top-1 matches); null for classification
    */
   public record Epoch(int epoch, int steps, double trainLoss, double trainAccuracy, double testAccuracy,
       double personalizedAccuracy, double seconds,
-      double stepsPerSecond, int missedDeadlines) {}
+      double stepsPerSecond, int missedDeadlines, org.mpsl4j.model.retrieval.RecallAtK recall) {
+
+    /** A classification epoch (no Recall@K). */
+    public Epoch(int epoch, int steps, double trainLoss, double trainAccuracy, double testAccuracy,
+        double personalizedAccuracy, double seconds, double stepsPerSecond, int missedDeadlines) {
+      this(epoch, steps, trainLoss, trainAccuracy, testAccuracy, personalizedAccuracy, seconds, stepsPerSecond,
+          missedDeadlines, null);
+    }
+  }
 
   /** Training bytes up per client per epoch, mean over clients. */
   public double meanBytesUpPerClientPerEpoch() {

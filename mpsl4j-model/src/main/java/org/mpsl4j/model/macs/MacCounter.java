@@ -61,7 +61,9 @@ public final class MacCounter {
         serverBwd += fb[1];
       }
     }
-    long head = (long) enc.width() * config.head().outputs();
+    // A retrieval (projection) head embeds each modality's pooled output on its own.
+    long heads = config.head().kind() == org.mpsl4j.model.HeadConfig.Kind.PROJECTION ? config.tokenizers().size() : 1;
+    long head = heads * enc.width() * config.head().outputs();
     boolean anythingTrainedBelowHead = tokenizersTrained || config.trainableBlocks() > 0;
     serverFwd += head;
     serverBwd += head + (anythingTrainedBelowHead ? head : 0);
