@@ -35,6 +35,7 @@ public final class Simulation {
   private MpslServer.ProgressListener progress = (epoch, step, steps) -> {};
   private java.nio.file.Path modelDir;
   private java.util.function.UnaryOperator<MpslClient> clientEdit = c -> c;
+  private final List<io.grpc.ServerInterceptor> interceptors = new ArrayList<>();
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -60,6 +61,15 @@ public final class Simulation {
   /** Adjusts each client after {@link MpslSetup} built it and before it connects (e.g. an ablation). */
   public Simulation configureClients(java.util.function.UnaryOperator<MpslClient> edit) {
     this.clientEdit = edit;
+    return this;
+  }
+
+  /**
+   * Puts {@code interceptor} on the server's side of every session (e.g. a tap that records what the server
+   * receives and sends, for the privacy attacks).
+   */
+  public Simulation interceptWith(io.grpc.ServerInterceptor interceptor) {
+    interceptors.add(interceptor);
     return this;
   }
 
@@ -93,7 +103,8 @@ public final class Simulation {
       server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient());
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
-          .addService(new SplitLearningService(server)).build().start();
+          .addService(io.grpc.ServerInterceptors.intercept(new SplitLearningService(server), interceptors))
+          .build().start();
       server.onProgress(progress);
       for (int i = 0; i < partition.numClients(); i++) {
         ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();

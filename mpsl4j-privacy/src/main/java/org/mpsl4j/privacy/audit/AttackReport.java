@@ -1,0 +1,58 @@
+package org.mpsl4j.privacy.audit;
+
+/**
+ * Every attack's score on one run, next to the run's utility. NaN where an attack does not apply (e.g. the exact
+ * rule on representation gradients, loss matching when no loss is sent).
+ *
+ * @param testAccuracy global-model test accuracy after the last epoch
+ * @param samples training samples whose messages were attacked
+ * @param chance the accuracy of always guessing the most frequent class among them
+ * @param exactRule share of labels read off output gradients by the exact rule (argmin)
+ * @param normLeakAuc mean one-vs-rest leak AUC of the gradient-norm score (Li et al.)
+ * @param cosineLeakAuc mean one-vs-rest leak AUC of the cosine with one known sample per class (Li et al.)
+ * @param cosineAccuracy accuracy of naming each sample by its most cosine-similar known sample
+ * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222)
+ * @param lossMatching share of labels recovered from logits + reported loss and correct count
+ * @param histogramError mean total-variation distance between each client's true class mix and the one its
+ *     loss-matched labels give (0 = exact, 1 = disjoint)
+ * @param psnr mean PSNR (dB) of the inputs reconstructed from activations with weights tracked from the server's seed
+ * @param ssim mean SSIM of those (images only; NaN otherwise)
+ * @param exactInputs share of samples whose reconstruction is within half an 8-bit step of the original everywhere
+ * @param psnrFromAverage mean PSNR when the server inverts with the previous epoch's averaged tokenizer instead
+ *     (epochs after the first only)
+ * @param ssimFromAverage SSIM of those
+ */
+public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
+    double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double lossMatching,
+    double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
+    double ssimFromAverage) {
+
+  /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
+  public double bestLabelAccuracy() {
+    return max(exactRule, cosineAccuracy, clusterPurity, lossMatching);
+  }
+
+  /** The larger of the two leak AUCs. */
+  public double bestLeakAuc() {
+    return max(normLeakAuc, cosineLeakAuc);
+  }
+
+  /** The strongest reconstruction's PSNR and SSIM. */
+  public double bestPsnr() {
+    return max(psnr, psnrFromAverage);
+  }
+
+  public double bestSsim() {
+    return max(ssim, ssimFromAverage);
+  }
+
+  private static double max(double... xs) {
+    double m = Double.NaN;
+    for (double x : xs) {
+      if (!Double.isNaN(x) && (Double.isNaN(m) || x > m)) {
+        m = x;
+      }
+    }
+    return m;
+  }
+}
