@@ -70,6 +70,11 @@ final class ExperimentOptions {
   @Option(names = "--patch", defaultValue = "7", description = "Preferred patch size (default: ${DEFAULT-VALUE}).")
   int patch;
 
+  @Option(names = "--head", defaultValue = "server",
+      description = "Where the task head runs: server, or client (U-shaped: the server sends the pooled representation "
+          + "and no logits exist on it; docs/PRIVACY.md) (default: ${DEFAULT-VALUE}).")
+  String head;
+
   @Option(names = "--seed", defaultValue = "2024", description = "Seed of model, partition and orders (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -123,7 +128,13 @@ final class ExperimentOptions {
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
     ModelConfig model = ModelFactory.forDataset(split.train(), source, shape, Fusion.EARLY, trained, patch);
-    return ManifestRun.withManifestPatches(model, dataset);
+    model = ManifestRun.withManifestPatches(model, dataset);
+    return switch (head) {
+      case "server" -> model;
+      case "client" -> model.withHead(model.head().onClients());
+      default -> throw new CommandLine.ParameterException(mixee.commandLine(),
+          "--head must be server or client but was '" + head + "'");
+    };
   }
 
   /** The learning rate: --lr, else the default of the encoder start. */

@@ -14,11 +14,14 @@ import org.mpsl4j.model.tokenizer.Tokens;
 
 /**
  * The part of the model an edge device holds: one tokenizer per input ({@code <input>.*}), in the
- * order of {@link ModelConfig#tokenizers()}. Its outputs are the cut-layer activations.
+ * order of {@link ModelConfig#tokenizers()}. Its outputs are the cut-layer activations. With the head on the clients
+ * ({@link HeadConfig#onClient()}) it also holds the task head ({@code head.*}), drawn after the tokenizers, which
+ * turns the server's pooled representation into logits.
  */
 public final class ClientModel extends Module {
   private final LinkedHashMap<String, ModalityTokenizer> tokenizers = new LinkedHashMap<>();
   private final ModelConfig config;
+  private final org.mpsl4j.model.head.TaskHead head;
 
   /** Builds the tokenizers with parameters drawn from {@code rng}, owned by {@code manager}. */
   public ClientModel(NDManager manager, ModelConfig config, Random rng) {
@@ -36,6 +39,18 @@ public final class ClientModel extends Module {
       }
       tokenizers.put(spec.input(), addChild(spec.input(), t));
     }
+    head = config.head().onClient() ? addChild("head", new org.mpsl4j.model.head.TaskHead(manager, config.head(),
+        enc.width(), enc.layerNormEps(), rng)) : null;
+  }
+
+  /** The task head when the clients run it, else null. */
+  public org.mpsl4j.model.head.TaskHead head() {
+    return head;
+  }
+
+  /** The model's outputs from what the server returned: the head applied to a representation, or the logits as they are. */
+  public NDArray outputs(NDArray fromServer) {
+    return head == null ? fromServer : head.forward(fromServer);
   }
 
   public ModelConfig config() {

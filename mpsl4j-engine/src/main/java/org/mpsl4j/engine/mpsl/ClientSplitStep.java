@@ -56,6 +56,7 @@ public final class ClientSplitStep implements AutoCloseable {
   private CodecSpec codecDown = CodecSpec.RAW;
   private ErrorFeedback feedback;
   private boolean errorFeedback = true;
+  private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
 
   /** The state of a step between sending activations and receiving the cut-layer gradient. */
   private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
@@ -109,6 +110,11 @@ public final class ClientSplitStep implements AutoCloseable {
     }
   }
 
+  /** Applies this client's defenses to its labels, activations, output gradients and reported loss. */
+  public void usePrivacy(org.mpsl4j.engine.privacy.ClientPrivacy privacy) {
+    this.privacy = privacy;
+  }
+
   /** The uplink codec, e.g. for evaluation uploads (which bypass error feedback). */
   public CodecSpec codecUp() {
     return codecUp;
@@ -138,19 +144,25 @@ public final class ClientSplitStep implements AutoCloseable {
     }
     int[] batchIdx = Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
     NDManager scope = manager.newSubManager();
-    BatchTensors t = BatchTensors.of(data.batch(batchIdx), scope);
+    org.mpsl4j.data.Batch batch = data.batch(batchIdx);
+    batch = new org.mpsl4j.data.Batch(batch.inputs(), privacy.trainingLabels(batchIdx, batch.labels()));
+    BatchTensors t = BatchTensors.of(batch, scope);
     model.zeroGradients();
     List<Tokens> acts;
     try (Autograd.Recording r = Autograd.record()) {
       acts = model.forward(t.inputs(), t.masks());
     }
     pending = new Pending(step, scope, acts, t.labels(), batchIdx.length);
+    List<Tokens> sent = new java.util.ArrayList<>(); // what leaves: the backward pass runs on acts themselves
+    for (Tokens a : acts) {
+      sent.add(new Tokens(privacy.activations(a.values(), scope), a.mask()));
+    }
     if (feedback == null) {
-      return activations(model.config(), acts, codecUp);
+      return activations(model.config(), sent, codecUp);
     }
     Activations.Builder a = Activations.newBuilder();
-    for (int i = 0; i < acts.size(); i++) {
-      a.addInputs(input(model.config(), acts, i, feedback.encode(i, acts.get(i).values(), scope)));
+    for (int i = 0; i < sent.size(); i++) {
+      a.addInputs(input(model.config(), sent, i, feedback.encode(i, sent.get(i).values(), scope)));
     }
     return a.build();
   }
@@ -164,15 +176,18 @@ public final class ClientSplitStep implements AutoCloseable {
     NDManager scope = pending.scope();
     NDArray z = Autograd.leaf(TensorCodec.decode(outputs.getValues(), scope, limits, "outputs"));
     float loss;
+    NDArray logits;
     try (Autograd.Recording r = Autograd.record()) {
-      NDArray l = Losses.crossEntropy(z, pending.labels());
+      logits = model.outputs(z); // with the head on the client, z is the representation and its gradient goes back
+      NDArray l = Losses.crossEntropy(logits, pending.labels());
       Autograd.backward(l);
       loss = l.getFloat();
     }
-    int correct = Losses.correct(z, pending.labels());
+    int correct = Losses.correct(logits, pending.labels());
     int total = Math.max(1, outputs.getTotalBatch());
-    NDArray scaled = z.getGradient().mul(scope.create((float) pending.batch() / total));
-    return OutputGrad.newBuilder().setGrad(TensorCodec.encode(scaled)).setLoss(loss).setCorrect(correct).build();
+    NDArray scaled = privacy.outputGradient(z.getGradient().mul(scope.create((float) pending.batch() / total)), scope);
+    OutputGrad.Builder og = OutputGrad.newBuilder().setGrad(TensorCodec.encode(scaled));
+    return privacy.reportsLoss() ? og.setLoss(loss).setCorrect(correct).build() : og.build();
   }
 
   /**

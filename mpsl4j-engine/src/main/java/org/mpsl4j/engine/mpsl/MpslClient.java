@@ -60,6 +60,7 @@ public final class MpslClient implements AutoCloseable {
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
+  private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
 
   /** A personalized evaluation between sending test activations and receiving their outputs. */
   private record Eval(long step, NDManager scope, NDArray labels) {}
@@ -130,6 +131,24 @@ public final class MpslClient implements AutoCloseable {
     this.codecUp = up;
     this.codecDown = down;
     split.useCodecs(up, down);
+    return this;
+  }
+
+  /**
+   * Applies client-side defenses ({@link org.mpsl4j.engine.privacy.PrivacySettings}): randomized labels, noise,
+   * withheld loss; with a client seed, the tokenizers (and a client-side head) start from that seed instead of the
+   * run's, and large tables are uploaded whole, since the server cannot fill in rows it does not know.
+   */
+  public MpslClient withPrivacy(org.mpsl4j.engine.privacy.ClientPrivacy privacy) {
+    this.privacy = privacy;
+    split.usePrivacy(privacy);
+    Long seed = privacy.settings().clientSeed();
+    if (seed != null) {
+      try (NDManager scope = manager.newSubManager()) {
+        Map<String, Parameter> fresh = new ClientModel(scope, modelConfig, new Random(seed)).namedParameters();
+        model.namedParameters().forEach((name, p) -> p.copyFrom(fresh.get(name).array()));
+      }
+    }
     return this;
   }
 
@@ -336,6 +355,9 @@ public final class MpslClient implements AutoCloseable {
     }
     try {
       NDArray z = TensorCodec.decode(m.getEvalOutputs().getValues(), pendingEval.scope(), limits, "evaluation outputs");
+      try (Autograd.NoGrad ng = Autograd.noGrad()) {
+        z = model.outputs(z); // the client's head, when it runs one
+      }
       int correct = Losses.correct(z, pendingEval.labels());
       int total = (int) pendingEval.labels().getShape().get(0);
       lastPersonalizedAccuracy = (double) correct / total;
@@ -355,7 +377,7 @@ public final class MpslClient implements AutoCloseable {
   private ClientMessage tokenizerWeights(long step) {
     TokenizerWeights.Builder w = TokenizerWeights.newBuilder().setSamples(indices.length);
     Map<String, Parameter> params = model.namedParameters();
-    boolean anyTable = params.values().stream().anyMatch(p -> SparseRows.eligible(p.shape()));
+    boolean anyTable = privacy.sparseUploads() && params.values().stream().anyMatch(p -> SparseRows.eligible(p.shape()));
     // Large tables go by changed rows (SparseRows): the reference is this client's initial model, rebuilt
     // from its seed for the moment rather than kept as a copy through training.
     try (NDManager reference = anyTable ? manager.newSubManager() : null) {
@@ -363,7 +385,7 @@ public final class MpslClient implements AutoCloseable {
           ? new ClientModel(reference, modelConfig, new Random(config.modelSeed())).namedParameters() : Map.of();
       for (Map.Entry<String, Parameter> e : params.entrySet()) {
         NDArray value = e.getValue().array();
-        w.addParameters(SparseRows.eligible(value.getShape())
+        w.addParameters(anyTable && SparseRows.eligible(value.getShape())
             ? SparseRows.encode(e.getKey(), value, initial.get(e.getKey()).array())
             : NamedTensor.newBuilder().setName(e.getKey()).setTensor(TensorCodec.encode(value)).build());
       }

@@ -63,8 +63,13 @@ public final class MacCounter {
     }
     long head = (long) enc.width() * config.head().outputs();
     boolean anythingTrainedBelowHead = tokenizersTrained || config.trainableBlocks() > 0;
-    serverFwd += head;
-    serverBwd += head + (anythingTrainedBelowHead ? head : 0);
+    if (config.head().onClient()) { // U-shaped: the clients run the head (weights and the representation's gradient)
+      clientFwd += head;
+      clientBwd += 2 * head;
+    } else {
+      serverFwd += head;
+      serverBwd += head + (anythingTrainedBelowHead ? head : 0);
+    }
     return new MacReport(clientFwd, clientBwd, serverFwd, serverBwd);
   }
 

@@ -95,36 +95,47 @@ public final class GradientLabelAttacks {
     return out;
   }
 
-  /** Purity of k-means clusters of the unit-length rows (k-means++ start, seeded). */
-  public static double clusterPurity(float[][] rows, int[] labels, int classes, long seed) {
-    if (rows.length == 0) {
-      return Double.NaN;
-    }
-    double[][] x = new double[rows.length][];
+  /** The k-means cluster of each unit-length row (k-means++ start, seeded; at most 100 iterations). */
+  public static int[] clusters(float[][] rows, int k, long seed) {
+    java.util.List<Point> points = new java.util.ArrayList<>();
     for (int i = 0; i < rows.length; i++) {
       double n = Math.sqrt(dot(rows[i], rows[i]));
-      x[i] = new double[rows[i].length];
-      for (int j = 0; j < rows[i].length; j++) {
-        x[i][j] = n == 0 ? 0 : rows[i][j] / n;
+      double[] x = new double[rows[i].length];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = n == 0 ? 0 : rows[i][j] / n;
       }
+      points.add(new Point(x, i));
     }
     org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer<Point> km =
-        new org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer<>(Math.min(classes, rows.length), 100,
+        new org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer<>(Math.min(k, rows.length), 100,
             new org.apache.commons.math3.ml.distance.EuclideanDistance(),
             new org.apache.commons.math3.random.JDKRandomGenerator((int) seed));
-    java.util.List<Point> points = new java.util.ArrayList<>();
-    for (int i = 0; i < x.length; i++) {
-      points.add(new Point(x[i], labels[i]));
+    int[] out = new int[rows.length];
+    int c = 0;
+    for (org.apache.commons.math3.ml.clustering.CentroidCluster<Point> cluster : km.cluster(points)) {
+      for (Point p : cluster.getPoints()) {
+        out[p.index] = c;
+      }
+      c++;
+    }
+    return out;
+  }
+
+  /**
+   * Purity: the accuracy of naming each cluster by its majority label. Some purity comes from cluster sizes alone;
+   * compare it with the purity of the same clusters against shuffled labels.
+   */
+  public static double purity(int[] clusters, int[] labels, int classes) {
+    int k = java.util.Arrays.stream(clusters).max().orElse(-1) + 1;
+    int[][] counts = new int[k][classes];
+    for (int i = 0; i < labels.length; i++) {
+      counts[clusters[i]][labels[i]]++;
     }
     int majority = 0;
-    for (org.apache.commons.math3.ml.clustering.CentroidCluster<Point> c : km.cluster(points)) {
-      int[] counts = new int[classes];
-      for (Point p : c.getPoints()) {
-        counts[p.label]++;
-      }
-      majority += Arrays.stream(counts).max().orElse(0);
+    for (int[] row : counts) {
+      majority += Arrays.stream(row).max().orElse(0);
     }
-    return (double) majority / rows.length;
+    return labels.length == 0 ? Double.NaN : (double) majority / labels.length;
   }
 
   /** Share of guesses equal to the labels. */
@@ -136,7 +147,7 @@ public final class GradientLabelAttacks {
     return labels.length == 0 ? Double.NaN : (double) hit / labels.length;
   }
 
-  private record Point(double[] point, int label) implements org.apache.commons.math3.ml.clustering.Clusterable {
+  private record Point(double[] point, int index) implements org.apache.commons.math3.ml.clustering.Clusterable {
     @Override
     public double[] getPoint() {
       return point;

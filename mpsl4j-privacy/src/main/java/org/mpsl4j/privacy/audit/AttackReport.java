@@ -12,6 +12,7 @@ package org.mpsl4j.privacy.audit;
  * @param cosineLeakAuc mean one-vs-rest leak AUC of the cosine with one known sample per class (Li et al.)
  * @param cosineAccuracy accuracy of naming each sample by its most cosine-similar known sample
  * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222)
+ * @param clusterChance the purity of the same clusters against shuffled labels: what sizes alone give
  * @param lossMatching share of labels recovered from logits + reported loss and correct count
  * @param histogramError mean total-variation distance between each client's true class mix and the one its
  *     loss-matched labels give (0 = exact, 1 = disjoint)
@@ -23,13 +24,21 @@ package org.mpsl4j.privacy.audit;
  * @param ssimFromAverage SSIM of those
  */
 public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
-    double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double lossMatching,
+    double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
     double ssimFromAverage) {
 
   /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
   public double bestLabelAccuracy() {
     return max(exactRule, cosineAccuracy, clusterPurity, lossMatching);
+  }
+
+  /**
+   * The best label attack's advantage over its own chance level, in accuracy: clustering is measured against the
+   * shuffled-label purity of its clusters, every other attack against always guessing the most frequent class.
+   */
+  public double bestLabelAdvantage() {
+    return max(exactRule - chance, cosineAccuracy - chance, clusterPurity - clusterChance, lossMatching - chance);
   }
 
   /** The larger of the two leak AUCs. */

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.mpsl4j.data.Batch;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.privacy.ClientPrivacy;
+import org.mpsl4j.engine.privacy.PrivacySettings;
 import org.mpsl4j.engine.sim.Simulation;
 import org.mpsl4j.engine.sim.SimulationConfig;
 import org.mpsl4j.engine.sim.SimulationResult;
@@ -32,6 +34,20 @@ public final class PrivacyAudit {
   private static final long SEED = 7;
 
   private PrivacyAudit() {}
+
+  /**
+   * Trains {@code config} on {@code data} with the clients' defenses {@code privacy} (the head's placement is in the
+   * model settings) and scores every attack.
+   */
+  public static AttackReport run(String name, SimulationConfig config, PrivacySettings privacy, DatasetSplit data)
+      throws IOException, InterruptedException {
+    int classes = data.train().numClasses();
+    Simulation simulation = new Simulation(config, data).configureClients(c -> privacy.any()
+        ? c.withPrivacy(new ClientPrivacy(privacy.withNoiseSeed(privacy.noiseSeed() * 31 + c.clientId().hashCode()),
+            classes))
+        : c);
+    return run(name, simulation, config, data);
+  }
 
   /** Trains {@code simulation} (already configured with its defenses) and scores every attack. */
   public static AttackReport run(String name, Simulation simulation, SimulationConfig config, DatasetSplit data)
@@ -105,7 +121,17 @@ public final class PrivacyAudit {
     double cosineAuc = LeakAuc.meanOneVsRest(
         c -> refs[c] == null ? new double[y.length] : GradientLabelAttacks.cosine(rows, refs[c]), y, classes);
     double cosineAcc = GradientLabelAttacks.accuracy(GradientLabelAttacks.nearestReference(rows, refs), y);
-    double purity = GradientLabelAttacks.clusterPurity(rows, y, classes, SEED);
+    int[] clusters = GradientLabelAttacks.clusters(rows, classes, SEED);
+    double purity = GradientLabelAttacks.purity(clusters, y, classes);
+    int[] shuffled = y.clone();
+    java.util.Random rng = new java.util.Random(SEED);
+    for (int i = shuffled.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int tmp = shuffled[i];
+      shuffled[i] = shuffled[j];
+      shuffled[j] = tmp;
+    }
+    double purityChance = GradientLabelAttacks.purity(clusters, shuffled, classes);
     int[] counts = new int[classes];
     for (int label : y) {
       counts[label]++;
@@ -113,6 +139,7 @@ public final class PrivacyAudit {
     double chance = y.length == 0 ? Double.NaN
         : (double) java.util.Arrays.stream(counts).max().orElse(0) / y.length;
     return new AttackReport(name, testAccuracy, y.length, chance, exact, normAuc, cosineAuc, cosineAcc, purity,
+        purityChance,
         matchable == 0 ? Double.NaN : (double) matched / matchable,
         histogramClients == 0 ? Double.NaN : histogramError / histogramClients,
         recon.psnr(), recon.ssim(), recon.exactShare(), recon.psnrFromAverage(), recon.ssimFromAverage());
