@@ -71,8 +71,9 @@ final class ExperimentOptions {
   int patch;
 
   @Option(names = "--head", defaultValue = "server",
-      description = "Where the task head runs: server, or client (U-shaped: the server sends the pooled representation "
-          + "and no logits exist on it; docs/PRIVACY.md) (default: ${DEFAULT-VALUE}).")
+      description = "Where the task head runs: server; client (U-shaped: the server sends the pooled representation, "
+          + "no logits exist on it, each client trains its head); client-fixed (the same, with the clients' common "
+          + "initial head left untrained); docs/PRIVACY.md (default: ${DEFAULT-VALUE}).")
   String head;
 
   @Option(names = "--seed", defaultValue = "2024", description = "Seed of model, partition and orders (default: ${DEFAULT-VALUE}).")
@@ -132,8 +133,9 @@ final class ExperimentOptions {
     return switch (head) {
       case "server" -> model;
       case "client" -> model.withHead(model.head().onClients());
+      case "client-fixed" -> model.withHead(model.head().placed(org.mpsl4j.model.HeadConfig.Placement.CLIENT_FIXED));
       default -> throw new CommandLine.ParameterException(mixee.commandLine(),
-          "--head must be server or client but was '" + head + "'");
+          "--head must be server, client or client-fixed but was '" + head + "'");
     };
   }
 

@@ -14,6 +14,7 @@ import org.mpsl4j.cli.report.PrivacyPlot;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.engine.privacy.PrivacySettings;
 import org.mpsl4j.engine.sim.SimulationConfig;
+import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.privacy.audit.AttackReport;
 import org.mpsl4j.privacy.audit.PrivacyAudit;
@@ -34,9 +35,11 @@ final class PrivacyCommand implements Callable<Integer> {
   @Mixin PrivacyOptions privacy;
 
   @Option(names = "--configs", split = ",", defaultValue = "plain,head-client,label-dp,grad-noise,client-seed,private",
-      description = "Configurations: plain (no defense), head-client (U-shaped), label-dp (--label-epsilon), grad-noise "
+      description = "Configurations: plain (no defense), head-client (U-shaped), head-fixed (U-shaped, untrained common "
+          + "head), label-dp (--label-epsilon), grad-noise "
           + "(--grad-noise), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
-          + "(--activation-noise), private (head-client + every defense set by the options) (default: ${DEFAULT-VALUE}).")
+          + "(--activation-noise), private (the head on the clients, --head client or client-fixed, with every defense set "
+          + "by the options and loss/correct off) (default: ${DEFAULT-VALUE}).")
   List<String> configs;
 
   @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
@@ -48,8 +51,12 @@ final class PrivacyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DatasetSplit split = x.load();
+    String placement = x.head;
+    x.head = "server";
     ModelConfig serverHead = x.model(split);
     ModelConfig clientHead = serverHead.withHead(serverHead.head().onClients());
+    ModelConfig fixedHead = serverHead.withHead(serverHead.head().placed(HeadConfig.Placement.CLIENT_FIXED));
+    ModelConfig privateHead = placement.equals("client-fixed") ? fixedHead : clientHead;
     PrivacySettings chosen = privacy.settings();
     if (chosen.clientSeed() == null) {
       chosen = chosen.withClientSeed(x.seed + 1_000_003L); // a seed the server is not told
@@ -61,9 +68,14 @@ final class PrivacyCommand implements Callable<Integer> {
         x.dataset, split.train().size(), split.test().size(), x.clients, x.alpha, x.epochs, chosen);
     for (String name : configs) {
       PrivacySettings none = PrivacySettings.NONE;
-      ModelConfig model = name.equals("head-client") || name.equals("private") ? clientHead : serverHead;
+      ModelConfig model = switch (name) {
+        case "head-client" -> clientHead;
+        case "head-fixed" -> fixedHead;
+        case "private" -> privateHead;
+        default -> serverHead;
+      };
       PrivacySettings settings = switch (name) {
-        case "plain", "head-client" -> none;
+        case "plain", "head-client", "head-fixed" -> none;
         case "label-dp" -> none.withLabelEpsilon(chosen.labelEpsilon());
         case "grad-noise" -> none.withGradientNoise(chosen.gradientNoise());
         case "no-loss" -> none.withReportLoss(false);
@@ -96,24 +108,25 @@ final class PrivacyCommand implements Callable<Integer> {
     json.put("reports", reports);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), json);
     StringBuilder csv = new StringBuilder("configuration,test_acc,samples,chance,exact_rule,norm_auc,cosine_auc,"
-        + "cosine_acc,cluster_purity,cluster_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg\n");
+        + "cosine_acc,cluster_purity,cluster_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank\n");
     for (AttackReport r : reports) {
       csv.append(String.join(",", r.configuration(), f(r.testAccuracy()), Integer.toString(r.samples()), f(r.chance()),
           f(r.exactRule()), f(r.normLeakAuc()), f(r.cosineLeakAuc()), f(r.cosineAccuracy()), f(r.clusterPurity()),
           f(r.clusterChance()), f(r.lossMatching()), f(r.histogramError()), f(r.psnr()), f(r.ssim()),
-          f(r.exactInputs()), f(r.psnrFromAverage()), f(r.ssimFromAverage()))).append('\n');
+          f(r.exactInputs()), f(r.psnrFromAverage()), f(r.ssimFromAverage()), f(r.psnrBlank()),
+          f(r.ssimBlank()))).append('\n');
     }
     Files.writeString(dir.resolve("attacks.csv"), csv);
   }
 
   static Table table(List<AttackReport> reports) {
     Table t = new Table("configuration", "test acc", "exact rule", "cosine acc", "cluster (chance)", "loss match",
-        "chance", "norm AUC", "cosine AUC", "PSNR dB", "SSIM", "exact imgs", "PSNR avg-W", "SSIM avg-W");
+        "chance", "norm AUC", "cosine AUC", "PSNR dB", "SSIM", "exact imgs", "PSNR avg-W", "SSIM avg-W", "PSNR/SSIM blank");
     for (AttackReport r : reports) {
       t.row(r.configuration(), pct(r.testAccuracy()), pct(r.exactRule()), pct(r.cosineAccuracy()),
           pct(r.clusterPurity()) + " (" + pct(r.clusterChance()) + ")", pct(r.lossMatching()), pct(r.chance()),
           f2(r.normLeakAuc()), f2(r.cosineLeakAuc()), f1(r.psnr()), f2(r.ssim()), pct(r.exactInputs()),
-          f1(r.psnrFromAverage()), f2(r.ssimFromAverage()));
+          f1(r.psnrFromAverage()), f2(r.ssimFromAverage()), f1(r.psnrBlank()) + " / " + f2(r.ssimBlank()));
     }
     return t;
   }

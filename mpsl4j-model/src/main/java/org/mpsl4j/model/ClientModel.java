@@ -41,6 +41,9 @@ public final class ClientModel extends Module {
     }
     head = config.head().onClient() ? addChild("head", new org.mpsl4j.model.head.TaskHead(manager, config.head(),
         enc.width(), enc.layerNormEps(), rng)) : null;
+    if (config.head().placement() == HeadConfig.Placement.CLIENT_FIXED) {
+      head.setTrainable(false); // its gradient w.r.t. the representation still flows: the input is a leaf
+    }
   }
 
   /** The task head when the clients run it, else null. */

@@ -31,8 +31,9 @@ import org.mpsl4j.protocol.v1.TokenizerWeights;
 
 /**
  * One MPSL client: its local data and labels, its tokenizers and its own optimizer. It reacts to
- * server messages ({@link #onMessage}) with replies to send; the labels are used only in
- * {@code Outputs → OutputGrad}, where the loss is computed here and only its gradient leaves.
+ * server messages ({@link #onMessage}) with replies to send; the labels are read only in
+ * {@code Outputs → OutputGrad}, where the loss is computed here and only its gradient leaves (a gradient that still
+ * reveals the labels unless the head runs here and it is noised: docs/PRIVACY.md).
  *
  * <p>Not thread-safe: the transport delivers one message at a time. {@link #close()} frees the model.
  */

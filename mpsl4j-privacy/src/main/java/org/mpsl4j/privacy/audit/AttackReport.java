@@ -22,11 +22,14 @@ package org.mpsl4j.privacy.audit;
  * @param psnrFromAverage mean PSNR when the server inverts with the previous epoch's averaged tokenizer instead
  *     (epochs after the first only)
  * @param ssimFromAverage SSIM of those
+ * @param psnrBlank PSNR of a blank guess (0 everywhere, the mean of normalized inputs) on the same samples: the
+ *     level below which a reconstruction tells nothing
+ * @param ssimBlank SSIM of that blank guess
  */
 public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
     double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
-    double ssimFromAverage) {
+    double ssimFromAverage, double psnrBlank, double ssimBlank) {
 
   /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
   public double bestLabelAccuracy() {

@@ -142,7 +142,8 @@ public final class PrivacyAudit {
         purityChance,
         matchable == 0 ? Double.NaN : (double) matched / matchable,
         histogramClients == 0 ? Double.NaN : histogramError / histogramClients,
-        recon.psnr(), recon.ssim(), recon.exactShare(), recon.psnrFromAverage(), recon.ssimFromAverage());
+        recon.psnr(), recon.ssim(), recon.exactShare(), recon.psnrFromAverage(), recon.ssimFromAverage(),
+        recon.blankPsnr(), recon.blankSsim());
   }
 
   /**

@@ -25,6 +25,8 @@ final class Reconstruction {
   private final List<Map<String, float[]>> averages;
   private final boolean enabled;
   private double psnrSum;
+  private double blankPsnrSum;
+  private double blankSsimSum;
   private double ssimSum;
   private int scored;
   private int ssimScored;
@@ -47,6 +49,15 @@ final class Reconstruction {
 
   double psnr() {
     return scored == 0 ? Double.NaN : psnrSum / scored;
+  }
+
+  /** PSNR of a blank guess (0 everywhere: the dataset mean, for normalized inputs) on the same samples. */
+  double blankPsnr() {
+    return scored == 0 ? Double.NaN : blankPsnrSum / scored;
+  }
+
+  double blankSsim() {
+    return ssimScored == 0 ? Double.NaN : blankSsimSum / ssimScored;
   }
 
   double ssim() {
@@ -129,9 +140,12 @@ final class Reconstruction {
             }
           } else {
             psnrSum += psnr;
+            float[] blank = new float[x.length];
+            blankPsnrSum += Math.min(ReconstructionQuality.psnr(x, blank), 100);
             scored++;
             if (!Double.isNaN(ssim)) {
               ssimSum += ssim;
+              blankSsimSum += channelSsim(x, blank, spec.inputShape());
               ssimScored++;
             }
             if (spec.kind() == TokenizerKind.IMAGE) {
