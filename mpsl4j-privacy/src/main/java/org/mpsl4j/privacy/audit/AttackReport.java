@@ -8,6 +8,8 @@ package org.mpsl4j.privacy.audit;
  * @param samples training samples whose messages were attacked
  * @param chance the accuracy of always guessing the most frequent class among them
  * @param exactRule share of labels read off output gradients by the exact rule (argmin)
+ * @param headInversion share of labels recovered from representation gradients with the head the server learned
+ *     from the previous epoch's upload (head on the client; epochs after the first only)
  * @param normLeakAuc mean one-vs-rest leak AUC of the gradient-norm score (Li et al.)
  * @param cosineLeakAuc mean one-vs-rest leak AUC of the cosine with one known sample per class (Li et al.)
  * @param cosineAccuracy accuracy of naming each sample by its most cosine-similar known sample
@@ -27,13 +29,13 @@ package org.mpsl4j.privacy.audit;
  * @param ssimBlank SSIM of that blank guess
  */
 public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
-    double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
+    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
     double ssimFromAverage, double psnrBlank, double ssimBlank) {
 
   /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
   public double bestLabelAccuracy() {
-    return max(exactRule, cosineAccuracy, clusterPurity, lossMatching);
+    return max(exactRule, headInversion, cosineAccuracy, clusterPurity, lossMatching);
   }
 
   /**
@@ -41,7 +43,7 @@ public record AttackReport(String configuration, double testAccuracy, int sample
    * shuffled-label purity of its clusters, every other attack against always guessing the most frequent class.
    */
   public double bestLabelAdvantage() {
-    return max(exactRule - chance, cosineAccuracy - chance, clusterPurity - clusterChance, lossMatching - chance);
+    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance, clusterPurity - clusterChance, lossMatching - chance);
   }
 
   /** The larger of the two leak AUCs. */

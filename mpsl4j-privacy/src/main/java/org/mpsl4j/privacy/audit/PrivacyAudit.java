@@ -17,6 +17,7 @@ import org.mpsl4j.engine.sim.SimulationResult;
 import org.mpsl4j.model.TokenizerKind;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.privacy.attack.GradientLabelAttacks;
+import org.mpsl4j.privacy.attack.HeadInversion;
 import org.mpsl4j.privacy.attack.LeakAuc;
 import org.mpsl4j.privacy.attack.LossMatching;
 import org.mpsl4j.privacy.capture.ClientTranscript;
@@ -70,7 +71,10 @@ public final class PrivacyAudit {
     int matchable = 0;
     double histogramError = 0;
     int histogramClients = 0;
-    Reconstruction recon = new Reconstruction(config, averages(transcripts));
+    List<Map<String, float[]>> averages = averages(transcripts);
+    Reconstruction recon = new Reconstruction(config, averages);
+    int headHits = 0;
+    int headTried = 0;
     try (NDManager manager = NDManager.newBaseManager()) {
       for (ClientTranscript t : transcripts.values()) {
         int index = GroundTruth.index(t.clientId());
@@ -87,6 +91,18 @@ public final class PrivacyAudit {
               for (int i = 0; i < rows.length; i++) {
                 gradRows.add(rows[i]);
                 labels.add(batch.labels()[i]);
+              }
+              int epoch = s.begin().getEpoch();
+              float[][] server = Wire.rows(s.outputs().getValues(), scope);
+              if (epoch >= 1 && averages.size() >= epoch && averages.get(epoch - 1).containsKey("head.fc.weight")
+                  && server[0].length != classes) {
+                Map<String, float[]> head = averages.get(epoch - 1);
+                int[] guess = new HeadInversion(head.get("head.fc.weight"), classes, head.get("head.norm.weight"),
+                    config.model().encoder().layerNormEps()).labels(server, rows);
+                for (int i = 0; i < guess.length; i++) {
+                  headHits += guess[i] == batch.labels()[i] ? 1 : 0;
+                }
+                headTried += guess.length;
               }
               boolean lossSent = s.outputGrad().getLoss() != 0 || s.outputGrad().getCorrect() != 0;
               float[][] logits = Wire.rows(s.outputs().getValues(), scope);
@@ -138,7 +154,8 @@ public final class PrivacyAudit {
     }
     double chance = y.length == 0 ? Double.NaN
         : (double) java.util.Arrays.stream(counts).max().orElse(0) / y.length;
-    return new AttackReport(name, testAccuracy, y.length, chance, exact, normAuc, cosineAuc, cosineAcc, purity,
+    return new AttackReport(name, testAccuracy, y.length, chance, exact,
+        headTried == 0 ? Double.NaN : (double) headHits / headTried, normAuc, cosineAuc, cosineAcc, purity,
         purityChance,
         matchable == 0 ? Double.NaN : (double) matched / matchable,
         histogramClients == 0 ? Double.NaN : histogramError / histogramClients,
