@@ -63,9 +63,10 @@ public final class MacCounter {
     }
     long head = (long) enc.width() * config.head().outputs();
     boolean anythingTrainedBelowHead = tokenizersTrained || config.trainableBlocks() > 0;
-    if (config.head().onClient()) { // U-shaped: the clients run the head (weights and the representation's gradient)
+    if (config.head().onClient()) { // U-shaped: the clients run the head and return the representation's gradient
       clientFwd += head;
-      clientBwd += 2 * head;
+      boolean trained = config.head().placement() == org.mpsl4j.model.HeadConfig.Placement.CLIENT;
+      clientBwd += trained ? 2 * head : head; // a fixed head needs no weight gradient
     } else {
       serverFwd += head;
       serverBwd += head + (anythingTrainedBelowHead ? head : 0);
