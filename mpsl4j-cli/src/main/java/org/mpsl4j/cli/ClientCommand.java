@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
     description = "Run one MPSL client over TCP on share --index of the partitioned training data.")
 final class ClientCommand implements Callable<Integer> {
   @Mixin ExperimentOptions x;
+  @Mixin PrivacyOptions privacy;
 
   @Option(names = "--server", defaultValue = "localhost:50051", description = "host:port (default: ${DEFAULT-VALUE}).")
   String server;
@@ -99,6 +100,7 @@ final class ClientCommand implements Callable<Integer> {
     MpslSetup setup = new MpslSetup(x.config(model, 1), split, x.partition(split));
     ManagedChannel channel = TcpTransport.connect(host, port, setup.maxMessageBytes(), tls);
     try (MpslClient client = setup.client(index, token)) {
+      PrivacyOptions.apply(privacy.settings(), client, split.train().numClasses());
       if (checkpointDir != null) {
         client.withCheckpoints(checkpointDir);
       }

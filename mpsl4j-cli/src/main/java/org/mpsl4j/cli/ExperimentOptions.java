@@ -81,6 +81,12 @@ final class ExperimentOptions {
   @Option(names = "--patch", defaultValue = "7", description = "Preferred patch size (default: ${DEFAULT-VALUE}).")
   int patch;
 
+  @Option(names = "--head", defaultValue = "server",
+      description = "Where the task head runs: server; client (U-shaped: the server sends the pooled representation, "
+          + "no logits exist on it, each client trains its head); client-fixed (the same, with the clients' common "
+          + "initial head left untrained); docs/PRIVACY.md (default: ${DEFAULT-VALUE}).")
+  String head;
+
   @Option(names = "--seed", defaultValue = "2024", description = "Seed of model, partition and orders (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -217,7 +223,14 @@ final class ExperimentOptions {
     } catch (IllegalArgumentException e) { // e.g. retrieval on a dataset without two modalities
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
-    return ManifestRun.withManifestPatches(model, dataset).withFrozenWordEmbeddings(freezeWordEmbeddings);
+    model = ManifestRun.withManifestPatches(model, dataset).withFrozenWordEmbeddings(freezeWordEmbeddings);
+    return switch (head) {
+      case "server" -> model;
+      case "client" -> model.withHead(model.head().onClients());
+      case "client-fixed" -> model.withHead(model.head().placed(org.mpsl4j.model.HeadConfig.Placement.CLIENT_FIXED));
+      default -> throw new CommandLine.ParameterException(mixee.commandLine(),
+          "--head must be server, client or client-fixed but was '" + head + "'");
+    };
   }
 
   /** Applies the server-side choices (--contrastive-loss server) to an MPSL server before it trains. */

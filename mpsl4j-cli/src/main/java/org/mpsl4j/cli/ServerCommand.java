@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code mpsl4j server}: the MPSL server as its own process. It holds the one shared model and the
- * test split (for the global evaluation), never the training labels; clients connect over TCP.
+ * test split (for the global evaluation); clients connect over TCP. It still loads the whole built-in dataset to
+ * derive the model settings and the partition (for the expected sample counts and partition.json), so it reads the
+ * training labels, and the messages reveal them too unless the clients' defenses are on (docs/PRIVACY.md).
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = "Run the MPSL server over TCP: wait for --clients clients, train, evaluate after every epoch.")

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
     description = "Run MPSL with N in-process clients over the real protocol; print and save per-epoch results.")
 final class SimulateCommand implements Callable<Integer> {
   @Mixin ExperimentOptions x;
+  @Mixin PrivacyOptions privacy;
 
   @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
   int threads;
@@ -31,7 +32,9 @@ final class SimulateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
-    Simulation sim = new Simulation(x.config(model, threads), split).configureServer(x::configureServer);
+    org.mpsl4j.engine.privacy.PrivacySettings defenses = privacy.settings();
+    Simulation sim = new Simulation(x.config(model, threads), split).configureServer(x::configureServer)
+        .configureClients(c -> PrivacyOptions.apply(defenses, c, split.train().numClasses()));
     Partition partition = x.partition(split);
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch,

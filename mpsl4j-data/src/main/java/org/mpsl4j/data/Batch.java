@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * A mini-batch of every input of a dataset plus the labels of its samples.
  *
- * <p>The labels stay with the client in MPSL: only the inputs go through the tokenizers and onto the wire.
+ * <p>In MPSL no label is sent, only the inputs go through the tokenizers and onto the wire; but with the head on the
+ * server the output gradients reveal the labels to it (docs/PRIVACY.md).
  *
  * @param inputs one batch per input, in the dataset's {@link LabeledDataset#inputs()} order (unmodifiable)
  * @param labels the class index of each sample

@@ -29,7 +29,7 @@ public final class Evaluation {
         }
         try (NDManager step = parent.newSubManager()) {
           BatchTensors b = BatchTensors.of(data.batch(idx), step);
-          NDArray logits = server.forward(client.forward(b.inputs(), b.masks()), false);
+          NDArray logits = client.outputs(server.forward(client.forward(b.inputs(), b.masks()), false));
           correct += Losses.correct(logits, b.labels());
         }
       }

@@ -14,11 +14,14 @@ import org.mpsl4j.model.tokenizer.Tokens;
 
 /**
  * The part of the model an edge device holds: one tokenizer per input ({@code <input>.*}), in the
- * order of {@link ModelConfig#tokenizers()}. Its outputs are the cut-layer activations.
+ * order of {@link ModelConfig#tokenizers()}. Its outputs are the cut-layer activations. With the head on the clients
+ * ({@link HeadConfig#onClient()}) it also holds the task head ({@code head.*}), drawn after the tokenizers, which
+ * turns the server's pooled representation into logits.
  */
 public final class ClientModel extends Module {
   private final LinkedHashMap<String, ModalityTokenizer> tokenizers = new LinkedHashMap<>();
   private final ModelConfig config;
+  private final org.mpsl4j.model.head.TaskHead head;
 
   /** Builds the tokenizers with parameters drawn from {@code rng}, owned by {@code manager}. */
   public ClientModel(NDManager manager, ModelConfig config, Random rng) {
@@ -39,6 +42,21 @@ public final class ClientModel extends Module {
       }
       tokenizers.put(spec.input(), addChild(spec.input(), t));
     }
+    head = config.head().onClient() ? addChild("head", new org.mpsl4j.model.head.TaskHead(manager, config.head(),
+        enc.width(), enc.layerNormEps(), rng)) : null;
+    if (config.head().placement() == HeadConfig.Placement.CLIENT_FIXED) {
+      head.setTrainable(false); // its gradient w.r.t. the representation still flows: the input is a leaf
+    }
+  }
+
+  /** The task head when the clients run it, else null. */
+  public org.mpsl4j.model.head.TaskHead head() {
+    return head;
+  }
+
+  /** The model's outputs from what the server returned: the head applied to a representation, or the logits as they are. */
+  public NDArray outputs(NDArray fromServer) {
+    return head == null ? fromServer : head.forward(fromServer);
   }
 
   /**
@@ -51,6 +69,16 @@ public final class ClientModel extends Module {
     EncoderConfig enc = config.encoder();
     base.template().tokenizers().forEach((input, t) ->
         tokenizers.put(input, addChild(input, Tokenizers.copyOf(t, manager, enc.width(), enc.layerNormEps()))));
+    org.mpsl4j.model.head.TaskHead shared = base.template().head();
+    if (shared == null) {
+      head = null;
+      return;
+    }
+    // A client-side head is small: each client owns a copy of the base's initial head.
+    head = addChild("head", new org.mpsl4j.model.head.TaskHead(manager, config.head(), enc.width(), enc.layerNormEps(),
+        new Random(0)));
+    head.namedParameters().forEach((name, p) -> p.copyFrom(shared.namedParameters().get(name).array()));
+    head.setTrainable(shared.trainableParameters().size() > 0);
   }
 
   public ModelConfig config() {

@@ -72,6 +72,11 @@ public record ModelConfig(
         : tokenizers.stream().mapToInt(TokenizerSpec::tokens).max().orElseThrow();
   }
 
+  /** These settings with another head (e.g. {@link HeadConfig#onClients()}). */
+  public ModelConfig withHead(HeadConfig h) {
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, h, trainableBlocks, weights, frozenWordEmbeddings);
+  }
+
   public ModelConfig withTrainableBlocks(int k) {
     return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights, frozenWordEmbeddings);
   }

@@ -22,6 +22,9 @@ import org.mpsl4j.model.tokenizer.Tokens;
  *
  * <p>Its input is the concatenation of all clients' cut-layer activations, one {@link Tokens} per
  * modality, so one forward and one backward serve every client of a step.
+ *
+ * <p>With the head on the clients ({@link HeadConfig#onClient()}) it has no head and returns the pooled (B, d)
+ * representation.
  */
 public final class ServerModel extends Module {
   private final TransformerEncoder encoder;
@@ -32,7 +35,8 @@ public final class ServerModel extends Module {
     this.config = config;
     EncoderConfig enc = config.encoder();
     encoder = addChild("encoder", new TransformerEncoder(manager, enc, rng));
-    head = addChild("head", new TaskHead(manager, config.head(), enc.width(), enc.layerNormEps(), rng));
+    head = config.head().onClient() ? null
+        : addChild("head", new TaskHead(manager, config.head(), enc.width(), enc.layerNormEps(), rng));
     try {
       config.weights().initialize(encoder);
     } catch (java.io.IOException e) {
@@ -50,11 +54,12 @@ public final class ServerModel extends Module {
     return encoder;
   }
 
+  /** The head, or null when the clients run it. */
   public TaskHead head() {
     return head;
   }
 
-  /** Fuses, encodes, pools and applies the head; returns (B, outputs). */
+  /** Fuses, encodes, pools and applies the head; returns (B, outputs), or (B, d) when the clients run the head. */
   public NDArray forward(List<Tokens> modalities, boolean training) {
     if (modalities.size() != config.tokenizers().size()) {
       throw new IllegalArgumentException("server expects " + config.tokenizers().size() + " modalities but got "
@@ -74,7 +79,7 @@ public final class ServerModel extends Module {
           latePooled(modalities, training).stream().map(head::forward).toList());
     }
     NDArray pooled = config.fusion() == Fusion.EARLY ? early(modalities, training) : average(latePooled(modalities, training));
-    return head.forward(pooled);
+    return head == null ? pooled : head.forward(pooled); // null: the clients run the head (U-shaped)
   }
 
   private NDArray early(List<Tokens> modalities, boolean training) {

@@ -37,6 +37,7 @@ public final class ClientSplitStep implements AutoCloseable {
   private final int batchSize;
   private final long dataSeed;
   private final OutputLoss loss;
+  private ClientDefenses defenses = ClientDefenses.NONE;
   private Pending pending;
   /** The last epoch's order: recomputing it every step would copy and shuffle all indices. */
   private int cachedEpoch = -1;
@@ -63,6 +64,11 @@ public final class ClientSplitStep implements AutoCloseable {
     this.batchSize = batchSize;
     this.dataSeed = dataSeed;
     this.loss = loss;
+  }
+
+  /** Applies {@code defenses} to this client's labels, activations, output gradients and reported loss. */
+  public void useDefenses(ClientDefenses defenses) {
+    this.defenses = java.util.Objects.requireNonNull(defenses, "defenses");
   }
 
   public String clientId() {
@@ -110,14 +116,25 @@ public final class ClientSplitStep implements AutoCloseable {
     }
     int[] batchIdx = Arrays.copyOfRange(cachedOrder, from, Math.min(cachedOrder.length, from + batchSize));
     NDManager scope = manager.newSubManager();
-    BatchTensors t = BatchTensors.of(data.batch(batchIdx), scope);
+    org.mpsl4j.data.Batch batch = data.batch(batchIdx);
+    if (defenses != ClientDefenses.NONE) {
+      batch = new org.mpsl4j.data.Batch(batch.inputs(), defenses.trainingLabels(batchIdx, batch.labels()));
+    }
+    BatchTensors t = BatchTensors.of(batch, scope);
     model.zeroGradients();
     List<Tokens> acts;
     try (Autograd.Recording r = Autograd.record()) {
       acts = model.forward(t.inputs(), t.masks());
     }
     pending = new Pending(plan.step(), scope, acts, t.labels(), batchIdx.length);
-    return new CutActivations(clientId, batchIdx.length, acts);
+    if (defenses == ClientDefenses.NONE) {
+      return new CutActivations(clientId, batchIdx.length, acts);
+    }
+    List<Tokens> sent = new java.util.ArrayList<>(); // what leaves; the backward pass runs on acts themselves
+    for (Tokens a : acts) {
+      sent.add(new Tokens(defenses.activations(a.values(), scope), a.mask()));
+    }
+    return new CutActivations(clientId, batchIdx.length, sent);
   }
 
   /** The scope of the pending step (received tensors are decoded into it), or null. */
@@ -136,7 +153,9 @@ public final class ClientSplitStep implements AutoCloseable {
     OutputLoss.Result r = loss.apply(outputs.values(), p.labels());
     int total = Math.max(1, outputs.totalBatch());
     NDArray weight = p.scope().create((float) p.batch() / total);
-    return new OutputGradient(clientId, r.gradient().mul(weight), r.loss(), r.correct());
+    NDArray g = defenses.outputGradient(r.gradient().mul(weight), p.scope());
+    return defenses.reportsLoss() ? new OutputGradient(clientId, g, r.loss(), r.correct())
+        : new OutputGradient(clientId, g, 0f, 0);
   }
 
   /**

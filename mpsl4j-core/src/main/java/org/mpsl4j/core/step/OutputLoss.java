@@ -31,16 +31,27 @@ public interface OutputLoss {
    * contrastive loss over this client's own mini-batch for retrieval.
    */
   static OutputLoss of(Objective objective) {
+    return throughHead(null, objective);
+  }
+
+  /**
+   * As {@link #of(Objective)}, after {@code client}'s own head where it runs one (U-shaped split learning:
+   * the server sends the pooled representation, the head's gradients stay on the client and are applied
+   * with its tokenizers' step, and the gradient that leaves is the one w.r.t. the representation).
+   */
+  static OutputLoss throughHead(org.mpsl4j.model.ClientModel client, Objective objective) {
     return (outputs, labels) -> {
       // A copy: the slice may be a view of an array the server still needs (in-memory port).
       NDArray z = Autograd.leaf(outputs.duplicate());
       float loss;
+      NDArray predictions;
       try (Autograd.Recording r = Autograd.record()) {
-        NDArray l = objective.loss(z, labels);
+        predictions = client == null ? z : client.outputs(z);
+        NDArray l = objective.loss(predictions, labels);
         Autograd.backward(l);
         loss = l.getFloat();
       }
-      return new Result(loss, z.getGradient(), objective.correct(z, labels));
+      return new Result(loss, z.getGradient(), objective.correct(predictions, labels));
     };
   }
 }

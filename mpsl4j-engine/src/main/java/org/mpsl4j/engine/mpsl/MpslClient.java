@@ -31,8 +31,9 @@ import org.mpsl4j.protocol.v1.TokenizerWeights;
 
 /**
  * One MPSL client: its local data and labels, its tokenizers and its own optimizer. It reacts to
- * server messages ({@link #onMessage}) with replies to send; the labels are used only in
- * {@code Outputs → OutputGrad}, where the loss is computed here and only its gradient leaves.
+ * server messages ({@link #onMessage}) with replies to send; the labels are read only in
+ * {@code Outputs → OutputGrad}, where the loss is computed here and only its gradient leaves (a gradient that still
+ * reveals the labels unless the head runs here and it is noised: docs/PRIVACY.md).
  *
  * <p>Not thread-safe: the transport delivers one message at a time. {@link #close()} frees the model.
  */
@@ -62,6 +63,7 @@ public final class MpslClient implements AutoCloseable {
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
+  private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
 
   /** A personalized evaluation between sending test activations and receiving their outputs. */
   private record Eval(long step, NDManager scope, NDArray labels) {}
@@ -149,6 +151,24 @@ public final class MpslClient implements AutoCloseable {
     this.codecUp = up;
     this.codecDown = down;
     split.useCodecs(up, down);
+    return this;
+  }
+
+  /**
+   * Applies client-side defenses ({@link org.mpsl4j.engine.privacy.PrivacySettings}): randomized labels, noise,
+   * withheld loss; with a client seed, the tokenizers (and a client-side head) start from that seed instead of the
+   * run's, and large tables are uploaded whole, since the server cannot fill in rows it does not know.
+   */
+  public MpslClient withPrivacy(org.mpsl4j.engine.privacy.ClientPrivacy privacy) {
+    this.privacy = privacy;
+    split.usePrivacy(privacy);
+    Long seed = privacy.settings().clientSeed();
+    if (seed != null) {
+      try (NDManager scope = manager.newSubManager()) {
+        Map<String, Parameter> fresh = new ClientModel(scope, modelConfig, new Random(seed)).namedParameters();
+        model.namedParameters().forEach((name, p) -> p.copyFrom(fresh.get(name).array()));
+      }
+    }
     return this;
   }
 
@@ -365,6 +385,9 @@ public final class MpslClient implements AutoCloseable {
     }
     try {
       NDArray z = TensorCodec.decode(m.getEvalOutputs().getValues(), pendingEval.scope(), limits, "evaluation outputs");
+      try (Autograd.NoGrad ng = Autograd.noGrad()) {
+        z = model.outputs(z); // the client's head, when it runs one
+      }
       int correct = org.mpsl4j.model.train.Objective.of(modelConfig.head()).correct(z, pendingEval.labels());
       int total = (int) pendingEval.labels().getShape().get(0);
       lastPersonalizedAccuracy = (double) correct / total;
@@ -384,7 +407,9 @@ public final class MpslClient implements AutoCloseable {
   private ClientMessage tokenizerWeights(long step) {
     TokenizerWeights.Builder w = TokenizerWeights.newBuilder().setSamples(indices.length);
     Map<String, Parameter> params = model.namedParameters();
-    boolean anyTable = params.values().stream().anyMatch(p -> SparseRows.eligible(p.shape()));
+    // Only where the server knows the initial rows (the run's seed, not a client-only one: docs/PRIVACY.md).
+    boolean sparse = privacy.sparseUploads();
+    boolean anyTable = sparse && params.values().stream().anyMatch(p -> SparseRows.eligible(p.shape()));
     // Large tables go by changed rows (SparseRows): the reference is the initial model, the shared one or,
     // without it, this client's own rebuilt from its seed for the moment rather than kept through training.
     try (NDManager scope = manager.newSubManager()) {
@@ -394,12 +419,13 @@ public final class MpslClient implements AutoCloseable {
       for (String name : parameterOrder()) {
         org.mpsl4j.model.nn.RowDeltaTable table = tables.get(name);
         if (table != null) {
-          w.addParameters(SparseRows.encode(name, table, scope));
+          w.addParameters(sparse ? SparseRows.encode(name, table, scope)
+              : NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(table.materialize(scope))).build());
           table.compact(); // between turns: the growth reserve of its rows goes back
           continue;
         }
         NDArray value = params.get(name).array();
-        w.addParameters(SparseRows.eligible(value.getShape())
+        w.addParameters(anyTable && SparseRows.eligible(value.getShape())
             ? SparseRows.encode(name, value, initial.get(name).array())
             : NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(value)).build());
       }

@@ -56,7 +56,7 @@ public final class WireClientStep implements AutoCloseable {
       int[] indices, int batchSize, long dataSeed, TensorLimits limits) {
     this.manager = manager;
     this.step = new ClientSplitStep(clientId, manager, model, optimizer, data, indices, batchSize, dataSeed,
-        OutputLoss.of(org.mpsl4j.model.train.Objective.of(model.config().head())));
+        OutputLoss.throughHead(model, org.mpsl4j.model.train.Objective.of(model.config().head())));
     this.limits = limits;
   }
 
@@ -77,6 +77,11 @@ public final class WireClientStep implements AutoCloseable {
     if (up.codec() == org.mpsl4j.protocol.v1.Codec.TOPK && errorFeedback) {
       feedback = new ErrorFeedback(manager, up);
     }
+  }
+
+  /** Applies this client's defenses to its labels, activations, output gradients and reported loss. */
+  public void usePrivacy(org.mpsl4j.engine.privacy.ClientPrivacy privacy) {
+    step.useDefenses(privacy);
   }
 
   /**

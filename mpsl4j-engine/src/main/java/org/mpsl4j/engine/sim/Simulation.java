@@ -37,6 +37,7 @@ public final class Simulation {
   private java.util.function.UnaryOperator<MpslClient> clientEdit = c -> c;
   private Consumer<GlobalModelDiagnosis> onDiagnosis;
   private Consumer<MpslServer> serverEdit = s -> {};
+  private final List<io.grpc.ServerInterceptor> interceptors = new ArrayList<>();
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -80,6 +81,15 @@ public final class Simulation {
     return this;
   }
 
+  /**
+   * Puts {@code interceptor} on the server's side of every session (e.g. a tap that records what the server
+   * receives and sends, for the privacy attacks).
+   */
+  public Simulation interceptWith(io.grpc.ServerInterceptor interceptor) {
+    interceptors.add(interceptor);
+    return this;
+  }
+
   /** Saves the trained global model into {@code dir} at the end (see {@link MpslSetup#saveModel}). */
   public Simulation saveModelTo(java.nio.file.Path dir) {
     this.modelDir = dir;
@@ -112,7 +122,8 @@ public final class Simulation {
       serverEdit.accept(server);
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
-          .addService(new SplitLearningService(server)).build().start();
+          .addService(io.grpc.ServerInterceptors.intercept(new SplitLearningService(server), interceptors))
+          .build().start();
       server.onProgress(progress);
       for (int i = 0; i < partition.numClients(); i++) {
         ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();

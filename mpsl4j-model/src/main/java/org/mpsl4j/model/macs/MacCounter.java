@@ -65,8 +65,14 @@ public final class MacCounter {
     long heads = config.head().kind() == org.mpsl4j.model.HeadConfig.Kind.PROJECTION ? config.tokenizers().size() : 1;
     long head = heads * enc.width() * config.head().outputs();
     boolean anythingTrainedBelowHead = tokenizersTrained || config.trainableBlocks() > 0;
-    serverFwd += head;
-    serverBwd += head + (anythingTrainedBelowHead ? head : 0);
+    if (config.head().onClient()) { // U-shaped: the clients run the head and return the representation's gradient
+      clientFwd += head;
+      boolean trained = config.head().placement() == org.mpsl4j.model.HeadConfig.Placement.CLIENT;
+      clientBwd += trained ? 2 * head : head; // a fixed head needs no weight gradient
+    } else {
+      serverFwd += head;
+      serverBwd += head + (anythingTrainedBelowHead ? head : 0);
+    }
     return new MacReport(clientFwd, clientBwd, serverFwd, serverBwd);
   }
 

@@ -1,0 +1,47 @@
+package org.mpsl4j.cli;
+
+import org.mpsl4j.engine.mpsl.MpslClient;
+import org.mpsl4j.engine.privacy.ClientPrivacy;
+import org.mpsl4j.engine.privacy.PrivacySettings;
+import picocli.CommandLine.Option;
+
+/** The clients' defenses (docs/PRIVACY.md), for {@code simulate}, {@code client} and {@code privacy}. */
+final class PrivacyOptions {
+  @Option(names = "--label-epsilon", defaultValue = "Infinity",
+      description = "Randomized response on training labels at this ε (label DP); Infinity = off (default: ${DEFAULT-VALUE}).")
+  double labelEpsilon;
+
+  @Option(names = "--grad-noise", defaultValue = "0",
+      description = "Gaussian noise on returned output gradients, std in units of the batch gradient's RMS entry; 0 = off "
+          + "(default: ${DEFAULT-VALUE}).")
+  double gradientNoise;
+
+  @Option(names = "--activation-noise", defaultValue = "0",
+      description = "Gaussian noise std on the cut-layer activations (no DP claimed); 0 = off (default: ${DEFAULT-VALUE}).")
+  double activationNoise;
+
+  @Option(names = "--loss-report", defaultValue = "on",
+      description = "Whether clients send per-client loss and correct counts: on or off (default: ${DEFAULT-VALUE}).")
+  String lossReport;
+
+  @Option(names = "--client-seed",
+      description = "Seed of the clients' initial tokenizers (and head), shared among the clients only, so the server "
+          + "cannot know their weights (default: the run's --seed, which the server knows).")
+  Long clientSeed;
+
+  PrivacySettings settings() {
+    if (!lossReport.equals("on") && !lossReport.equals("off")) {
+      throw new IllegalArgumentException("--loss-report must be on or off but was '" + lossReport + "'");
+    }
+    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, lossReport.equals("on"), clientSeed, 0);
+  }
+
+  /** {@code client} with these defenses; its own noise seed comes from its id and the secure random source. */
+  static MpslClient apply(PrivacySettings settings, MpslClient client, int classes) {
+    if (!settings.any()) {
+      return client;
+    }
+    long noiseSeed = new java.security.SecureRandom().nextLong();
+    return client.withPrivacy(new ClientPrivacy(settings.withNoiseSeed(noiseSeed), classes));
+  }
+}

@@ -1,0 +1,70 @@
+package org.mpsl4j.engine.privacy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * One client's defenses at the points where its messages are made: labels before the loss, activations before they
+ * are encoded, the output gradient before it is sent, loss and correct counts. Randomized response is seeded by the
+ * client's {@link PrivacySettings#noiseSeed()}; the Gaussian noise comes from libtorch's generator.
+ */
+public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses {
+  /** No defense. */
+  public static final ClientPrivacy NONE = new ClientPrivacy(PrivacySettings.NONE, 2);
+
+  private final PrivacySettings settings;
+  private final RandomizedResponse labels;
+
+  public ClientPrivacy(PrivacySettings settings, int classes) {
+    this.settings = settings;
+    this.labels = Double.isInfinite(settings.labelEpsilon()) ? null
+        : new RandomizedResponse(settings.labelEpsilon(), classes, settings.noiseSeed());
+  }
+
+  public PrivacySettings settings() {
+    return settings;
+  }
+
+  /** The labels the loss is computed with: the true ones, or their randomized responses (by sample index). */
+  @Override
+  public int[] trainingLabels(int[] sampleIndices, int[] trueLabels) {
+    if (labels == null) {
+      return trueLabels;
+    }
+    int[] out = new int[trueLabels.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = labels.answer(sampleIndices[i], trueLabels[i]);
+    }
+    return out;
+  }
+
+  /** What is sent in place of the cut-layer activations {@code a}. */
+  @Override
+  public NDArray activations(NDArray a, NDManager scope) {
+    if (settings.activationNoise() == 0) {
+      return a;
+    }
+    return a.add(scope.randomNormal(0f, (float) settings.activationNoise(), a.getShape(), DataType.FLOAT32));
+  }
+
+  /** What is sent in place of the output gradient {@code g}. */
+  @Override
+  public NDArray outputGradient(NDArray g, NDManager scope) {
+    if (settings.gradientNoise() == 0) {
+      return g;
+    }
+    float rms = g.square().mean().sqrt().getFloat();
+    return g.add(scope.randomNormal(0f, (float) settings.gradientNoise() * rms, g.getShape(), DataType.FLOAT32));
+  }
+
+  @Override
+  public boolean reportsLoss() {
+    return settings.reportLoss();
+  }
+
+  /** Whether large tables may go by changed rows: only when the server knows the initial rows (the run's seed). */
+  public boolean sparseUploads() {
+    return settings.clientSeed() == null;
+  }
+}

@@ -1,0 +1,65 @@
+package org.mpsl4j.engine.privacy;
+
+/**
+ * The client-side defenses of a run. The head's placement ({@code --head client}) is part of the model settings
+ * ({@link org.mpsl4j.model.HeadConfig#onClient()}), since server and clients must agree on it.
+ *
+ * @param labelEpsilon randomized response on each training label with this ε (label differential privacy, Ghazi et
+ *     al. 2021: each label is kept with probability e^ε / (e^ε + C − 1), otherwise replaced by one of the other C − 1
+ *     classes uniformly, once per sample for the whole run); {@code +∞} is off
+ * @param gradientNoise Gaussian noise on the returned output gradient with a standard deviation of this many times the
+ *     batch gradient's RMS entry (the scale of the whole batch, so it reveals no sample's norm); 0 is off
+ * @param activationNoise Gaussian noise of this standard deviation on every cut-layer activation (the tokens are
+ *     LayerNorm outputs of unit scale); 0 is off. No differential-privacy guarantee is claimed: the activations are
+ *     not clipped, so their sensitivity is unbounded
+ * @param reportLoss whether per-client loss and correct counts are sent; off, the client sends 0 for both
+ * @param clientSeed seed of the clients' initial tokenizers (and head), shared among the clients and not with the
+ *     server; null draws them from the run's seed, which the server knows
+ * @param noiseSeed seed of this client's randomized response and noise (a client-local secret)
+ */
+public record PrivacySettings(double labelEpsilon, double gradientNoise, double activationNoise, boolean reportLoss,
+    Long clientSeed, long noiseSeed) {
+
+  /** No defense: what the protocol does by itself. */
+  public static final PrivacySettings NONE =
+      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, true, null, 0);
+
+  public PrivacySettings {
+    if (!(labelEpsilon > 0)) {
+      throw new IllegalArgumentException("label ε must be > 0 (or +∞ for off) but was " + labelEpsilon
+          + " (use --label-epsilon)");
+    }
+    if (!(gradientNoise >= 0) || !(activationNoise >= 0)) {
+      throw new IllegalArgumentException("noise scales must be >= 0 but were " + gradientNoise + " (gradients) and "
+          + activationNoise + " (activations)");
+    }
+  }
+
+  public boolean any() {
+    return !equals(NONE.withNoiseSeed(noiseSeed));
+  }
+
+  public PrivacySettings withNoiseSeed(long seed) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, reportLoss, clientSeed, seed);
+  }
+
+  public PrivacySettings withLabelEpsilon(double epsilon) {
+    return new PrivacySettings(epsilon, gradientNoise, activationNoise, reportLoss, clientSeed, noiseSeed);
+  }
+
+  public PrivacySettings withGradientNoise(double sigma) {
+    return new PrivacySettings(labelEpsilon, sigma, activationNoise, reportLoss, clientSeed, noiseSeed);
+  }
+
+  public PrivacySettings withActivationNoise(double sigma) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, sigma, reportLoss, clientSeed, noiseSeed);
+  }
+
+  public PrivacySettings withReportLoss(boolean on) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, on, clientSeed, noiseSeed);
+  }
+
+  public PrivacySettings withClientSeed(Long seed) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, reportLoss, seed, noiseSeed);
+  }
+}

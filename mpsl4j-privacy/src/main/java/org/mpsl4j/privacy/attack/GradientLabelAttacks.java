@@ -1,0 +1,164 @@
+package org.mpsl4j.privacy.attack;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Label attacks on per-sample gradient rows the server receives (output gradients; with the head on the client,
+ * gradients with respect to the pooled representation).
+ *
+ * <ul>
+ *   <li><b>Exact rule</b>: with the head on the server a row is (softmax − onehot)/B, whose only negative entry is
+ *       the label: argmin.
+ *   <li><b>Norm</b> (Li et al. 2022): the row's L2 norm as a score; samples of rarer or harder classes get larger
+ *       gradients.
+ *   <li><b>Direction</b> (Li et al. 2022): the attacker knows one labelled sample per class (their assumption) and
+ *       scores each row by its cosine similarity with that sample's row; the class of the most similar reference is
+ *       the guess.
+ *   <li><b>Clustering</b> (arXiv 2203.05222): k-means with k = classes on unit-length rows; reported as purity, the
+ *       accuracy of naming every cluster by its majority label (one known label per cluster suffices for that).
+ * </ul>
+ */
+public final class GradientLabelAttacks {
+  private GradientLabelAttacks() {}
+
+  /** The index of the smallest entry of each row. */
+  public static int[] exactRule(float[][] rows) {
+    int[] out = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      int best = 0;
+      for (int j = 1; j < rows[i].length; j++) {
+        if (rows[i][j] < rows[i][best]) {
+          best = j;
+        }
+      }
+      out[i] = best;
+    }
+    return out;
+  }
+
+  public static double[] norms(float[][] rows) {
+    double[] out = new double[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = Math.sqrt(dot(rows[i], rows[i]));
+    }
+    return out;
+  }
+
+  /** Cosine similarity of each row with {@code reference}. */
+  public static double[] cosine(float[][] rows, float[] reference) {
+    double refNorm = Math.sqrt(dot(reference, reference));
+    double[] out = new double[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      double n = Math.sqrt(dot(rows[i], rows[i])) * refNorm;
+      out[i] = n == 0 ? 0 : dot(rows[i], reference) / n;
+    }
+    return out;
+  }
+
+  /**
+   * One reference row per class: the first row of each class in a seeded shuffle (the attacker's few known labels),
+   * or null for a class without rows.
+   */
+  public static float[][] references(float[][] rows, int[] labels, int classes, long seed) {
+    Integer[] order = new Integer[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      order[i] = i;
+    }
+    java.util.Collections.shuffle(Arrays.asList(order), new Random(seed));
+    float[][] refs = new float[classes][];
+    for (int i : order) {
+      if (refs[labels[i]] == null) {
+        refs[labels[i]] = rows[i];
+      }
+    }
+    return refs;
+  }
+
+  /** The class of the most cosine-similar reference for each row. */
+  public static int[] nearestReference(float[][] rows, float[][] refs) {
+    int[] out = new int[rows.length];
+    double[] best = new double[rows.length];
+    Arrays.fill(best, Double.NEGATIVE_INFINITY);
+    for (int c = 0; c < refs.length; c++) {
+      if (refs[c] == null) {
+        continue;
+      }
+      double[] s = cosine(rows, refs[c]);
+      for (int i = 0; i < rows.length; i++) {
+        if (s[i] > best[i]) {
+          best[i] = s[i];
+          out[i] = c;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The k-means cluster of each unit-length row (k-means++ start, seeded; at most 100 iterations). */
+  public static int[] clusters(float[][] rows, int k, long seed) {
+    java.util.List<Point> points = new java.util.ArrayList<>();
+    for (int i = 0; i < rows.length; i++) {
+      double n = Math.sqrt(dot(rows[i], rows[i]));
+      double[] x = new double[rows[i].length];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = n == 0 ? 0 : rows[i][j] / n;
+      }
+      points.add(new Point(x, i));
+    }
+    org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer<Point> km =
+        new org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer<>(Math.min(k, rows.length), 100,
+            new org.apache.commons.math3.ml.distance.EuclideanDistance(),
+            new org.apache.commons.math3.random.JDKRandomGenerator((int) seed));
+    int[] out = new int[rows.length];
+    int c = 0;
+    for (org.apache.commons.math3.ml.clustering.CentroidCluster<Point> cluster : km.cluster(points)) {
+      for (Point p : cluster.getPoints()) {
+        out[p.index] = c;
+      }
+      c++;
+    }
+    return out;
+  }
+
+  /**
+   * Purity: the accuracy of naming each cluster by its majority label. Some purity comes from cluster sizes alone;
+   * compare it with the purity of the same clusters against shuffled labels.
+   */
+  public static double purity(int[] clusters, int[] labels, int classes) {
+    int k = java.util.Arrays.stream(clusters).max().orElse(-1) + 1;
+    int[][] counts = new int[k][classes];
+    for (int i = 0; i < labels.length; i++) {
+      counts[clusters[i]][labels[i]]++;
+    }
+    int majority = 0;
+    for (int[] row : counts) {
+      majority += Arrays.stream(row).max().orElse(0);
+    }
+    return labels.length == 0 ? Double.NaN : (double) majority / labels.length;
+  }
+
+  /** Share of guesses equal to the labels. */
+  public static double accuracy(int[] guess, int[] labels) {
+    int hit = 0;
+    for (int i = 0; i < labels.length; i++) {
+      hit += guess[i] == labels[i] ? 1 : 0;
+    }
+    return labels.length == 0 ? Double.NaN : (double) hit / labels.length;
+  }
+
+  private record Point(double[] point, int index) implements org.apache.commons.math3.ml.clustering.Clusterable {
+    @Override
+    public double[] getPoint() {
+      return point;
+    }
+  }
+
+  static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += (double) a[i] * b[i];
+    }
+    return s;
+  }
+}

@@ -1,0 +1,72 @@
+package org.mpsl4j.privacy.audit;
+
+/**
+ * Every attack's score on one run, next to the run's utility. NaN where an attack does not apply (e.g. the exact
+ * rule on representation gradients, loss matching when no loss is sent).
+ *
+ * @param testAccuracy global-model test accuracy after the last epoch
+ * @param samples training samples whose messages were attacked
+ * @param chance the accuracy of always guessing the most frequent class among them
+ * @param exactRule share of labels read off output gradients by the exact rule (argmin)
+ * @param headInversion share of labels recovered from representation gradients with the head the server learned
+ *     from the previous epoch's upload (head on the client; epochs after the first only)
+ * @param normLeakAuc mean one-vs-rest leak AUC of the gradient-norm score (Li et al.)
+ * @param cosineLeakAuc mean one-vs-rest leak AUC of the cosine with one known sample per class (Li et al.)
+ * @param cosineAccuracy accuracy of naming each sample by its most cosine-similar known sample
+ * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222)
+ * @param clusterChance the purity of the same clusters against shuffled labels: what sizes alone give
+ * @param lossMatching share of labels recovered from logits + reported loss and correct count
+ * @param histogramError mean total-variation distance between each client's true class mix and the one its
+ *     loss-matched labels give (0 = exact, 1 = disjoint)
+ * @param psnr mean PSNR (dB) of the inputs reconstructed from activations with weights tracked from the server's seed
+ * @param ssim mean SSIM of those (images only; NaN otherwise)
+ * @param exactInputs share of samples whose reconstruction is within half an 8-bit step of the original everywhere
+ * @param psnrFromAverage mean PSNR when the server inverts with the previous epoch's averaged tokenizer instead
+ *     (epochs after the first only)
+ * @param ssimFromAverage SSIM of those
+ * @param psnrBlank PSNR of a blank guess (0 everywhere, the mean of normalized inputs) on the same samples: the
+ *     level below which a reconstruction tells nothing
+ * @param ssimBlank SSIM of that blank guess
+ */
+public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
+    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
+    double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
+    double ssimFromAverage, double psnrBlank, double ssimBlank) {
+
+  /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
+  public double bestLabelAccuracy() {
+    return max(exactRule, headInversion, cosineAccuracy, clusterPurity, lossMatching);
+  }
+
+  /**
+   * The best label attack's advantage over its own chance level, in accuracy: clustering is measured against the
+   * shuffled-label purity of its clusters, every other attack against always guessing the most frequent class.
+   */
+  public double bestLabelAdvantage() {
+    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance, clusterPurity - clusterChance, lossMatching - chance);
+  }
+
+  /** The larger of the two leak AUCs. */
+  public double bestLeakAuc() {
+    return max(normLeakAuc, cosineLeakAuc);
+  }
+
+  /** The strongest reconstruction's PSNR and SSIM. */
+  public double bestPsnr() {
+    return max(psnr, psnrFromAverage);
+  }
+
+  public double bestSsim() {
+    return max(ssim, ssimFromAverage);
+  }
+
+  private static double max(double... xs) {
+    double m = Double.NaN;
+    for (double x : xs) {
+      if (!Double.isNaN(x) && (Double.isNaN(m) || x > m)) {
+        m = x;
+      }
+    }
+    return m;
+  }
+}

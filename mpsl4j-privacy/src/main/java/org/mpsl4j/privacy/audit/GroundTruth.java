@@ -1,0 +1,46 @@
+package org.mpsl4j.privacy.audit;
+
+import java.util.Arrays;
+import org.mpsl4j.data.Batch;
+import org.mpsl4j.data.LabeledDataset;
+import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.core.data.EpochOrder;
+
+/**
+ * What the clients really held at each step, for scoring attacks: the simulation derives every share in one process,
+ * so the auditor can name the mini-batch of client i at (epoch, step in epoch) the way the client does (its seeded
+ * epoch order). Never given to an attack.
+ */
+final class GroundTruth {
+  private final LabeledDataset train;
+  private final Partition partition;
+  private final int batchSize;
+  private final long seed;
+
+  GroundTruth(LabeledDataset train, Partition partition, int batchSize, long seed) {
+    this.train = train;
+    this.partition = partition;
+    this.batchSize = batchSize;
+    this.seed = seed;
+  }
+
+  /** The batch of client {@code index} (id {@code client-<index>}) at that step. */
+  Batch batch(int index, int epoch, int stepInEpoch) {
+    int[] order = EpochOrder.of(partition.client(index), seed + 1 + index, epoch);
+    int from = stepInEpoch * batchSize;
+    return train.batch(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
+  }
+
+  /** The class counts of client {@code index}'s whole training share. */
+  int[] histogram(int index) {
+    int[] counts = new int[train.numClasses()];
+    for (int i : partition.client(index)) {
+      counts[train.label(i)]++;
+    }
+    return counts;
+  }
+
+  static int index(String clientId) {
+    return Integer.parseInt(clientId.substring(clientId.lastIndexOf('-') + 1));
+  }
+}
