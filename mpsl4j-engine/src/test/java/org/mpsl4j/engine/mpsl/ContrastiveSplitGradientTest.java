@@ -110,7 +110,7 @@ final class ContrastiveSplitGradientTest {
       CutActivations a = c.begin(plan);
       List<Tokens> detached = new ArrayList<>(); // what the server receives: no link to the client's graph
       for (Tokens t : a.inputs()) {
-        detached.add(new Tokens(t.values().stopGradient(), t.mask() == null ? null : t.mask().stopGradient()));
+        detached.add(new Tokens(handOver(t.values(), m), t.mask() == null ? null : handOver(t.mask(), m)));
       }
       sent.add(new CutActivations(a.client(), a.batch(), detached));
     }
@@ -153,6 +153,13 @@ final class ContrastiveSplitGradientTest {
       clients.get(i).close();
     }
     return out;
+  }
+
+  /** As the server receives an array: detached from the client's graph and owned by the server's manager. */
+  private static NDArray handOver(NDArray clientArray, NDManager server) {
+    NDArray a = clientArray.stopGradient();
+    a.attach(server);
+    return a;
   }
 
   /** The same models joined in one graph, the loss taken at the end, one backward pass. */
