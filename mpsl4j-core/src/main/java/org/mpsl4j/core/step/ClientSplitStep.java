@@ -111,7 +111,7 @@ public final class ClientSplitStep implements AutoCloseable {
     int[] batchIdx = Arrays.copyOfRange(cachedOrder, from, Math.min(cachedOrder.length, from + batchSize));
     NDManager scope = manager.newSubManager();
     BatchTensors t = BatchTensors.of(data.batch(batchIdx), scope);
-    model.zeroGradients();
+    // No zeroing here: gradients accumulate only in applyCutGradient, which steps (and so zeroes) or zeroes.
     List<Tokens> acts;
     try (Autograd.Recording r = Autograd.record()) {
       acts = model.forward(t.inputs(), t.masks());
@@ -157,8 +157,11 @@ public final class ClientSplitStep implements AutoCloseable {
       for (int i = 0; i < gradient.inputs(); i++) {
         Autograd.backward(pending.activations().get(i).values(), gradient.values(i));
       }
-      optimizer.step(model.namedParameters(), pending.scope());
+      optimizer.step(model.namedParameters(), pending.scope()); // zeroes the gradients after its update
       return true;
+    } catch (RuntimeException e) {
+      model.zeroGradients(); // a half-applied gradient must not leak into the next step
+      throw e;
     } finally {
       drop();
     }
