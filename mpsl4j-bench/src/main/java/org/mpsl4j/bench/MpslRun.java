@@ -171,12 +171,20 @@ final class MpslRun implements AutoCloseable {
     released = true;
     granted.release(1 << 20);
     trainer.join(TimeUnit.MINUTES.toMillis(5));
+    // A client may still be applying its last cut gradient on a channel thread: wait for those threads
+    // before freeing the clients' native memory (closing under a running Adam step crashed the JVM once).
+    for (ManagedChannel ch : channels) {
+      ch.awaitTermination(10, TimeUnit.SECONDS);
+    }
+    if (clientPool != null) {
+      clientPool.shutdown();
+      clientPool.awaitTermination(30, TimeUnit.SECONDS);
+    }
     for (ClientRunner r : runners) {
       r.client().close();
     }
     server.close();
     if (clientPool != null) {
-      clientPool.shutdownNow();
       serverPool.shutdownNow();
     }
   }

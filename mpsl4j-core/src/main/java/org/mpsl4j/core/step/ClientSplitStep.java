@@ -121,7 +121,11 @@ public final class ClientSplitStep implements AutoCloseable {
       batch = new org.mpsl4j.data.Batch(batch.inputs(), defenses.trainingLabels(batchIdx, batch.labels()));
     }
     BatchTensors t = BatchTensors.of(batch, scope);
-    model.zeroGradients();
+    // No zeroing of the tokenizers: their gradients accumulate only in applyCutGradient, which steps (and so
+    // zeroes) or zeroes. A client-side head gets its gradient earlier, in outputGradient, so it starts clean.
+    if (model.head() != null) {
+      model.head().zeroGradients();
+    }
     List<Tokens> acts;
     try (Autograd.Recording r = Autograd.record()) {
       acts = model.forward(t.inputs(), t.masks());
@@ -176,8 +180,11 @@ public final class ClientSplitStep implements AutoCloseable {
       for (int i = 0; i < gradient.inputs(); i++) {
         Autograd.backward(pending.activations().get(i).values(), gradient.values(i));
       }
-      optimizer.step(model, pending.scope());
+      optimizer.step(model, pending.scope()); // zeroes the gradients after its update
       return true;
+    } catch (RuntimeException e) {
+      model.zeroGradients(); // a half-applied gradient must not leak into the next step
+      throw e;
     } finally {
       drop();
     }

@@ -297,12 +297,16 @@ public final class MpslServer implements AutoCloseable {
   private int epochLength() {
     int steps = 0;
     int smallestBatch = Integer.MAX_VALUE;
+    java.util.Set<String> joined = new java.util.HashSet<>();
     for (Session s : connected()) {
       steps = Math.max(steps, s.stepsPerEpoch());
       smallestBatch = Math.min(smallestBatch, s.batchSize);
+      joined.add(s.clientId);
     }
     for (Map.Entry<String, Integer> e : admission.expectedSamples().entrySet()) {
-      steps = Math.max(steps, EpochOrder.steps(e.getValue(), smallestBatch == Integer.MAX_VALUE ? 1 : smallestBatch));
+      if (!joined.contains(e.getKey())) {
+        steps = Math.max(steps, EpochOrder.steps(e.getValue(), smallestBatch == Integer.MAX_VALUE ? 1 : smallestBatch));
+      }
     }
     return steps;
   }
