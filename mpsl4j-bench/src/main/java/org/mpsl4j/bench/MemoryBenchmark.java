@@ -57,7 +57,7 @@ public final class MemoryBenchmark {
    * @param mainClass the CLI's main class (its {@code simulate} command is run)
    * @param logDir where each run's output goes
    */
-  public static Result run(String mainClass, List<Workload> workloads, int[] clientCounts, Path logDir,
+  public static Result run(String mainClass, List<Workload> workloads, int[] clientCounts, boolean warmup, Path logDir,
       String command, Consumer<String> log) throws IOException, InterruptedException {
     Files.createDirectories(logDir);
     List<Row> rows = new ArrayList<>();
@@ -66,9 +66,15 @@ public final class MemoryBenchmark {
       // An unmeasured first run fills the preprocessed-data cache (rendering SVGs, decoding images), which
       // would otherwise count in the first measured peak.
       int first = clientCounts[0];
-      Row warm = measure(mainClass, w, first, Math.max(1, w.totalBatch() / first), logDir.resolve("warmup"), log);
-      log.accept(String.format("  %-46s warm-up run (fills the data cache, not counted): exit %d, %.0f s", w.name(),
-          warm.exitCode(), warm.seconds()));
+      if (!warmup) {
+        log.accept("  no warm-up run: the data cache must already hold this workload's samples");
+      }
+      Row warm = !warmup ? null
+          : measure(mainClass, w, first, Math.max(1, w.totalBatch() / first), logDir.resolve("warmup"), log);
+      if (warm != null) {
+        log.accept(String.format("  %-46s warm-up run (fills the data cache, not counted): exit %d, %.0f s", w.name(),
+            warm.exitCode(), warm.seconds()));
+      }
       Row previous = null;
       for (int n : clientCounts) {
         int clientBatch = Math.max(1, w.totalBatch() / n);

@@ -143,6 +143,10 @@ final class BenchCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   List<String> memoryWorkloads;
 
+  @Option(names = "--memory-no-warmup",
+      description = "memory: skip the unmeasured first run that fills the data cache (when it is already filled).")
+  boolean memoryNoWarmup;
+
   @Option(names = "--quick", description = "Short JMH iterations, 2 B1 rounds, 3 B2 steps (a smoke run).")
   boolean quick;
 
@@ -244,7 +248,7 @@ final class BenchCommand implements Callable<Integer> {
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     String command = "./mpsl4j bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     System.out.println("mpsl4j bench memory: peak resident memory of simulate, one run at a time; logs in " + dir);
-    MemoryBenchmark.Result r = MemoryBenchmark.run(Main.class.getName(), chosen, memoryClients, dir, command, line -> {
+    MemoryBenchmark.Result r = MemoryBenchmark.run(Main.class.getName(), chosen, memoryClients, !memoryNoWarmup, dir, command, line -> {
       System.out.println(line);
       System.out.flush();
     });
