@@ -51,7 +51,8 @@ public final class MpslServer implements AutoCloseable {
   private final TokenizerAverage tokenizerAverage;
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
-  private final Rejections rejections = new Rejections();
+  private final ServerObservers observers = new ServerObservers();
+  private final Rejections rejections = new Rejections(observers);
   private final Admission admission;
   private final StepPhases phases;
   private volatile long skippedSteps;
@@ -77,7 +78,7 @@ public final class MpslServer implements AutoCloseable {
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
     tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
     phases = new StepPhases(inbox, sessions, modelConfig, config.maxClientBatch(), shapes);
-    admission = new Admission(config, modelConfig, sessions, inbox, rejections);
+    admission = new Admission(config, modelConfig, sessions, inbox, rejections, observers);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
   }
@@ -204,7 +205,9 @@ public final class MpslServer implements AutoCloseable {
       boolean resumed = resumedFrom != null && epoch == firstEpoch;
       EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
       for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
-        step(epoch, s, acc);
+        long t0 = System.nanoTime();
+        StepOutcome outcome = step(epoch, s, acc);
+        observers.stepDone(outcome.report(epoch, s, stepsPerEpoch, globalStep, (System.nanoTime() - t0) / 1e9));
         if (clock.isCheckpoint(globalStep)) {
           checkpoint(epoch, s + 1, acc.soFar());
         }
@@ -214,8 +217,10 @@ public final class MpslServer implements AutoCloseable {
       checkpoint(epoch + 1, 0, ServerCheckpoint.EpochSoFar.NONE);
       EpochStats stats = acc.finish();
       out.add(stats);
+      observers.epochDone(stats);
       onEpoch.accept(stats);
     }
+    observers.trainingDone();
     for (Session s : connected()) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(globalStep).setDone(TrainingDone.getDefaultInstance()).build());
     }
@@ -249,7 +254,18 @@ public final class MpslServer implements AutoCloseable {
     }
   }
 
-  private void step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
+  /** Who took part in a step and what they reported, for the observers. */
+  private record StepOutcome(List<String> contributed, List<String> missed, long samples, double lossSum,
+      long correct) {
+    static final StepOutcome NONE = new StepOutcome(List.of(), List.of(), 0, 0, 0);
+
+    ServerObserver.StepReport report(int epoch, int stepInEpoch, int stepsPerEpoch, long globalStep, double seconds) {
+      return new ServerObserver.StepReport(epoch, stepInEpoch, stepsPerEpoch, globalStep, seconds, contributed, missed,
+          samples, samples == 0 ? Double.NaN : lossSum / samples, samples == 0 ? Double.NaN : (double) correct / samples);
+    }
+  }
+
+  private StepOutcome step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
     long step = ++globalStep;
     rejections.stepStarted(step);
     List<Session> participants = connected();
@@ -263,7 +279,7 @@ public final class MpslServer implements AutoCloseable {
       StepPhases.Gathered up = phases.gatherActivations(step, participants, scope, deadline);
       acc.missed += up.missed();
       if (up.contributors().isEmpty()) {
-        return;
+        return new StepOutcome(List.of(), up.missedClients(), 0, 0, 0);
       }
       int total = up.totalBatch();
       NDArray outputs;
@@ -283,11 +299,20 @@ public final class MpslServer implements AutoCloseable {
           c.session().error(step, ErrorCode.MALFORMED_TENSOR, "step " + step + " produced non-finite gradients;"
               + " the server skipped its update");
         }
-        return;
+        return StepOutcome.NONE;
       }
       optimizer.step(model.namedParameters(), scope);
       CutLayerReplies.sendCutGrads(step, up);
       acc.add(down);
+      List<String> missed = new ArrayList<>(up.missedClients());
+      missed.addAll(down.missedClients());
+      List<String> contributed = new ArrayList<>();
+      for (StepPhases.Contribution c : up.contributors()) {
+        if (!down.missedClients().contains(c.session().clientId)) {
+          contributed.add(c.session().clientId);
+        }
+      }
+      return new StepOutcome(contributed, missed, down.reportedSamples(), down.lossTimesBatch(), down.correct());
     }
   }
 
@@ -357,6 +382,20 @@ public final class MpslServer implements AutoCloseable {
     // the concatenated batch must not depend on who came back first (resumed runs repeat the original).
     out.sort(java.util.Comparator.comparing((Session x) -> x.clientId).thenComparingLong(x -> x.id));
     return out;
+  }
+
+  /** Adds an observer of sessions, refusals, steps and epochs (see {@link ServerObserver}); call before training. */
+  public MpslServer observe(ServerObserver observer) {
+    observers.add(observer);
+    return this;
+  }
+
+  /**
+   * A transport refused a connection before any session existed (e.g. a TLS handshake); reported to the observers
+   * with the client unknown.
+   */
+  public void transportRefused(String reason, String detail) {
+    observers.rejected("", reason, detail);
   }
 
   /** Called on the training thread after every step, e.g. to drive a progress bar. */

@@ -70,9 +70,19 @@ final class StepPhases {
   record Contribution(Session session, int batch) {}
 
   /** The activations of one step: who contributed, and one concatenated leaf per modality. */
-  record Gathered(List<Contribution> contributors, List<Tokens> tokens, int totalBatch, int missed) {}
+  /** @param missedClients ids of the clients that sent nothing usable in time (NoData is not a miss) */
+  record Gathered(List<Contribution> contributors, List<Tokens> tokens, int totalBatch, List<String> missedClients) {
+    int missed() {
+      return missedClients.size();
+    }
+  }
 
-  record Gradients(NDArray concatenated, long reportedSamples, double lossTimesBatch, long correct, int missed) {}
+  record Gradients(NDArray concatenated, long reportedSamples, double lossTimesBatch, long correct,
+      List<String> missedClients) {
+    int missed() {
+      return missedClients.size();
+    }
+  }
 
   /**
    * One client's tokenizer weights. A parameter named in {@code rows} holds only those rows of its
@@ -148,10 +158,10 @@ final class StepPhases {
     long samples = 0;
     double loss = 0;
     long correct = 0;
-    int missed = 0;
+    List<String> missed = new ArrayList<>();
     for (int i = 0; i < accepted.length; i++) {
       if (accepted[i] == null) {
-        missed++;
+        missed.add(contributors.get(i).session().clientId);
         continue;
       }
       int batch = contributors.get(i).batch();
