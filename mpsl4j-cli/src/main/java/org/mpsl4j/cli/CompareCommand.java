@@ -94,6 +94,7 @@ public final class CompareCommand implements Callable<Integer> {
       chosen = java.util.stream.Stream.concat(java.util.stream.Stream.of(Method.MPSL), chosen.stream()).toList();
     }
     int runs = chosen.size() + variants.size();
+    progress = TaskProgress.start("compare", (long) runs * x.epochs);
     List<MethodResult> results = new ArrayList<>();
     List<CodecReport.Variant> codecRuns = new ArrayList<>();
     for (Method m : chosen) {
@@ -114,6 +115,7 @@ public final class CompareCommand implements Callable<Integer> {
       codecRuns.add(new CodecReport.Variant(v.up(), v.down(), v.errorFeedback(), r));
       System.out.printf(Locale.ROOT, "  done in %.1f s%n", r.wallSeconds());
     }
+    progress.close();
 
     List<Summary> rows = Summary.of(results);
     System.out.println();
@@ -140,7 +142,11 @@ public final class CompareCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Over the epochs of all runs; set when the runs start. */
+  private TaskProgress progress;
+
   private void epochLine(MethodResult.Epoch e) {
+    progress.step(String.format(Locale.ROOT, "loss %.4f", e.trainLoss()));
     System.out.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f, test acc %.2f%%, %.1f KiB up / %.1f KiB down per client, "
         + "%.1f s%n", e.epoch(), x.epochs, e.trainLoss(), 100 * e.testAccuracy(), e.bytesUpPerClient() / 1024,
         e.bytesDownPerClient() / 1024, e.seconds());
