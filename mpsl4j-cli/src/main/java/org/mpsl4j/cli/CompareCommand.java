@@ -114,6 +114,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
     List<Long> seedList = seeds.isEmpty() ? List.of(x.seed) : List.copyOf(seeds);
     List<List<MethodResult>> perSeed = new ArrayList<>();
+    progress = TaskProgress.start("compare", (long) seedList.size() * (chosen.size() + variants.size()) * x.epochs);
     List<CodecReport.Variant> codecRuns = new ArrayList<>();
     Partition partition = null;
     for (long seed : seedList) {
@@ -126,6 +127,7 @@ public final class CompareCommand implements Callable<Integer> {
         codecRuns.addAll(codecs);
       }
     }
+    progress.close();
     x.seed = seedList.get(0);
     List<MethodResult> results = perSeed.get(0);
     List<Summary> rows = Summary.of(results);
@@ -206,7 +208,11 @@ public final class CompareCommand implements Callable<Integer> {
     return results;
   }
 
+  /** Over the epochs of all runs; set when the runs start. */
+  private TaskProgress progress;
+
   private void epochLine(MethodResult.Epoch e) {
+    progress.step(String.format(Locale.ROOT, "loss %.4f", e.trainLoss()));
     System.out.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f, test %s %.2f%%, %.1f KiB up / %.1f KiB down per client, "
         + "%.1f s%n", e.epoch(), x.epochs, e.trainLoss(), e.recall() != null ? "mean R@1" : "acc",
         100 * e.testAccuracy(), e.bytesUpPerClient() / 1024, e.bytesDownPerClient() / 1024, e.seconds());

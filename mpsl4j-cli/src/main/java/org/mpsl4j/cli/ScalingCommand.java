@@ -111,10 +111,15 @@ public final class ScalingCommand implements Callable<Integer> {
         clients, samplesPerClient, clientBatch, chosen.stream().map(Method::label).collect(Collectors.joining(", ")));
 
     long start = System.nanoTime();
-    List<ScalingStudy.Row> rows = ScalingStudy.run(split, settings, configs, chosen, r -> System.out.printf(Locale.ROOT,
-        "  %s sweep: depth %d, width %d (%d heads), %,d trainable params: %s %,.1f KiB up / %,.1f KiB down per client, "
-            + "loss %.4f, %.1f s%n", r.sweep(), r.depth(), r.width(), r.heads(), r.trainableParameters(),
-        r.method().label(), r.bytesUpPerClient() / 1024, r.bytesDownPerClient() / 1024, r.trainLoss(), r.wallSeconds()));
+    TaskProgress progress = TaskProgress.start("scaling", (long) configs.size() * chosen.size());
+    List<ScalingStudy.Row> rows = ScalingStudy.run(split, settings, configs, chosen, r -> {
+      System.out.printf(Locale.ROOT, "  %s sweep: depth %d, width %d (%d heads), %,d trainable params: %s %,.1f KiB up"
+          + " / %,.1f KiB down per client, loss %.4f, %.1f s%n", r.sweep(), r.depth(), r.width(), r.heads(),
+          r.trainableParameters(), r.method().label(), r.bytesUpPerClient() / 1024, r.bytesDownPerClient() / 1024,
+          r.trainLoss(), r.wallSeconds());
+      progress.step(String.format(Locale.ROOT, "loss %.4f", r.trainLoss()));
+    });
+    progress.close();
 
     System.out.println();
     List<String[]> cells = ScalingReport.table(rows);

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.mpsl4j.cli.live.ConsoleEvents;
+import org.mpsl4j.cli.live.LiveView;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.mpsl.MpslServer;
@@ -85,6 +87,14 @@ final class ServerCommand implements Callable<Integer> {
       + " error, so that no run is overwritten by accident.")
   boolean resume;
 
+  @Option(names = "--http-port", description = "Serve a live status page (/), Prometheus metrics (/metrics) and"
+      + " /status.json on this port; 0 picks a free one (default: none).")
+  Integer httpPort;
+
+  @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address of the status page (default:"
+      + " ${DEFAULT-VALUE}, this machine only: the page names the clients).")
+  String httpHost;
+
   @Override
   public Integer call() throws Exception {
     String sharedToken = token == null || token.isEmpty() ? null : token;
@@ -141,6 +151,8 @@ final class ServerCommand implements Callable<Integer> {
         System.err.println("error: " + e.getMessage());
         return 2;
       }
+      server.observe(new ConsoleEvents(System.err));
+      LiveView live = httpPort == null ? null : LiveView.start(server, x.epochs, httpHost, httpPort);
       Server grpc = TcpTransport.serve(server, host, port, setup.maxMessageBytes(), tls);
       // Scripts and tests read this line to learn the port when --port 0 was given.
       System.out.printf("listening on %s:%d (model %s, messages up to %.1f MiB, %s); waiting for %d clients%n", host,
@@ -155,9 +167,15 @@ final class ServerCommand implements Callable<Integer> {
           SimulationResult.Epoch e = setup.epoch(server, s);
           epochs.add(e);
           RunReport.epochLine(System.out, e, x.epochs);
+          if (live != null) {
+            live.testAccuracy(e.epoch(), e.testAccuracy());
+          }
         });
       } finally {
         bar.endEpoch();
+        if (live != null) {
+          live.close();
+        }
         // Let the clients receive TrainingDone and close their streams before the transport goes.
         grpc.shutdown();
         if (!grpc.awaitTermination(10, TimeUnit.SECONDS)) {

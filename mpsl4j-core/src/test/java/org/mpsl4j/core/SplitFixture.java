@@ -102,7 +102,9 @@ final class SplitFixture implements AutoCloseable {
         Deadline d) {
       Arrivals<OutputGradient> all = memory.outputGradients(step, outputs, scope, d);
       List<OutputGradient> kept = all.arrived().stream().filter(g -> !dropOutputGradients.contains(g.client())).toList();
-      return new Arrivals<>(kept, all.missed() + all.arrived().size() - kept.size());
+      List<String> missed = new java.util.ArrayList<>(all.missedClients());
+      all.arrived().stream().map(OutputGradient::client).filter(dropOutputGradients::contains).forEach(missed::add);
+      return new Arrivals<>(kept, missed);
     }
 
     @Override

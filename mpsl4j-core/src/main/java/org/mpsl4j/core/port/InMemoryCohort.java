@@ -68,7 +68,7 @@ public final class InMemoryCohort implements Cohort {
         out.add(new CutActivations(id, a.batch(), detached));
       }
     }
-    return new Arrivals<>(out, 0);
+    return Arrivals.all(out);
   }
 
   /**
@@ -90,7 +90,7 @@ public final class InMemoryCohort implements Cohort {
       CutOutputs detached = new CutOutputs(o.client(), o.all().stopGradient(), o.row(), o.batch(), o.totalBatch());
       out.add(client(o.client()).outputGradient(step, detached));
     }
-    return new Arrivals<>(out, 0);
+    return Arrivals.all(out);
   }
 
   @Override

@@ -63,7 +63,7 @@ public final class SplitStepRunner {
     }
     Arrivals<CutActivations> up = cohort.activations(plan, clients, scope, Deadline.after(ticker, deadline));
     if (up.arrived().isEmpty()) {
-      return new StepReport(0, 0, 0, 0, up.missed(), 0);
+      return new StepReport(0, 0, 0, 0, up.missedClients(), 0, List.of());
     }
     // One forward per server part, over all of its clients' activations joined.
     Map<ServerSplitStep, List<CutActivations>> groups = new LinkedHashMap<>();
@@ -84,21 +84,24 @@ public final class SplitStepRunner {
     for (OutputGradient g : down.arrived()) {
       byClient.put(g.client(), g);
     }
-    StepReport report = new StepReport(0, 0, 0, 0, up.missed() + down.missed(), 0);
+    StepReport report = new StepReport(0, 0, 0, 0,
+        java.util.stream.Stream.concat(up.missedClients().stream(), down.missedClients().stream()).toList(), 0,
+        List.of());
     List<CutGradient> cut = new ArrayList<>();
     for (Map.Entry<ServerSplitStep, ServerSplitStep.Forward> f : forwards.entrySet()) {
       StepOutcome o = f.getKey().backward(f.getValue(), byClient, scope);
       switch (o.status()) {
         case UPDATED -> {
           cut.addAll(o.cutGradients());
-          report = report.plus(new StepReport(1, o.samples(), o.lossTimesBatch(), o.correct(), 0, 0));
+          report = report.plus(new StepReport(1, o.samples(), o.lossTimesBatch(), o.correct(), List.of(), 0,
+              o.counted()));
         }
         case NON_FINITE -> {
           // Every input was checked by the port, so this should not happen; if it does, one bad step must
           // not poison the shared model: no update, and no cut gradient for the clients to apply.
           cohort.updateSkipped(plan.step(), o.counted(), "step " + plan.step() + " produced non-finite gradients;"
               + " the server skipped its update");
-          report = report.plus(new StepReport(0, 0, 0, 0, 0, 1));
+          report = report.plus(new StepReport(0, 0, 0, 0, List.of(), 1, List.of()));
         }
         case NO_GRADIENTS -> { }
       }
@@ -123,6 +126,6 @@ public final class SplitStepRunner {
         out.add(new OutputGradient(o.client(), rows.values(), (float) r.loss(), r.correct(o.row(), o.batch())));
       }
     }
-    return new Arrivals<>(out, 0);
+    return Arrivals.all(out);
   }
 }

@@ -59,7 +59,7 @@ final class GridCohort implements Cohort {
     }
     Map<String, ClientMessage> up = grid.collect(plan.step(), clients,
         EnumSet.of(ClientMessage.BodyCase.ACTIVATIONS, ClientMessage.BodyCase.NO_DATA), remaining(deadline));
-    int missed = clients.size() - up.size();
+    List<String> missed = new ArrayList<>(clients.stream().filter(c -> !up.containsKey(c)).toList());
     List<CutActivations> out = new ArrayList<>();
     for (Map.Entry<String, ClientMessage> e : up.entrySet()) {
       if (e.getValue().hasNoData()) {
@@ -68,7 +68,7 @@ final class GridCohort implements Cohort {
       try {
         out.add(decode(e.getKey(), e.getValue().getActivations(), scope, who(e.getKey(), plan.step())));
       } catch (MalformedTensorException ex) {
-        missed++;
+        missed.add(e.getKey());
       }
     }
     return new Arrivals<>(out, missed);
@@ -108,11 +108,12 @@ final class GridCohort implements Cohort {
     }
     Map<String, ClientMessage> replies = grid.collect(step, clients, EnumSet.of(ClientMessage.BodyCase.OUTPUT_GRAD),
         remaining(deadline));
-    int missed = clients.size() - replies.size();
+    List<String> missed = new ArrayList<>();
     List<OutputGradient> out = new ArrayList<>();
     for (CutOutputs o : outputs) {
       ClientMessage m = replies.get(o.client());
       if (m == null) {
+        missed.add(o.client());
         continue;
       }
       OutputGrad g = m.getOutputGrad();
@@ -123,7 +124,7 @@ final class GridCohort implements Cohort {
         }
         out.add(new OutputGradient(o.client(), grad, g.getLoss(), g.getCorrect()));
       } catch (MalformedTensorException e) {
-        missed++;
+        missed.add(o.client());
       }
     }
     return new Arrivals<>(out, missed);

@@ -30,12 +30,14 @@ public final class SplitLearningService extends SplitLearningGrpc.SplitLearningI
       @Override
       public void onError(Throwable t) {
         peer.markClosed();
-        session.disconnected();
+        io.grpc.Status status = io.grpc.Status.fromThrowable(t);
+        session.disconnected("connection lost (" + status.getCode()
+            + (status.getDescription() == null ? "" : ": " + status.getDescription()) + ")");
       }
 
       @Override
       public void onCompleted() {
-        session.disconnected();
+        session.disconnected("the client closed its stream");
         peer.close();
       }
     };

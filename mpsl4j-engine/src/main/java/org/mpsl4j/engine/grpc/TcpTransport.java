@@ -105,7 +105,7 @@ public final class TcpTransport {
       }
       credentials = b.build();
     }
-    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
+    Server started = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
         .maxInboundMessageSize(maxMessageBytes)
         .executor(callbackExecutor())
         .maxConcurrentCallsPerConnection(MAX_STREAMS_PER_CONNECTION)
@@ -116,6 +116,10 @@ public final class TcpTransport {
         .addService(ServerInterceptors.intercept(new SplitLearningService(server), new ClientIdentity()))
         .build()
         .start();
+    if (tls != null) {
+      TlsRefusals.listen(started, detail -> server.transportRefused("TLS", detail));
+    }
+    return started;
   }
 
   /**

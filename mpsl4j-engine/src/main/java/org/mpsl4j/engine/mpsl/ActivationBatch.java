@@ -47,9 +47,12 @@ final class ActivationBatch {
   Arrivals<CutActivations> decode(long step, List<Session> expected, Map<Session, ClientMessage> replies,
       NDManager scope, boolean eval, int batchLimit) {
     List<Decoded> decodedAll = new ArrayList<>();
-    int missed = expected.size() - replies.size();
+    List<String> missed = new ArrayList<>();
     for (Session s : expected) {
       ClientMessage msg = replies.get(s);
+      if (msg == null) {
+        missed.add(s.clientId);
+      }
       if (msg == null || msg.hasNoData()) {
         continue;
       }
@@ -59,7 +62,7 @@ final class ActivationBatch {
         decodedAll.add(new Decoded(s, (int) decoded.get(0)[0].getShape().get(0), decoded,
             "client '" + s.clientId + "' step " + step + " activations"));
       } catch (MalformedTensorException e) {
-        missed++;
+        missed.add(s.clientId);
         s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
       }
     }
@@ -75,7 +78,7 @@ final class ActivationBatch {
           }
           good.add(d);
         } catch (MalformedTensorException e) {
-          missed++;
+          missed.add(d.session().clientId);
           d.session().error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
         }
       }

@@ -45,6 +45,7 @@ final class Admission {
   private final Map<Long, Session> sessions;
   private final BlockingQueue<Inbound> inbox;
   private final Rejections rejections;
+  private final ServerObserver observer;
   private final AtomicLong nextSessionId = new AtomicLong(1);
   private final AtomicInteger pendingStreams = new AtomicInteger();
   private final long maxQueuedBytes;
@@ -62,12 +63,13 @@ final class Admission {
   private volatile Map<String, Integer> expectedSamples = Map.of();
 
   Admission(ServerConfig config, ModelConfig model, Map<Long, Session> sessions, BlockingQueue<Inbound> inbox,
-      Rejections rejections) {
+      Rejections rejections, ServerObserver observer) {
     this.config = config;
     this.model = model;
     this.sessions = sessions;
     this.inbox = inbox;
     this.rejections = rejections;
+    this.observer = observer;
     this.maxQueuedBytes = 3L * MessageLimits.maxMessageBytes(model, config.maxClientBatch());
     timer.setRemoveOnCancelPolicy(true); // a stream that said Hello leaves no task behind
   }
@@ -115,7 +117,11 @@ final class Admission {
   }
 
   void refuse(Peer peer, long step, ErrorCode code, String message) {
-    rejections.count(code);
+    refuse(peer, "", step, code, message);
+  }
+
+  void refuse(Peer peer, String clientId, long step, ErrorCode code, String message) {
+    rejections.count(code, clientId, message);
     peer.send(Session.errorMessage(0, step, code, message));
   }
 
@@ -133,7 +139,7 @@ final class Admission {
     ErrorCode[] code = {ErrorCode.BAD_HELLO};
     String problem = validate(h, certifiedId, code);
     if (problem != null) {
-      refuse(peer, 0, code[0], problem);
+      refuse(peer, h.getClientId(), 0, code[0], problem);
       return null;
     }
     synchronized (joinLock) {
@@ -141,19 +147,21 @@ final class Admission {
       for (Session s : sessions.values()) {
         if (s.connected() && s.clientId.equals(h.getClientId())) {
           if (!authenticated(certifiedId)) {
-            refuse(peer, 0, ErrorCode.BAD_HELLO, "client '" + h.getClientId() + "' already has an open session");
+            refuse(peer, h.getClientId(), 0, ErrorCode.BAD_HELLO, "client '" + h.getClientId()
+                + "' already has an open session");
             return null;
           }
           // The client proved who it is: it is reconnecting and its old stream is dead but not yet
           // noticed (keep-alives take up to 40 s). The old session ends; the new one takes its place.
           s.replace();
+          observer.left(s.clientId, "replaced by a new session of the same client (its old stream was dead)");
         }
         if (s.connected()) {
           open++;
         }
       }
       if (open >= config.maxSessions()) {
-        refuse(peer, 0, ErrorCode.SERVER_FULL, "the server already has its maximum of " + config.maxSessions()
+        refuse(peer, h.getClientId(), 0, ErrorCode.SERVER_FULL, "the server already has its maximum of " + config.maxSessions()
             + " sessions open");
         return null;
       }
@@ -166,10 +174,17 @@ final class Admission {
       if (stepsPerEpoch > 0) {
         s.send(welcome(s)); // before the training thread can see it, so Welcome precedes its first StepBegin
       }
+      boolean rejoin = sessions.values().stream().anyMatch(old -> old.clientId.equals(s.clientId));
       sessions.put(s.id, s);
       joinLock.notifyAll();
+      observer.joined(s.clientId, rejoin);
       return s;
     }
+  }
+
+  /** An open session's stream ended. */
+  void ended(Session s, String reason) {
+    observer.left(s.clientId, reason);
   }
 
   /** Training begins: from now on a joining client is welcomed at once. */

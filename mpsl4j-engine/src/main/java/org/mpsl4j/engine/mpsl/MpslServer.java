@@ -61,7 +61,8 @@ public final class MpslServer implements AutoCloseable {
   private final TokenizerAverage tokenizerAverage;
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
-  private final Rejections rejections = new Rejections();
+  private final ServerObservers observers = new ServerObservers();
+  private final Rejections rejections = new Rejections(observers);
   private final Admission admission;
   private final StepPhases phases;
   private final GrpcCohort cohort;
@@ -93,7 +94,7 @@ public final class MpslServer implements AutoCloseable {
     cohort = new GrpcCohort(this::connected, phases);
     runner = new SplitStepRunner(cohort, Ticker.system());
     splitStep = new ServerSplitStep(model, optimizer);
-    admission = new Admission(config, modelConfig, sessions, inbox, rejections);
+    admission = new Admission(config, modelConfig, sessions, inbox, rejections, observers);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
     tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
@@ -239,7 +240,9 @@ public final class MpslServer implements AutoCloseable {
       boolean resumed = resumedFrom != null && epoch == firstEpoch;
       EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
       for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
-        step(epoch, s, acc);
+        long t0 = System.nanoTime();
+        StepReport r = step(epoch, s, acc);
+        observers.stepDone(observerReport(r, epoch, s, globalStep, (System.nanoTime() - t0) / 1e9));
         if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) { // docs/GLOBAL_MODEL.md
           tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), manager);
         }
@@ -252,8 +255,10 @@ public final class MpslServer implements AutoCloseable {
       checkpoint(epoch + 1, 0, ServerCheckpoint.EpochSoFar.NONE);
       EpochStats stats = acc.finish();
       out.add(stats);
+      observers.epochDone(stats);
       onEpoch.accept(stats);
     }
+    observers.trainingDone();
     for (Session s : connected()) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(globalStep).setDone(TrainingDone.getDefaultInstance()).build());
     }
@@ -311,7 +316,7 @@ public final class MpslServer implements AutoCloseable {
     return steps;
   }
 
-  private void step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
+  private StepReport step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
     long step = ++globalStep;
     rejections.stepStarted(step);
     float lr = optimizer.learningRate();
@@ -320,7 +325,15 @@ public final class MpslServer implements AutoCloseable {
       StepReport r = runner.step(plan, cohort.participants(), client -> splitStep, config.stepDeadline(), scope);
       skippedSteps += r.skipped();
       acc.add(r);
+      return r;
     }
+  }
+
+  /** A step as the observers see it (console, metrics, status page). */
+  private ServerObserver.StepReport observerReport(StepReport r, int epoch, int stepInEpoch, long step, double seconds) {
+    long n = r.samples();
+    return new ServerObserver.StepReport(epoch, stepInEpoch, stepsPerEpoch, step, seconds, r.counted(), r.missedClients(),
+        n, n == 0 ? Double.NaN : r.lossTimesBatch() / n, n == 0 ? Double.NaN : (double) r.correct() / n);
   }
 
   /**
@@ -377,6 +390,20 @@ public final class MpslServer implements AutoCloseable {
     // the concatenated batch must not depend on who came back first (resumed runs repeat the original).
     out.sort(java.util.Comparator.comparing((Session x) -> x.clientId).thenComparingLong(x -> x.id));
     return out;
+  }
+
+  /** Adds an observer of sessions, refusals, steps and epochs (see {@link ServerObserver}); call before training. */
+  public MpslServer observe(ServerObserver observer) {
+    observers.add(observer);
+    return this;
+  }
+
+  /**
+   * A transport refused a connection before any session existed (e.g. a TLS handshake); reported to the observers
+   * with the client unknown.
+   */
+  public void transportRefused(String reason, String detail) {
+    observers.rejected("", reason, detail);
   }
 
   /** Called on the training thread after every step, e.g. to drive a progress bar. */

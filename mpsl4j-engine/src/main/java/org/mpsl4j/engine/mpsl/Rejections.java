@@ -23,8 +23,16 @@ final class Rejections {
     return serverStep;
   }
 
-  void count(ErrorCode code) {
+  private final ServerObserver observer;
+
+  Rejections(ServerObserver observer) {
+    this.observer = observer;
+  }
+
+  /** Counts a refusal and reports it to the server's observers; {@code clientId} "" when not known. */
+  void count(ErrorCode code, String clientId, String message) {
     counts.incrementAndGet(code == ErrorCode.UNRECOGNIZED ? 0 : code.ordinal());
+    observer.rejected(clientId, code.name(), message);
   }
 
   /** The counts so far, codes that never occurred left out. */

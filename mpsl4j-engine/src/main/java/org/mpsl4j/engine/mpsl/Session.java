@@ -98,7 +98,7 @@ final class Session {
 
   /** Tells this client what was wrong with its message; the session stays open. */
   void error(long step, org.mpsl4j.protocol.v1.ErrorCode code, String message) {
-    rejections.count(code);
+    rejections.count(code, clientId, message);
     synchronized (this) {
       // A client that floods bad messages gets a bounded number of answers per server step (whatever
       // step numbers its messages claim): the rest are counted but not sent, so its unread Errors

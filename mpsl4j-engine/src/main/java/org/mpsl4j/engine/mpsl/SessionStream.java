@@ -72,11 +72,20 @@ public final class SessionStream {
   }
 
   public void disconnected() {
+    disconnected("its stream ended");
+  }
+
+  /** The stream ended; {@code reason} says how, as the transport saw it (for the server's observers). */
+  public void disconnected(String reason) {
     closed = true;
     settle();
     Session s = session;
     if (s != null) {
+      boolean wasConnected = s.connected();
       s.disconnect();
+      if (wasConnected) {
+        admission.ended(s, reason);
+      }
     }
   }
 

@@ -78,11 +78,12 @@ final class StepPhases {
         deadline, false);
     List<OutputGradient> accepted = new ArrayList<>();
     List<Session> from = new ArrayList<>();
-    int missed = expected.size() - replies.size();
+    List<String> missed = new ArrayList<>();
     for (CutOutputs o : outputs) {
       Session s = sessions.get(o.client());
       ClientMessage msg = replies.get(s);
       if (msg == null) {
+        missed.add(o.client());
         continue;
       }
       OutputGrad og = msg.getOutputGrad();
@@ -99,7 +100,7 @@ final class StepPhases {
         accepted.add(new OutputGradient(o.client(), g, og.getLoss(), og.getCorrect()));
         from.add(s);
       } catch (MalformedTensorException e) {
-        missed++;
+        missed.add(o.client());
         s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
       }
     }
@@ -112,7 +113,7 @@ final class StepPhases {
           ClientTensors.checkValues(accepted.get(i).gradient(), outputGradWhat(from.get(i), step));
           good.add(accepted.get(i));
         } catch (MalformedTensorException e) {
-          missed++;
+          missed.add(accepted.get(i).client());
           from.get(i).error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
         }
       }

@@ -22,6 +22,7 @@ import org.mpsl4j.engine.mpsl.EpochStats;
 import org.mpsl4j.engine.mpsl.MessageLimits;
 import org.mpsl4j.engine.mpsl.MpslClient;
 import org.mpsl4j.engine.mpsl.MpslServer;
+import org.mpsl4j.engine.mpsl.ServerObserver;
 import org.mpsl4j.engine.mpsl.RandomDataset;
 import org.mpsl4j.engine.mpsl.ServerConfig;
 import org.mpsl4j.model.EncoderConfig;
@@ -152,6 +153,29 @@ final class TlsTransportTest {
     ManagedChannel distrusting = channel(port, new TcpTransport.ClientTls(otherCa.certificate(), clientA.certificate(),
         clientA.key()));
     assertThat(connectFailure(distrusting)).contains("cannot connect", "--tls-ca");
+  }
+
+  @Test
+  @Timeout(30)
+  void clientWithoutCertificateAtMutualTlsServer_isReportedToTheObserversAsATlsRefusal() throws Exception {
+    MpslServer mpsl = server(1);
+    List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    mpsl.observe(new ServerObserver() {
+      @Override
+      public void rejected(String clientId, String reason, String detail) {
+        refusals.add(reason + ": " + detail);
+      }
+    });
+    int port = serve(mpsl, new TcpTransport.ServerTls(server.certificate(), server.key(), ca.certificate()));
+    ManagedChannel noCert = channel(port, new TcpTransport.ClientTls(ca.certificate(), null, null));
+    connectFailure(noCert);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (refusals.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(refusals).isNotEmpty();
+    assertThat(refusals.get(0)).startsWith("TLS: ").contains("client certificate");
   }
 
   @Test

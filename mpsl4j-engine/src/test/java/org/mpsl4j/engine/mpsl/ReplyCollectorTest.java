@@ -40,7 +40,7 @@ final class ReplyCollectorTest {
 
       @Override
       public void close() {}
-    }, new Rejections(), () -> inbox.add(Inbound.wake(id)));
+    }, new Rejections(new ServerObservers()), () -> inbox.add(Inbound.wake(id)));
     sessions.put(id, s);
     return s;
   }
