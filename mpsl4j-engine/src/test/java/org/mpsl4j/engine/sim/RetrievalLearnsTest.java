@@ -28,7 +28,7 @@ import org.mpsl4j.model.retrieval.RecallAtK;
  * A short MPSL retrieval run on real OpenClipart pictures and their titles (fetched by the project's own
  * Debian fetch into target/), with a small scratch model and the loss on the server over the whole batch,
  * learns the pairing through the split: each client's model (its own tokenizers and the server) ranks a
- * sample's own partner first among the client's pairs several times as often as random ranking (1/N).
+ * sample's own partner first among the client's pairs at least 2.5 times as often as random ranking (1/N).
  *
  * <p>Measured on the training pairs of each client's own model on purpose. A model this small and this
  * short does not rise above random on OpenClipart's held-out pairs, and the global model, whose tokenizers
@@ -40,8 +40,12 @@ import org.mpsl4j.model.retrieval.RecallAtK;
 final class RetrievalLearnsTest {
   private static final int SAMPLES = 200;
   private static final int EPOCHS = 8;
-  /** Random ranking finds the partner at rank 1 for 1/N of the queries; seen here: 4.0 times that. */
-  private static final double MARGIN = 3;
+  /**
+   * Random ranking finds the partner at rank 1 for 1/N of the queries. Seen here with ties counted against
+   * the partner ({@code RecallAtK}): 3.0 times that, 12 of 199 pairs against 4 expected at random; the run is
+   * deterministic (same seed, clients ordered by id), so the margin guards a collapse, not noise.
+   */
+  private static final double MARGIN = 2.5;
 
   /** Some rows of a dataset, in the given order. */
   private record Rows(org.mpsl4j.data.LabeledDataset all, int[] rows) implements org.mpsl4j.data.LabeledDataset {
