@@ -1,10 +1,9 @@
 package org.mpsl4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mpsl4j.cli.InProcessCli.run;
+import static org.mpsl4j.cli.InProcessCli.shared;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.mpsl4j.cli.InProcessCli.Run;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,11 +36,11 @@ final class ManifestRunTest {
         "--encoder", "scratch", "--width", "32", "--depth", "1", "--epochs", "1", "--client-batch", "4",
         "--out", dir.resolve("out").toString());
 
-    assertThat(run.code).as(run.err).isZero();
-    assertThat(run.out).contains("48 train / 12 test, 3 clients (natural(groups=3))",
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).contains("48 train / 12 test, 3 clients (natural(groups=3))",
         "inputs [audio(AUDIO, [1, 40, 100]), text(TEXT, [32])]");
-    Matcher epoch = Pattern.compile("epoch 1/1: (\\d+) steps, loss ([0-9.]+)").matcher(run.out);
-    assertThat(epoch.find()).as(run.out).isTrue();
+    Matcher epoch = Pattern.compile("epoch 1/1: (\\d+) steps, loss ([0-9.]+)").matcher(run.out());
+    assertThat(epoch.find()).as(run.out()).isTrue();
     assertThat(Integer.parseInt(epoch.group(1))).isEqualTo(4); // 16 rows per client, 4 per step
     assertThat(Double.parseDouble(epoch.group(2))).isBetween(0.5, 10.0);
     assertThat(dir.resolve("out").resolve("server.safetensors")).isRegularFile();
@@ -55,8 +55,8 @@ final class ManifestRunTest {
         "--encoder", "scratch", "--width", "32", "--depth", "1", "--epochs", "1", "--client-batch", "4",
         "--methods", "mpsl,fedavg", "--out", dir.resolve("cmp").toString());
 
-    assertThat(run.code).as(run.err).isZero();
-    assertThat(run.out).contains("3 clients (natural(groups=3))");
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).contains("3 clients (natural(groups=3))");
     assertThat(Files.readString(dir.resolve("cmp").resolve("partition.json"))).contains("natural(groups=3)");
   }
 
@@ -68,8 +68,8 @@ final class ManifestRunTest {
     Run run = run("simulate", "--dataset", "manifest:" + manifest, "--data-dir", dir.resolve("data").toString(),
         "--clients", "5", "--encoder", "scratch", "--width", "32", "--depth", "1", "--epochs", "1");
 
-    assertThat(run.code).isNotZero();
-    assertThat(run.err).contains("the manifest's rows name 3 clients", "set it to 3");
+    assertThat(run.code()).isNotZero();
+    assertThat(run.err()).contains("the manifest's rows name 3 clients", "set it to 3");
   }
 
   @Test
@@ -79,9 +79,9 @@ final class ManifestRunTest {
 
     Run run = run("data", "check", manifest.toString());
 
-    assertThat(run.code).as(run.out + run.err).isZero();
-    assertThat(run.out).contains("60 readable rows", "OK: ready to train");
-    assertThat(run.out).containsPattern("george\\s+16\\s+4");
+    assertThat(run.code()).as(run.out() + run.err()).isZero();
+    assertThat(run.out()).contains("60 readable rows", "OK: ready to train");
+    assertThat(run.out()).containsPattern("george\\s+16\\s+4");
   }
 
   @Test
@@ -95,8 +95,8 @@ final class ManifestRunTest {
 
     Run run = run("data", "check", "manifest:" + manifest);
 
-    assertThat(run.code).isEqualTo(2);
-    assertThat(run.out).contains("2 problem(s):", "voice.csv:4: audio: file 'recordings/missing.wav' not found",
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.out()).contains("2 problem(s):", "voice.csv:4: audio: file 'recordings/missing.wav' not found",
         "voice.csv:6: label is empty");
   }
 
@@ -113,38 +113,5 @@ final class ManifestRunTest {
       }
     }
     return Files.write(dir.resolve("voice.csv"), lines);
-  }
-
-  /** {@code shared/datasets/<name>}, found by walking up from the working folder as the data tests do. */
-  private static Path shared(String name) {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path candidate = d.resolve("shared").resolve("datasets").resolve(name);
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new AssertionError("shared/datasets/" + name + " not found above " + Path.of("").toAbsolutePath());
-  }
-
-  private record Run(int code, String out, String err) {
-  }
-
-  private static Run run(String... args) {
-    PrintStream savedOut = System.out;
-    PrintStream savedErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      var cli = Main.commandLine();
-      cli.setErr(new java.io.PrintWriter(System.err, true));
-      code = cli.execute(args);
-    } finally {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -1,15 +1,15 @@
 package org.mpsl4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mpsl4j.cli.InProcessCli.run;
+import static org.mpsl4j.cli.InProcessCli.shared;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mpsl4j.cli.InProcessCli.Run;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +30,8 @@ final class ModelChoiceOptionsTest {
       List<String> args = new ArrayList<>(command);
       args.addAll(List.of("--task", "retrieval", "--fusion", "early", "--data-dir", dir.toString()));
       Run run = run(args.toArray(String[]::new));
-      assertThat(run.code).as(command + ": " + run.err).isEqualTo(2);
-      assertThat(run.err).as(command.get(0)).contains("--task retrieval embeds each modality on its own", "use --fusion late");
+      assertThat(run.code()).as(command + ": " + run.err()).isEqualTo(2);
+      assertThat(run.err()).as(command.get(0)).contains("--task retrieval embeds each modality on its own", "use --fusion late");
     }
   }
 
@@ -39,16 +39,16 @@ final class ModelChoiceOptionsTest {
   @Timeout(30)
   void serverSideLossWithoutRetrieval_isRefused() {
     Run run = run("simulate", "--contrastive-loss", "server", "--data-dir", dir.toString());
-    assertThat(run.code).isEqualTo(2);
-    assertThat(run.err).contains("--contrastive-loss server needs --task retrieval");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err()).contains("--contrastive-loss server needs --task retrieval");
   }
 
   @Test
   @Timeout(30)
   void unknownChoice_listsTheValues() {
     Run run = run("simulate", "--pooling", "max", "--data-dir", dir.toString());
-    assertThat(run.code).isEqualTo(2);
-    assertThat(run.err).contains("--pooling 'max' is not one of [cls, mean]");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err()).contains("--pooling 'max' is not one of [cls, mean]");
   }
 
   @Test
@@ -57,8 +57,8 @@ final class ModelChoiceOptionsTest {
     Path manifest = fsddManifest(false);
     Run run = run("simulate", "--task", "retrieval", "--dataset", "manifest:" + manifest, "--data-dir",
         dir.resolve("data").toString(), "--encoder", "scratch", "--width", "32", "--depth", "1");
-    assertThat(run.code).as(run.err).isEqualTo(2);
-    assertThat(run.err).contains("pairs two modalities", "[audio]");
+    assertThat(run.code()).as(run.err()).isEqualTo(2);
+    assertThat(run.err()).contains("pairs two modalities", "[audio]");
   }
 
   @Test
@@ -68,8 +68,8 @@ final class ModelChoiceOptionsTest {
     Run run = run("simulate", "--task", "retrieval", "--pooling", "mean", "--contrastive-loss", "server", "--dataset",
         "manifest:" + manifest, "--data-dir", dir.resolve("data").toString(), "--encoder", "scratch", "--width", "32",
         "--depth", "1", "--epochs", "1", "--client-batch", "4", "--out", dir.resolve("out").toString());
-    assertThat(run.code).as(run.err).isZero();
-    assertThat(run.out).contains("retrieval on the test split: R@1/5/10", "(12 pairs)");
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).contains("retrieval on the test split: R@1/5/10", "(12 pairs)");
   }
 
   /** 60 FSDD recordings of 3 speakers (the clients), with a text column when {@code withText}. */
@@ -86,36 +86,5 @@ final class ModelChoiceOptionsTest {
       }
     }
     return Files.write(dir.resolve("voice.csv"), lines);
-  }
-
-  private static Path shared(String name) {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path candidate = d.resolve("shared").resolve("datasets").resolve(name);
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new AssertionError("shared/datasets/" + name + " not found above " + Path.of("").toAbsolutePath());
-  }
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream savedOut = System.out;
-    PrintStream savedErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      var cli = Main.commandLine();
-      cli.setErr(new java.io.PrintWriter(System.err, true));
-      code = cli.execute(args);
-    } finally {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }
