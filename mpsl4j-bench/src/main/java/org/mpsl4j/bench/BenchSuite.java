@@ -21,6 +21,15 @@ public final class BenchSuite {
     boolean has(String part) {
       return parts.contains(part);
     }
+
+    /** How many parts a run has ({@code b1} counts once per model), for a progress bar. */
+    public int partCount() {
+      int n = 0;
+      for (String p : List.of("b3", "b2", "b4", "env")) {
+        n += has(p) ? 1 : 0;
+      }
+      return n + (has("b1") ? b1Models.size() : 0);
+    }
   }
 
   /** One figure against its goal; {@code met} is null where the issue sets no threshold. */
@@ -32,6 +41,12 @@ public final class BenchSuite {
       LauncherEnvBenchmark.Result env, List<Goal> goals, List<String> errors) {}
 
   public static Report run(Settings s, String command, Consumer<String> log) throws InterruptedException {
+    return run(s, command, log, part -> {});
+  }
+
+  /** As above; {@code partDone} hears each part's name as it ends (failed or not), e.g. for a progress bar. */
+  public static Report run(Settings s, String command, Consumer<String> log, Consumer<String> partDone)
+      throws InterruptedException {
     String started = Instant.now().toString();
     String load = Machine.currentLoadAverage();
     long t0 = System.nanoTime();
@@ -53,6 +68,7 @@ public final class BenchSuite {
         errors.add("B3: " + e);
         log.accept("B3 failed: " + e);
       }
+      partDone.accept("B3");
     }
     if (s.has("b1")) {
       for (String model : s.b1Models()) {
@@ -65,6 +81,7 @@ public final class BenchSuite {
           errors.add("B1 " + model + ": " + e);
           log.accept("B1 " + model + " failed: " + e);
         }
+        partDone.accept("B1 " + model);
       }
     }
     if (s.has("b2")) {
@@ -75,6 +92,7 @@ public final class BenchSuite {
         errors.add("B2: " + e);
         log.accept("B2 failed: " + e);
       }
+      partDone.accept("B2");
     }
     if (s.has("b4")) {
       try {
@@ -83,6 +101,7 @@ public final class BenchSuite {
         errors.add("B4: " + e);
         log.accept("B4 failed: " + e);
       }
+      partDone.accept("B4");
     }
     LauncherEnvBenchmark.Result env = null;
     if (s.has("env")) {
@@ -93,6 +112,7 @@ public final class BenchSuite {
         errors.add("env: " + e);
         log.accept("env failed: " + e);
       }
+      partDone.accept("env");
     }
     return new Report(command, started, (System.nanoTime() - t0) / 1e9, load, Machine.describe(), s, b1, b2, b3, b4, env,
         goals(b1, b2, b3, b4), errors);

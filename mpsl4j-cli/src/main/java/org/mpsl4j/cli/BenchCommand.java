@@ -195,10 +195,13 @@ final class BenchCommand implements Callable<Integer> {
     String command = (policy == null || relaunched ? "" : "OMP_WAIT_POLICY=" + policy + " ") + "./mpsl4j bench "
         + String.join(" ", args) + (relaunched ? " (run in a JVM with OMP_WAIT_POLICY=PASSIVE added)" : "");
     System.out.println("mpsl4j bench: " + String.join(", ", parts) + (quick ? " (quick)" : ""));
-    BenchSuite.Report report = BenchSuite.run(s, command.trim(), line -> {
-      System.out.println(line);
-      System.out.flush();
-    });
+    BenchSuite.Report report;
+    try (TaskProgress progress = TaskProgress.start("bench", s.partCount())) {
+      report = BenchSuite.run(s, command.trim(), line -> {
+        System.out.println(line);
+        System.out.flush();
+      }, part -> progress.step(part + " done"));
+    }
     Path dir = out != null ? out
         : Path.of("results", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(dir);

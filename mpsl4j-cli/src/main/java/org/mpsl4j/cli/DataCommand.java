@@ -116,7 +116,7 @@ public final class DataCommand implements Callable<Integer> {
           .optTextMaxLength(textMaxLength).optMelBins(melBins).optAudioFrames(audioFrames).optSensorRateHz(sensorRate)
           .optSensorWindow(sensorWindow).optSensorOverlap(sensorOverlap).optMnistDir(mnistDir)
           .optFashionMnistDir(fashionMnistDir).optFsddDir(fsddDir).optOpenclipartDir(openclipartDir)
-          .optSpSwHarDir(spSwHarDir).optUseCache(!noCache).optLog(log).build();
+          .optSpSwHarDir(spSwHarDir).optUseCache(!noCache).optLog(log).optProgress(TaskProgress.forData()).build();
     }
   }
 

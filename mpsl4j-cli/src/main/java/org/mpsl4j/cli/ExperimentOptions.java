@@ -191,7 +191,7 @@ final class ExperimentOptions {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
-    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(log).build();
+    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(log).optProgress(TaskProgress.forData()).build();
     Datasets.prepare(dataset, dataDir, options, log);
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
     naturalClients = ManifestRun.naturalClients(dataset, split);

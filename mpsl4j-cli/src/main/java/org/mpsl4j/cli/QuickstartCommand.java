@@ -57,7 +57,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).build();
+    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(System.out).optProgress(TaskProgress.forData()).build();
     Datasets.prepare(dataset, dataDir, options, System.out);
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
     ModelConfig config = ModelFactory.forDataset(split.train(), EncoderConfig.small(width, depth, 4), Fusion.EARLY,

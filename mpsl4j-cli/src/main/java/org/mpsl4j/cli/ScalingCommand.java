@@ -100,7 +100,7 @@ public final class ScalingCommand implements Callable<Integer> {
       }
     }
     DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(clients * samplesPerClient)
-        .optLog(System.out).build();
+        .optLog(System.out).optProgress(TaskProgress.forData()).build();
     Datasets.prepare(dataset, dataDir, options, System.out);
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
     List<ScalingStudy.Config> configs = new ArrayList<>(ScalingStudy.depthSweep(depthSweepWidth, depths, headDim));

@@ -28,10 +28,11 @@ import java.util.Objects;
  *                           {@code ../shared/datasets/sp-sw-har}
  * @param useCache           read and write preprocessed tensors under {@code dataDir/cache} (default true)
  * @param log                where progress, sources and skipped corrupt items are reported (default System.err)
+ * @param progress           where the long preparation loops report how far they are (default: nowhere)
  */
 public record DataOptions(long seed, int maxSamplesPerSplit, int imageSize, int melBins, int audioFrames,
     int textMaxLength, int sensorRateHz, int sensorWindow, double sensorOverlap, Path mnistDir, Path fashionMnistDir,
-    Path fsddDir, Path openclipartDir, Path spSwHarDir, boolean useCache, PrintStream log) {
+    Path fsddDir, Path openclipartDir, Path spSwHarDir, boolean useCache, PrintStream log, PrepareProgress progress) {
 
   public DataOptions {
     requireAtLeast("maxSamplesPerSplit", maxSamplesPerSplit, 0);
@@ -45,6 +46,7 @@ public record DataOptions(long seed, int maxSamplesPerSplit, int imageSize, int 
       throw new IllegalArgumentException("sensorOverlap must be in [0, 1) but was " + sensorOverlap);
     }
     Objects.requireNonNull(log, "log");
+    Objects.requireNonNull(progress, "progress");
   }
 
   /** The reference settings: seed 2024, all samples, 40 mel bins x 100 frames, 32 tokens, 1 s sensor windows. */
@@ -76,6 +78,7 @@ public record DataOptions(long seed, int maxSamplesPerSplit, int imageSize, int 
     b.spSwHarDir = spSwHarDir;
     b.useCache = useCache;
     b.log = log;
+    b.progress = progress;
     return b;
   }
 
@@ -118,6 +121,7 @@ public record DataOptions(long seed, int maxSamplesPerSplit, int imageSize, int 
     private Path spSwHarDir;
     private boolean useCache = true;
     private PrintStream log = System.err;
+    private PrepareProgress progress = PrepareProgress.NONE;
 
     private Builder() {
     }
@@ -197,6 +201,11 @@ public record DataOptions(long seed, int maxSamplesPerSplit, int imageSize, int 
       return this;
     }
 
+    public Builder optProgress(PrepareProgress progress) {
+      this.progress = progress;
+      return this;
+    }
+
     public Builder optLog(PrintStream log) {
       this.log = log;
       return this;
@@ -205,7 +214,8 @@ public record DataOptions(long seed, int maxSamplesPerSplit, int imageSize, int 
     /** Validates and builds; a bad value fails with its name and the value given. */
     public DataOptions build() {
       return new DataOptions(seed, maxSamplesPerSplit, imageSize, melBins, audioFrames, textMaxLength, sensorRateHz,
-          sensorWindow, sensorOverlap, mnistDir, fashionMnistDir, fsddDir, openclipartDir, spSwHarDir, useCache, log);
+          sensorWindow, sensorOverlap, mnistDir, fashionMnistDir, fsddDir, openclipartDir, spSwHarDir, useCache, log,
+          progress);
     }
   }
 }

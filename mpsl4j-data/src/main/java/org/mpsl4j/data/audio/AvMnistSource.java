@@ -79,8 +79,13 @@ public final class AvMnistSource implements DatasetSource {
     for (FsddRecordings.Recording r : listing.recordings()) {
       (r.isTest() ? testRec : trainRec).add(r);
     }
-    FsddRecordings.Features train = FsddRecordings.features(trainRec, logMel, row);
-    FsddRecordings.Features test = FsddRecordings.features(testRec, logMel, row);
+    FsddRecordings.Features train;
+    FsddRecordings.Features test;
+    try (org.mpsl4j.data.PrepareProgress.Task task = options.progress().begin("fsdd: decoding recordings",
+        trainRec.size() + testRec.size())) {
+      train = FsddRecordings.features(trainRec, logMel, row, task);
+      test = FsddRecordings.features(testRec, logMel, row, task);
+    }
     List<String> skipped = new ArrayList<>(listing.skipped());
     skipped.addAll(train.skipped());
     skipped.addAll(test.skipped());

@@ -97,6 +97,12 @@ public final class FsddRecordings {
 
   /** Reads and transforms the recordings; corrupt ones (truncated, wrong format) are skipped and listed. */
   public static Features features(List<Recording> recordings, LogMel logMel, int rowSize) {
+    return features(recordings, logMel, rowSize, org.mpsl4j.data.PrepareProgress.Task.NONE);
+  }
+
+  /** As above, reporting each decoded file to {@code task} (from the decoding threads). */
+  public static Features features(List<Recording> recordings, LogMel logMel, int rowSize,
+      org.mpsl4j.data.PrepareProgress.Task task) {
     List<Recording> ok = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     float[][] rows = new float[recordings.size()][];
@@ -110,6 +116,7 @@ public final class FsddRecordings {
           skipped.add(e.getMessage());
         }
       }
+      task.step();
     });
     int count = 0;
     for (float[] r : rows) {

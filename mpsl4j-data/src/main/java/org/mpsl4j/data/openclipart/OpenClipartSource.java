@@ -19,6 +19,7 @@ import org.mpsl4j.data.ArrayDataset;
 import org.mpsl4j.data.Column;
 import org.mpsl4j.data.CorruptDataException;
 import org.mpsl4j.data.DataOptions;
+import org.mpsl4j.data.PrepareProgress;
 import org.mpsl4j.data.DataUnavailableException;
 import org.mpsl4j.data.DatasetSource;
 import org.mpsl4j.data.DatasetSplit;
@@ -128,8 +129,13 @@ public final class OpenClipartSource implements DatasetSource {
     test = limit(test, options);
     int size = options.imageSizeOr(DEFAULT_SIZE);
     List<String> skipped = Collections.synchronizedList(new ArrayList<>());
-    Rendered trainR = render(train, classes, size, skipped, options.log());
-    Rendered testR = render(test, classes, size, skipped, options.log());
+    Rendered trainR;
+    Rendered testR;
+    try (PrepareProgress.Task task = options.progress().begin("openclipart: rendering SVGs",
+        train.size() + test.size())) {
+      trainR = render(train, classes, size, skipped, options.log(), task);
+      testR = render(test, classes, size, skipped, options.log(), task);
+    }
     options.log().println("openclipart: rendered " + (trainR.labels.length + testR.labels.length) + " SVGs, skipped "
         + skipped.size() + " unreadable file(s)");
     List<String> sortedSkipped = new ArrayList<>(skipped);
@@ -206,7 +212,7 @@ public final class OpenClipartSource implements DatasetSource {
   }
 
   private static Rendered render(List<Item> items, List<String> classes, int size, List<String> skipped,
-      PrintStream log) {
+      PrintStream log, PrepareProgress.Task task) {
     SvgRenderer renderer = new SvgRenderer(size);
     byte[][] images = new byte[items.size()][];
     String[] texts = new String[items.size()];
@@ -222,6 +228,7 @@ public final class OpenClipartSource implements DatasetSource {
       } catch (CorruptDataException e) {
         skipped.add(e.getMessage());
       }
+      task.step();
       int n = done.incrementAndGet();
       if (n % 1000 == 0) {
         log.println("openclipart: rendered " + n + " of " + items.size());

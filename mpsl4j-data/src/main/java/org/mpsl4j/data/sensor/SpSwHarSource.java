@@ -17,6 +17,7 @@ import org.mpsl4j.data.ArrayDataset;
 import org.mpsl4j.data.Column;
 import org.mpsl4j.data.CorruptDataException;
 import org.mpsl4j.data.DataOptions;
+import org.mpsl4j.data.PrepareProgress;
 import org.mpsl4j.data.DatasetSource;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.InputSpec;
@@ -155,26 +156,35 @@ public final class SpSwHarSource implements DatasetSource {
       List<String> skipped) {
     List<SensorWindows.Windows> parts = new ArrayList<>();
     List<Integer> groupOf = new ArrayList<>();
-    for (Execution r : runs) {
-      SensorCsv phone;
-      SensorCsv watch;
-      try {
-        phone = SensorCsv.read(r.phone(), CLASSES);
-        watch = SensorCsv.read(r.watch(), CLASSES);
-      } catch (CorruptDataException e) {
-        skipped.add(e.getMessage());
-        continue;
-      }
-      skipped.addAll(phone.skipped());
-      skipped.addAll(watch.skipped());
-      SensorWindows.Windows w = SensorWindows.cut(phone, watch, CLASSES.size(), options.sensorRateHz(),
-          options.sensorWindow(), hop);
-      parts.add(w);
-      for (int k = 0; k < w.count(); k++) {
-        groupOf.add(subjects.indexOf(r.subject()));
+    try (PrepareProgress.Task task = options.progress().begin("sp-sw-har: reading runs", runs.size())) {
+      for (Execution r : runs) {
+        task.step();
+        addWindows(r, subjects, options, hop, skipped, parts, groupOf);
       }
     }
     return new Part(SensorWindows.concat(parts), groupOf.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /** One run's windows appended to {@code parts}; a run that cannot be read adds its reason to {@code skipped}. */
+  private static void addWindows(Execution r, List<String> subjects, DataOptions options, int hop,
+      List<String> skipped, List<SensorWindows.Windows> parts, List<Integer> groupOf) {
+    SensorCsv phone;
+    SensorCsv watch;
+    try {
+      phone = SensorCsv.read(r.phone(), CLASSES);
+      watch = SensorCsv.read(r.watch(), CLASSES);
+    } catch (CorruptDataException e) {
+      skipped.add(e.getMessage());
+      return;
+    }
+    skipped.addAll(phone.skipped());
+    skipped.addAll(watch.skipped());
+    SensorWindows.Windows w = SensorWindows.cut(phone, watch, CLASSES.size(), options.sensorRateHz(),
+        options.sensorWindow(), hop);
+    parts.add(w);
+    for (int k = 0; k < w.count(); k++) {
+      groupOf.add(subjects.indexOf(r.subject()));
+    }
   }
 
   private static ArrayDataset dataset(String name, Part part, Standardizer phoneStats, Standardizer watchStats,
