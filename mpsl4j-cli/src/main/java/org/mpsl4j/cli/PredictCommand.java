@@ -1,5 +1,6 @@
 package org.mpsl4j.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,12 @@ final class PredictCommand implements Callable<Integer> {
     }
     if (batch < 1) {
       System.err.println("error: --batch must be >= 1 but was " + batch);
+      return 2;
+    }
+    try {
+      TrainedModel.requireFiles(model); // before the dataset loads: a wrong folder is refused at once
+    } catch (IOException e) {
+      System.err.println("error: " + e.getMessage());
       return 2;
     }
     DatasetSplit split = x.load(System.err); // stdout carries only the predictions

@@ -122,6 +122,20 @@ final class PredictEvaluateTest {
     assertThat(run.err()).contains("line 3: label 'eleven' is not one of the model's classes");
   }
 
+  @Test
+  @Timeout(60)
+  void evaluateAndPredict_aFolderWithoutAModel_areRefusedWithExit2_beforeAnyDataIsRead() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("not-a-model"));
+    for (String command : new String[] {"evaluate", "predict"}) {
+      // a manifest that does not exist: reading data first would fail on it instead of naming the model folder
+      InProcessCli.Run run = InProcessCli.run(command, "--dataset", "manifest:" + dir.resolve("absent.csv"),
+          "--model", empty.toString(), "--rows", manifest.toString());
+
+      assertThat(run.code()).as(command + ": " + run.err()).isEqualTo(2);
+      assertThat(run.err()).as(command).contains("no trained model in " + empty, "server.safetensors is missing");
+    }
+  }
+
   private static String[] args(String command, String... more) {
     List<String> a = new ArrayList<>(List.of(command, "--dataset", "manifest:" + manifest, "--data-dir",
         dir.resolve("data").toString()));

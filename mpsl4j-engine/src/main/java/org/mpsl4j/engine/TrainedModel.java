@@ -56,17 +56,27 @@ public final class TrainedModel implements AutoCloseable {
   }
 
   /**
-   * @throws IOException naming the folder when a file is missing, unreadable or made for another model
+   * Checks that {@code dir} holds a trained model's files, so that a command can refuse a wrong folder before it
+   * spends time loading data.
+   *
+   * @throws IOException naming the folder and the missing file
    */
-  public static TrainedModel load(Path dir, ModelConfig config) throws IOException {
-    Path serverFile = dir.resolve(SERVER_FILE);
-    Path tokenizerFile = dir.resolve(TOKENIZERS_FILE);
-    for (Path f : new Path[] {serverFile, tokenizerFile}) {
-      if (!Files.isRegularFile(f)) {
-        throw new IOException("no trained model in " + dir + ": " + f.getFileName() + " is missing (simulate and"
+  public static void requireFiles(Path dir) throws IOException {
+    for (String name : new String[] {SERVER_FILE, TOKENIZERS_FILE}) {
+      if (!Files.isRegularFile(dir.resolve(name))) {
+        throw new IOException("no trained model in " + dir + ": " + name + " is missing (simulate and"
             + " server write both files into their results folder)");
       }
     }
+  }
+
+  /**
+   * @throws IOException naming the folder when a file is missing, unreadable or made for another model
+   */
+  public static TrainedModel load(Path dir, ModelConfig config) throws IOException {
+    requireFiles(dir);
+    Path serverFile = dir.resolve(SERVER_FILE);
+    Path tokenizerFile = dir.resolve(TOKENIZERS_FILE);
     Map<String, String> meta = SafeTensors.metadata(serverFile);
     String stored = meta.get("mpsl4j.fingerprint");
     if (stored != null && !stored.equals(config.fingerprint())) {
