@@ -71,7 +71,7 @@ final class EvaluateCommand implements Callable<Integer> {
     if (rows != null) {
       PredictionInputs.Inputs in;
       try {
-        in = new PredictionInputs(split.train(), TrainedModels.manifestConfig(x)).rows(rows);
+        in = TrainedModels.inputs(x, split.train()).rows(rows);
       } catch (IllegalArgumentException e) {
         System.err.println("error: " + e.getMessage());
         return 2;

@@ -66,7 +66,7 @@ final class PredictCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     PredictionInputs.Inputs inputs;
     try {
-      PredictionInputs prep = new PredictionInputs(split.train(), TrainedModels.manifestConfig(x));
+      PredictionInputs prep = TrainedModels.inputs(x, split.train());
       inputs = rows != null ? prep.rows(rows) : prep.files(files);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());

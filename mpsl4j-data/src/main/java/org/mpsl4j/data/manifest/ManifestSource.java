@@ -114,8 +114,7 @@ public final class ManifestSource implements DatasetSource {
       pixelStats = PixelStats.meanStd(concatBytes(train));
     }
     if (r.modalities().contains(Modality.SENSOR)) {
-      sensorStats = Standardizer.fit(concatFloats(train.stream().filter(s -> s.sensor() != null).toList(),
-          ManifestCheck.Sample::sensor), r.sensorChannels(), c.sensor().window());
+      sensorStats = sensorStats(r);
     }
     try (MiniLmTokenizer tokenizer = r.modalities().contains(Modality.TEXT)
         ? MiniLmTokenizer.create(c.text().maxLength()) : null) {
@@ -127,6 +126,28 @@ public final class ManifestSource implements DatasetSource {
       return new DatasetSplit(trainSet.limit(options.maxSamplesPerSplit(), options.seed()),
           testSet.limit(options.maxSamplesPerSplit(), options.seed()));
     }
+  }
+
+  /**
+   * The per-channel standardization that {@link #build} fits on this manifest's training rows (the split drawn with
+   * this seed), so that new series can be scaled exactly as the training series were; null without a sensor column.
+   *
+   * @throws CorruptDataException when the manifest has problems (the same check {@link #build} runs)
+   */
+  public static Standardizer sensorStandardizer(Path manifest, long seed) {
+    ManifestCheck.Result r = ManifestCheck.run(manifest, seed);
+    if (!r.ok()) {
+      throw new CorruptDataException(manifest, r.problems().size() + " problem(s) in the manifest (run 'mpsl4j data"
+          + " check " + manifest + "')");
+    }
+    return r.modalities().contains(Modality.SENSOR) ? sensorStats(r) : null;
+  }
+
+  private static Standardizer sensorStats(ManifestCheck.Result r) {
+    List<ManifestCheck.Sample> withSeries = r.samples().stream().filter(s -> !s.test() && s.sensor() != null)
+        .toList();
+    return Standardizer.fit(concatFloats(withSeries, ManifestCheck.Sample::sensor), r.sensorChannels(),
+        r.config().sensor().window());
   }
 
   private static ArrayDataset dataset(String name, List<ManifestCheck.Sample> rows, ManifestCheck.Result r,

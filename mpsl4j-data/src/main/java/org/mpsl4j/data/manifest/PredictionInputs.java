@@ -13,6 +13,7 @@ import org.mpsl4j.data.CorruptDataException;
 import org.mpsl4j.data.InputSpec;
 import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.data.Modality;
+import org.mpsl4j.data.sensor.Standardizer;
 import org.mpsl4j.data.text.MiniLmTokenizer;
 
 /**
@@ -20,8 +21,9 @@ import org.mpsl4j.data.text.MiniLmTokenizer;
  * training data was: the same picture size and channels, the same log-mel settings, the same WordPiece length, and
  * the pixel normalization (mean, std) of the training split, read from the training dataset's columns.
  *
- * <p>Sensor series are refused: their per-channel standardization is fitted on the training split and not kept in
- * its columns. Labels are optional; a row without one gets label -1 in {@link Inputs#labels()}.
+ * <p>Sensor series are standardized per channel with the statistics of the training manifest's training rows
+ * ({@link ManifestSource#sensorStandardizer}); they are not kept in the columns, so the caller passes them in. Labels
+ * are optional; a row without one gets label -1 in {@link Inputs#labels()}.
  */
 public final class PredictionInputs {
   /** The inputs, what names each (its first value), and each one's label in the training classes, or -1. */
@@ -33,6 +35,7 @@ public final class PredictionInputs {
 
   private final LabeledDataset training;
   private final ManifestConfig config;
+  private final Standardizer sensorStats;
 
   /**
    * @param training the model's training split (its inputs, classes and pixel statistics)
@@ -40,7 +43,16 @@ public final class PredictionInputs {
    *                 dataset (picture size and channels then come from the training inputs)
    */
   public PredictionInputs(LabeledDataset training, ManifestConfig config) {
+    this(training, config, null);
+  }
+
+  /**
+   * @param sensorStats the training rows' per-channel standardization of a manifest with a sensor column
+   *                    ({@link ManifestSource#sensorStandardizer}); null refuses sensor inputs
+   */
+  public PredictionInputs(LabeledDataset training, ManifestConfig config, Standardizer sensorStats) {
     this.training = training;
+    this.sensorStats = sensorStats;
     ManifestConfig c = config;
     for (InputSpec in : training.inputs()) {
       if (in.modality() == Modality.IMAGE) {
@@ -147,9 +159,24 @@ public final class PredictionInputs {
         yield mel;
       }
       case TEXT -> missing ? "" : decoder.text(column, value);
-      case SENSOR -> throw new IllegalArgumentException("sensor series cannot be classified yet: their"
-          + " standardization is fitted on the training split and not kept with the model");
+      case SENSOR -> sensorWindow(decoder, in, missing ? null : value);
     };
+  }
+
+  /** The standardized window, as in training; a missing series stands at the training means (zeros). */
+  private float[] sensorWindow(SampleDecoder decoder, InputSpec in, String value) {
+    if (sensorStats == null) {
+      throw new IllegalArgumentException("sensor series can be read only for a model trained on a manifest with a"
+          + " sensor column (the training rows' standardization is needed)");
+    }
+    if (value == null) {
+      return new float[in.sampleSize()];
+    }
+    float[][] series = decoder.sensor(value);
+    if (series.length != in.sampleShape()[0]) {
+      throw new IllegalArgumentException(series.length + " channels but the model reads " + in.sampleShape()[0]);
+    }
+    return sensorStats.apply(decoder.window(series));
   }
 
   private Column column(InputSpec in, Object[][] values, int k) {
@@ -164,7 +191,7 @@ public final class PredictionInputs {
         Column.Bytes stats = pixelStats(in.name());
         return new Column.Bytes(in, out, stats.mean(), stats.std());
       }
-      case AUDIO -> {
+      case AUDIO, SENSOR -> {
         int row = in.sampleSize();
         float[] out = new float[n * row];
         for (int i = 0; i < n; i++) {
