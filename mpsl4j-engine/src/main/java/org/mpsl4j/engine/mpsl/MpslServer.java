@@ -363,7 +363,9 @@ public final class MpslServer implements AutoCloseable {
     }
     Deadline deadline = Deadline.after(Ticker.system(), config.stepDeadline());
     try (NDManager scope = manager.newSubManager()) {
-      tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, deadline), scope);
+      TokenizerAverage.Sum sum = tokenizerAverage.begin(scope);
+      phases.gatherTokenizerWeights(step, participants, scope, deadline, sum::add);
+      sum.finish();
     }
     if (tokenizerPolicy.syncs()) {
       tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
