@@ -166,6 +166,7 @@ final class ExperimentOptions {
     atLeast("--depth", depth, 1, "");
     atLeast("--patch", patch, 1, "");
     atLeast("--deadline-s", deadlineSeconds, 1, "");
+    atLeast("--server-chunk", serverChunk, 0, " (0 = one pass)");
     if (trainableBlocks < -1) {
       throw new IllegalArgumentException("--trainable-blocks must be -1 (the default) or >= 0 but was "
           + trainableBlocks);
@@ -263,16 +264,7 @@ final class ExperimentOptions {
   SimulationConfig config(ModelConfig model, int threads) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate(), 5, alpha, 10, seed,
         Duration.ofSeconds(deadlineSeconds), threads).withCodecs(codecUp, codecDown).withTokenizers(tokenizerPolicy())
-        .withBatches(batches()).withServerChunk(serverChunk());
-  }
-
-  /** --server-chunk, checked. */
-  int serverChunk() {
-    if (serverChunk < 0) {
-      throw new CommandLine.ParameterException(mixee.commandLine(),
-          "--server-chunk must be >= 0 (0: one pass) but was " + serverChunk);
-    }
-    return serverChunk;
+        .withBatches(batches()).withServerChunk(serverChunk);
   }
 
   /** The MPSL tokenizer policy of --tokenizer-sync and --tokenizer-lr-scale. */
