@@ -39,10 +39,14 @@ public final class MemoryBenchmark {
 
   public record Result(String command, List<Row> rows, List<Increment> increments) {}
 
-  /** The image-only (MNIST) and image + text (OpenClipart) workloads, both with the pretrained encoder. */
-  public static List<Workload> defaultWorkloads(int samples, int totalBatch) {
+  /**
+   * The image-only (MNIST) and image + text (OpenClipart) workloads, both with the pretrained encoder.
+   *
+   * @param serverChunk samples per server pass (simulate's --server-chunk; 0: one pass)
+   */
+  public static List<Workload> defaultWorkloads(int samples, int totalBatch, int serverChunk) {
     List<String> common = List.of("--encoder", "minilm-l6", "--epochs", "1", "--alpha", "100000", "--samples",
-        String.valueOf(samples));
+        String.valueOf(samples), "--server-chunk", String.valueOf(serverChunk));
     List<String> image = new ArrayList<>(List.of("--dataset", "mnist"));
     image.addAll(common);
     List<String> text = new ArrayList<>(List.of("--dataset", "openclipart", "--patch", "16"));

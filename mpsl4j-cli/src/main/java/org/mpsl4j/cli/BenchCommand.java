@@ -143,6 +143,11 @@ final class BenchCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   List<String> memoryWorkloads;
 
+  @Option(names = "--memory-server-chunk", defaultValue = "100",
+      description = "memory: simulate --server-chunk of every run: samples per server pass (0: one pass over the "
+          + "whole batch, which alone needs gigabytes at a batch of 1,000) (default: ${DEFAULT-VALUE}).")
+  int memoryServerChunk;
+
   @Option(names = "--memory-no-warmup",
       description = "memory: skip the unmeasured first run that fills the data cache (when it is already filled).")
   boolean memoryNoWarmup;
@@ -238,7 +243,8 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Peak resident memory of simulate runs at each client count, one JVM per run ({@link MemoryBenchmark}). */
   private int memory() throws Exception {
-    List<MemoryBenchmark.Workload> all = MemoryBenchmark.defaultWorkloads(memorySamples, memoryBatch);
+    List<MemoryBenchmark.Workload> all = MemoryBenchmark.defaultWorkloads(memorySamples, memoryBatch,
+        memoryServerChunk);
     List<MemoryBenchmark.Workload> chosen = new ArrayList<>();
     for (String w : memoryWorkloads) {
       switch (w.trim()) {

@@ -78,6 +78,12 @@ final class ExperimentOptions {
           + "vocabulary): every simulated client then reads one shared table. Default: each client trains its own rows.")
   boolean freezeWordEmbeddings;
 
+  @Option(names = "--server-chunk", defaultValue = "0",
+      description = "MPSL server: run each step's forward and backward in passes of at most this many samples, "
+          + "gradients accumulated into one update (the same update up to float32 round-off, one more forward pass); "
+          + "bounds the server's memory at large batches, e.g. 1,000 clients. 0 = one pass (default: ${DEFAULT-VALUE}).")
+  int serverChunk;
+
   @Option(names = "--patch", defaultValue = "7", description = "Preferred patch size (default: ${DEFAULT-VALUE}).")
   int patch;
 
@@ -160,6 +166,7 @@ final class ExperimentOptions {
     atLeast("--depth", depth, 1, "");
     atLeast("--patch", patch, 1, "");
     atLeast("--deadline-s", deadlineSeconds, 1, "");
+    atLeast("--server-chunk", serverChunk, 0, " (0 = one pass)");
     if (trainableBlocks < -1) {
       throw new IllegalArgumentException("--trainable-blocks must be -1 (the default) or >= 0 but was "
           + trainableBlocks);
@@ -257,7 +264,7 @@ final class ExperimentOptions {
   SimulationConfig config(ModelConfig model, int threads) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate(), 5, alpha, 10, seed,
         Duration.ofSeconds(deadlineSeconds), threads).withCodecs(codecUp, codecDown).withTokenizers(tokenizerPolicy())
-        .withBatches(batches());
+        .withBatches(batches()).withServerChunk(serverChunk);
   }
 
   /** The MPSL tokenizer policy of --tokenizer-sync and --tokenizer-lr-scale. */

@@ -140,7 +140,8 @@ final class ServerCommand implements Callable<Integer> {
           + " anyone who reaches this port can join");
     }
     try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())
-        .expectTrainSamples(setup.trainSamplesByClient()).withTokenizerPolicy(setup.tokenizerPolicy())) {
+        .expectTrainSamples(setup.trainSamplesByClient()).withTokenizerPolicy(setup.tokenizerPolicy())
+        .withServerChunk(setup.serverChunk())) {
       x.configureServer(server);
       try {
         String resumed = resumeIfAsked(server);

@@ -50,6 +50,12 @@ final class BadInputTest {
     assertThat(err).contains("mpsl4j simulate --help").doesNotContain("Usage:");
   }
 
+  @Test
+  @Timeout(10)
+  void simulate_negativeServerChunk_isRefusedBeforeLoadingData() {
+    assertThat(run("simulate", "--server-chunk", "-1")).contains("--server-chunk must be >= 0 (0 = one pass) but was -1");
+  }
+
   /** Runs a command that must fail with exit code 2 and returns what it printed on stderr. */
   private static String run(String... args) {
     PrintStream saved = System.err;

@@ -2,6 +2,7 @@ package org.mpsl4j.core.step;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,14 +29,38 @@ import org.mpsl4j.model.train.Adam;
  * update is that of the mean loss over the samples that counted, Σ_{i∈C} (bᵢ/B_C)·Lᵢ, exactly as if
  * the others had not taken part (ServerSplitStepTest#dropout_renormalizesToTheCountedClients).
  *
+ * <p>Chunks ({@link #ServerSplitStep(ServerModel, Adam, int)}). A pass keeps every intermediate of
+ * the joined batch until backward (a 6-block width-384 encoder about 1.5 MB per sample and block), so a
+ * batch of 1,000 samples alone fills gigabytes. With a chunk of at most M samples the forward runs
+ * without recording, M samples at a time, keeping only the outputs; the backward runs each chunk's
+ * forward again with recording and backpropagates that chunk's rows of the output gradient at once,
+ * accumulating the parameters' gradients, then takes the one optimizer step. The model is per-sample
+ * separable (attention and LayerNorm stay within a sample, no batch statistics), so the sum over
+ * chunks is the gradient of the one pass up to float32 round-off (ServerSplitStepChunkTest); a loss
+ * over the whole batch (the server-side contrastive loss) still sees all outputs at once, since only
+ * the model's backward is chunked. The price is one more forward pass per step. Encoder dropout
+ * would draw other masks in the second forward, so chunks are refused with dropout.
+ *
  * <p>Not thread-safe: one training thread. The step's arrays live in the caller's scope.
  */
 public final class ServerSplitStep {
   private final ServerModel model;
   private final Adam optimizer;
+  /** At most this many samples per pass; 0: the whole batch in one pass. */
+  private final int chunk;
 
-  /** The state of a step between its forward and its backward half. */
-  public record Forward(CutBatch batch, NDArray outputs) {
+  /**
+   * The state of a step between its forward and its backward half.
+   *
+   * @param recorded whether {@code outputs} carries the graph of the whole batch; when not (chunked),
+   *     backward runs the forward again chunk by chunk
+   */
+  public record Forward(CutBatch batch, NDArray outputs, boolean recorded) {
+    /** A forward whose outputs carry the graph (or that is not backpropagated: evaluation). */
+    public Forward(CutBatch batch, NDArray outputs) {
+      this(batch, outputs, true);
+    }
+
     /** Each contributor's rows of the outputs, carrying B for its weight. */
     public List<CutOutputs> slices() {
       List<CutOutputs> out = new ArrayList<>();
@@ -47,9 +72,34 @@ public final class ServerSplitStep {
     }
   }
 
+  /** One pass over the whole joined batch. */
   public ServerSplitStep(ServerModel model, Adam optimizer) {
+    this(model, optimizer, 0);
+  }
+
+  /**
+   * @param chunk at most this many samples per forward/backward pass (0: the whole batch at once)
+   * @throws IllegalArgumentException if {@code chunk} is negative, or positive for an encoder with dropout
+   */
+  public ServerSplitStep(ServerModel model, Adam optimizer, int chunk) {
+    if (chunk < 0) {
+      throw new IllegalArgumentException("server chunk must be >= 0 (0: one pass) but was " + chunk
+          + " (--server-chunk)");
+    }
+    float dropout = model.config().encoder().dropout();
+    if (chunk > 0 && dropout > 0) {
+      throw new IllegalArgumentException("--server-chunk " + chunk + " needs an encoder without dropout (it runs"
+          + " each chunk's forward twice, and dropout would draw other masks the second time), but dropout is "
+          + dropout + ": use --server-chunk 0");
+    }
     this.model = model;
     this.optimizer = optimizer;
+    this.chunk = chunk;
+  }
+
+  /** At most this many samples per pass; 0: one pass over the whole batch. */
+  public int chunk() {
+    return chunk;
   }
 
   public ServerModel model() {
@@ -66,6 +116,13 @@ public final class ServerSplitStep {
    * detached or decoded arrays).
    */
   public Forward forward(CutBatch batch) {
+    if (chunked(batch)) {
+      NDArray outputs;
+      try (Autograd.NoGrad ng = Autograd.noGrad()) {
+        outputs = model.forwardInChunks(batch.inputs(), chunk, batch.inputs().get(0).values().getManager());
+      }
+      return new Forward(batch, outputs, false);
+    }
     for (Tokens t : batch.inputs()) {
       Autograd.leaf(t.values());
     }
@@ -119,21 +176,77 @@ public final class ServerSplitStep {
       scale = scope.create((float) total / samples);
       joined = joined.mul(scale);
     }
-    Autograd.backward(f.outputs(), joined);
-    if (!finiteGradients(batch, scope)) {
+    List<NDArray> cut = f.recorded() ? backwardOnePass(f, joined) : backwardInChunks(batch, joined, scope);
+    if (!finiteGradients(cut, scope)) {
       model.namedParameters().values().forEach(Parameter::zeroGradient);
       return new StepOutcome(StepOutcome.Status.NON_FINITE, List.of(), names(counted), samples, loss, correct);
     }
     optimizer.step(model.namedParameters(), scope);
-    List<NDArray> cut = new ArrayList<>();
-    for (Tokens t : batch.inputs()) {
-      cut.add(t.values().getGradient());
-    }
     List<CutGradient> out = new ArrayList<>();
     for (CutBatch.Member m : counted) {
       out.add(new CutGradient(m.client(), cut, m.row(), m.batch()));
     }
     return new StepOutcome(StepOutcome.Status.UPDATED, out, names(counted), samples, loss, correct);
+  }
+
+  private boolean chunked(CutBatch batch) {
+    return chunk > 0 && batch.totalBatch() > chunk;
+  }
+
+  /** Backward through the recorded graph of the whole batch; the joined inputs' gradients per input. */
+  private static List<NDArray> backwardOnePass(Forward f, NDArray outputGradient) {
+    Autograd.backward(f.outputs(), outputGradient);
+    List<NDArray> cut = new ArrayList<>();
+    for (Tokens t : f.batch().inputs()) {
+      cut.add(t.values().getGradient());
+    }
+    return cut;
+  }
+
+  /**
+   * Per chunk, in a sub-manager that frees its graph and intermediates: the forward again with
+   * recording, backward of the chunk's output gradient rows (parameter gradients accumulate), and the
+   * chunk's input gradients kept. Returns each input's gradient joined over the chunks.
+   */
+  private List<NDArray> backwardInChunks(CutBatch batch, NDArray outputGradient, NDManager scope) {
+    int inputs = batch.inputs().size();
+    List<List<NDArray>> parts = new ArrayList<>();
+    for (int i = 0; i < inputs; i++) {
+      parts.add(new ArrayList<>());
+    }
+    int total = batch.totalBatch();
+    for (int start = 0; start < total; start += chunk) {
+      int end = Math.min(total, start + chunk);
+      try (NDManager part = scope.newSubManager()) {
+        List<Tokens> rows = new ArrayList<>();
+        for (Tokens t : batch.inputs()) {
+          NDArray values = Autograd.leaf(rows(t.values(), start, end, part).duplicate());
+          rows.add(new Tokens(values, t.mask() == null ? null : rows(t.mask(), start, end, part)));
+        }
+        NDArray out;
+        try (Autograd.Recording r = Autograd.record()) {
+          out = model.forward(rows, true);
+        }
+        Autograd.backward(out, rows(outputGradient, start, end, part));
+        for (int i = 0; i < inputs; i++) {
+          NDArray g = rows.get(i).values().getGradient();
+          g.attach(scope);
+          parts.get(i).add(g);
+        }
+      }
+    }
+    List<NDArray> cut = new ArrayList<>();
+    for (List<NDArray> p : parts) {
+      cut.add(CutBatch.concat(p));
+    }
+    return cut;
+  }
+
+  /** Rows [from, to) of {@code a}, owned by {@code part} so that what is computed from them dies with it. */
+  private static NDArray rows(NDArray a, int from, int to, NDManager part) {
+    NDArray r = a.get(new NDIndex("{}:{}", from, to));
+    r.attach(part);
+    return r;
   }
 
   private static Shape sliceShape(Shape outputs, int rows) {
@@ -150,7 +263,7 @@ public final class ServerSplitStep {
    * Whether every trained parameter's gradient and every cut-layer gradient is finite. The sums stay
    * native and only their total is read: one synchronizing read per step instead of one per parameter.
    */
-  private boolean finiteGradients(CutBatch batch, NDManager scope) {
+  private boolean finiteGradients(List<NDArray> cut, NDManager scope) {
     NDArray total = null;
     for (Parameter p : model.namedParameters().values()) {
       if (p.isTrainable()) {
@@ -158,8 +271,7 @@ public final class ServerSplitStep {
         total = total == null ? sum : total.addi(sum);
       }
     }
-    for (Tokens t : batch.inputs()) {
-      NDArray g = t.values().getGradient();
+    for (NDArray g : cut) {
       g.attach(scope);
       NDArray sum = g.sum();
       total = total == null ? sum : total.addi(sum);

@@ -67,7 +67,7 @@ public final class MpslServer implements AutoCloseable {
   private final StepPhases phases;
   private final GrpcCohort cohort;
   private final SplitStepRunner runner;
-  private final ServerSplitStep splitStep;
+  private ServerSplitStep splitStep;
   private volatile long skippedSteps;
   private int stepsPerEpoch;
   private volatile ProgressListener progress = (epoch, step, steps) -> {};
@@ -106,6 +106,18 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
     this.tokenizerPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * Runs each step's server forward and backward in passes of at most {@code chunk} samples (0, the
+   * default: one pass), accumulating the gradients into one optimizer step; see {@link ServerSplitStep}.
+   * Call before {@link #train}.
+   *
+   * @throws IllegalArgumentException if {@code chunk} is negative or the encoder has dropout
+   */
+  public MpslServer withServerChunk(int chunk) {
+    splitStep = new ServerSplitStep(model, optimizer, chunk);
     return this;
   }
 
@@ -351,7 +363,9 @@ public final class MpslServer implements AutoCloseable {
     }
     Deadline deadline = Deadline.after(Ticker.system(), config.stepDeadline());
     try (NDManager scope = manager.newSubManager()) {
-      tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, deadline), scope);
+      TokenizerAverage.Sum sum = tokenizerAverage.begin(scope);
+      phases.gatherTokenizerWeights(step, participants, scope, deadline, sum::add);
+      sum.finish();
     }
     if (tokenizerPolicy.syncs()) {
       tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer

@@ -151,16 +151,24 @@ final class StepPhases {
     return new long[] {correct, total};
   }
 
-  List<TokenizerUpload> gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Deadline deadline)
-      throws InterruptedException {
+  /**
+   * The clients' tokenizer uploads, each checked and handed to {@code each} one at a time: its arrays
+   * live in a sub-manager of {@code scope} that is closed when {@code each} returns, and its message is
+   * dropped, so what is held at once does not grow with the number of clients (at 1,000 clients an
+   * epoch end would otherwise hold 1,000 decoded tokenizers). Returns how many were accepted.
+   */
+  int gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Deadline deadline,
+      java.util.function.Consumer<TokenizerUpload> each) throws InterruptedException {
     Map<Session, ClientMessage> replies = collector.collect(step, expected, ClientMessage.BodyCase.TOKENIZER_WEIGHTS, deadline,
         false);
-    List<TokenizerUpload> uploads = new ArrayList<>();
-    for (Map.Entry<Session, ClientMessage> e : replies.entrySet()) {
+    int accepted = 0;
+    for (java.util.Iterator<Map.Entry<Session, ClientMessage>> it = replies.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Session, ClientMessage> e = it.next();
+      it.remove();
       Session s = e.getKey();
       Map<String, NDArray> params = new HashMap<>();
       Map<String, NDArray> rows = new HashMap<>();
-      try {
+      try (NDManager upload = scope.newSubManager()) {
         for (NamedTensor t : e.getValue().getTokenizerWeights().getParametersList()) {
           Shape want = tokenizerShapes.get(t.getName());
           String what = "client '" + s.clientId + "' tokenizer parameter '" + t.getName() + "'";
@@ -169,13 +177,13 @@ final class StepPhases {
                 + tokenizerShapes.keySet());
           }
           TensorLimits exact = new TensorLimits(8, Math.max(1, want.size()), true);
-          params.put(t.getName(), ClientTensors.decode(t.getTensor(), scope, exact, what));
+          params.put(t.getName(), ClientTensors.decode(t.getTensor(), upload, exact, what));
           if (t.hasRows()) {
             if (!SparseRows.eligible(want)) {
               throw new MalformedTensorException(what + ": sent by rows, but only tables of at least "
                   + SparseRows.MIN_ROWS + " rows may be");
             }
-            NDArray r = TensorCodec.decode(t.getRows(), scope, new TensorLimits(1, want.get(0), false), what + " rows");
+            NDArray r = TensorCodec.decode(t.getRows(), upload, new TensorLimits(1, want.get(0), false), what + " rows");
             SparseRows.checkRows(r, want.get(0), what);
             rows.put(t.getName(), r);
           }
@@ -186,12 +194,13 @@ final class StepPhases {
           throw new MalformedTensorException("client '" + s.clientId + "' tokenizer weights for " + samples
               + " samples, but it declared " + s.trainSamples + " training samples");
         }
-        uploads.add(new TokenizerUpload(samples, params, rows));
+        each.accept(new TokenizerUpload(samples, params, rows));
+        accepted++;
       } catch (MalformedTensorException ex) {
         s.error(step, ErrorCode.MALFORMED_TENSOR, ex.getMessage());
       }
     }
-    return uploads;
+    return accepted;
   }
 
   /**

@@ -2,7 +2,6 @@ package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.mpsl4j.model.ClientModel;
@@ -34,40 +33,64 @@ final class TokenizerAverage {
   }
 
   /**
-   * Replaces the weights with Σ nᵢ·θᵢ / Σ nᵢ over the uploads; keeps the old ones if none arrived. A
-   * table sent by rows counts as the initial table with those rows replaced, so the average is
-   * θ₀ + Σ wᵢ·(θᵢ − θ₀), touching only the rows some client changed.
+   * Starts an epoch-end average: add each client's upload as it is decoded ({@link Sum#add}), then
+   * {@link Sum#finish}. The sum is the only array that grows with the model; nothing grows with the
+   * number of clients, so an upload's arrays can be freed as soon as it is added.
    */
-  void update(List<TokenizerUpload> uploads, NDManager scope) {
-    if (uploads.isEmpty()) {
-      return;
+  Sum begin(NDManager scope) {
+    return new Sum(scope);
+  }
+
+  /**
+   * Σ nᵢ·θᵢ over the uploads so far, per parameter, divided by Σ nᵢ at the end: the sample-weighted
+   * FedAvg. A table sent by rows counts as the initial table with those rows replaced, so for tables
+   * that may come by rows the sum is of the changes, θ₀ + Σ nᵢ·(θᵢ − θ₀) / Σ nᵢ, touching only the
+   * rows some client changed.
+   */
+  final class Sum {
+    private final NDManager scope;
+    private final Map<String, NDArray> sums = new java.util.HashMap<>();
+    private long samples;
+
+    private Sum(NDManager scope) {
+      this.scope = scope;
     }
-    long total = uploads.stream().mapToLong(TokenizerUpload::samples).sum();
-    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-      String name = e.getKey();
-      NDArray sum;
-      if (uploads.stream().noneMatch(u -> u.rows().containsKey(name))) {
-        sum = null;
-        for (TokenizerUpload u : uploads) {
-          NDArray weighted = u.parameters().get(name).mul((float) u.samples() / total);
-          sum = sum == null ? weighted : sum.add(weighted);
-        }
-      } else {
+
+    /** Adds one client's upload; its arrays are not kept (the caller may free them right after). */
+    void add(TokenizerUpload u) {
+      float n = u.samples();
+      for (String name : model.namedParameters().keySet()) {
+        NDArray values = u.parameters().get(name);
         NDArray init = initial.get(name);
-        sum = init.duplicate();
-        sum.attach(scope);
-        for (TokenizerUpload u : uploads) {
-          float w = (float) u.samples() / total;
-          NDArray values = u.parameters().get(name);
-          if (u.rows().containsKey(name)) {
-            SparseRows.addChange(sum, init, u.rows().get(name), values, w);
-          } else {
-            sum.addi(values.sub(init).muli(w));
+        NDArray sum = sums.computeIfAbsent(name, k -> scope.zeros(model.namedParameters().get(k).shape()));
+        if (u.rows().containsKey(name)) {
+          SparseRows.addChange(sum, init, u.rows().get(name), values, n);
+        } else if (init != null) {
+          try (NDArray change = values.sub(init)) {
+            sum.addi(change.muli(n));
+          }
+        } else {
+          try (NDArray weighted = values.mul(n)) {
+            sum.addi(weighted);
           }
         }
       }
-      sum.attach(scope);
-      e.getValue().copyFrom(sum);
+      samples += u.samples();
+    }
+
+    /** Puts the average into the global tokenizers; without any upload they keep their weights. */
+    void finish() {
+      if (samples == 0) {
+        return;
+      }
+      for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+        NDArray sum = sums.get(e.getKey()).divi((float) samples);
+        NDArray init = initial.get(e.getKey());
+        if (init != null) {
+          sum.addi(init);
+        }
+        e.getValue().copyFrom(sum);
+      }
     }
   }
 }

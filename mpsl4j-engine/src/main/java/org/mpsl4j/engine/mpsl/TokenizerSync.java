@@ -46,12 +46,12 @@ final class TokenizerSync {
     for (Session s : participants) {
       s.send(ask.setSessionId(s.id).build());
     }
-    List<TokenizerUpload> uploads = phases.gatherTokenizerWeights(step, participants, scope,
-        Deadline.after(Ticker.system(), deadline));
-    if (uploads.isEmpty()) {
+    TokenizerAverage.Sum sum = average.begin(scope);
+    if (phases.gatherTokenizerWeights(step, participants, scope, Deadline.after(Ticker.system(), deadline), sum::add)
+        == 0) {
       return; // nobody answered: the clients keep their own tokenizers, nothing to send
     }
-    average.update(uploads, scope);
+    sum.finish();
     sendAverage(step, participants);
   }
 

@@ -91,6 +91,11 @@ public final class MpslSetup implements AutoCloseable {
     return config.tokenizers();
   }
 
+  /** Samples per server pass (0: one pass over the step's batch; see {@link MpslServer#withServerChunk}). */
+  public int serverChunk() {
+    return config.serverChunk();
+  }
+
   /** Largest message of this run in either direction (for transports that enforce a limit). */
   public int maxMessageBytes() {
     return MessageLimits.maxMessageBytes(config.model(), maxClientBatch());

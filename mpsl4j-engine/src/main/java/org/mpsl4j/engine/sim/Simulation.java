@@ -118,7 +118,7 @@ public final class Simulation {
     try (MpslServer server = new MpslServer(setup.serverConfig(Duration.ofMinutes(2), null), config.model(),
         config.seed())) {
       server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient())
-          .withTokenizerPolicy(config.tokenizers());
+          .withTokenizerPolicy(config.tokenizers()).withServerChunk(config.serverChunk());
       serverEdit.accept(server);
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)

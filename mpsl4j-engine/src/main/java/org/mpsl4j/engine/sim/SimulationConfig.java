@@ -26,7 +26,15 @@ import org.mpsl4j.protocol.CodecSpec;
  */
 public record SimulationConfig(ModelConfig model, int clients, int clientBatch, int epochs, float learningRate,
     int stepLrSize, double alpha, int minPerClient, long seed, Duration stepDeadline, int threads,
-    CodecSpec codecUp, CodecSpec codecDown, TokenizerPolicy tokenizers, ClientBatches batches) {
+    CodecSpec codecUp, CodecSpec codecDown, TokenizerPolicy tokenizers, ClientBatches batches, int serverChunk) {
+
+  /** One server pass over each step's whole batch. */
+  public SimulationConfig(ModelConfig model, int clients, int clientBatch, int epochs, float learningRate,
+      int stepLrSize, double alpha, int minPerClient, long seed, Duration stepDeadline, int threads,
+      CodecSpec codecUp, CodecSpec codecDown, TokenizerPolicy tokenizers, ClientBatches batches) {
+    this(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed, stepDeadline, threads,
+        codecUp, codecDown, tokenizers, batches, 0);
+  }
 
   /** A run with exact float32 tensors both ways. */
   public SimulationConfig(ModelConfig model, int clients, int clientBatch, int epochs, float learningRate,
@@ -38,19 +46,28 @@ public record SimulationConfig(ModelConfig model, int clients, int clientBatch, 
   /** These settings with other cut-layer codecs. */
   public SimulationConfig withCodecs(CodecSpec up, CodecSpec down) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
-        stepDeadline, threads, up, down, tokenizers, batches);
+        stepDeadline, threads, up, down, tokenizers, batches, serverChunk);
   }
 
   /** These settings with another tokenizer policy (docs/GLOBAL_MODEL.md). */
   public SimulationConfig withTokenizers(TokenizerPolicy policy) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
-        stepDeadline, threads, codecUp, codecDown, policy, batches);
+        stepDeadline, threads, codecUp, codecDown, policy, batches, serverChunk);
   }
 
   /** These settings with other client batches. */
   public SimulationConfig withBatches(ClientBatches plan) {
     return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
-        stepDeadline, threads, codecUp, codecDown, tokenizers, plan);
+        stepDeadline, threads, codecUp, codecDown, tokenizers, plan, serverChunk);
+  }
+
+  /**
+   * These settings with the server's step in passes of at most {@code chunk} samples (0: one pass), which
+   * bounds the server's memory at large batches (see {@link org.mpsl4j.core.step.ServerSplitStep}).
+   */
+  public SimulationConfig withServerChunk(int chunk) {
+    return new SimulationConfig(model, clients, clientBatch, epochs, learningRate, stepLrSize, alpha, minPerClient, seed,
+        stepDeadline, threads, codecUp, codecDown, tokenizers, batches, chunk);
   }
 
   public SimulationConfig {
@@ -60,6 +77,10 @@ public record SimulationConfig(ModelConfig model, int clients, int clientBatch, 
     java.util.Objects.requireNonNull(batches, "batches");
     if (clients < 1) {
       throw new IllegalArgumentException("clients must be >= 1 but was " + clients + " (use --clients)");
+    }
+    if (serverChunk < 0) {
+      throw new IllegalArgumentException("server chunk must be >= 0 (0: one pass) but was " + serverChunk
+          + " (use --server-chunk)");
     }
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
