@@ -120,7 +120,9 @@ final class ExperimentOptions {
   String partitionKind;
 
   @Option(names = "--tokenizer-sync", defaultValue = "never", description = "MPSL: average the clients' tokenizers and "
-      + "send the average back every K training steps, at each epoch end (epoch), or never (the paper) "
+      + "send the average back every K training steps, at each epoch end (epoch), or never (the paper); or gradients: "
+      + "FedSGD on one shared tokenizer (after every step the clients send their tokenizer gradients, the server sums "
+      + "them, steps one tokenizer optimizer at --tokenizer-lr-scale times its rate and sends the tokenizer back) "
       + "(default: ${DEFAULT-VALUE}).")
   String tokenizerSync;
 
@@ -263,7 +265,7 @@ final class ExperimentOptions {
   /** The MPSL tokenizer policy of --tokenizer-sync and --tokenizer-lr-scale. */
   TokenizerPolicy tokenizerPolicy() {
     try {
-      return new TokenizerPolicy(TokenizerPolicy.parseSyncEvery(tokenizerSync), tokenizerLrScale);
+      return TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }

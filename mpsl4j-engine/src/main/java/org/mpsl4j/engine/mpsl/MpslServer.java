@@ -75,6 +75,7 @@ public final class MpslServer implements AutoCloseable {
   private final ServerCheckpointing checkpoints;
   private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
   private final TokenizerSync tokenizerSync;
+  private final SharedTokenizerStep sharedTokenizer;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
@@ -96,8 +97,10 @@ public final class MpslServer implements AutoCloseable {
     splitStep = new ServerSplitStep(model, optimizer);
     admission = new Admission(config, modelConfig, sessions, inbox, rejections, observers);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
-    admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
     tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
+    sharedTokenizer = new SharedTokenizerStep(phases, tokenizerAverage, tokenizerSync, manager, config.learningRate());
+    admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep)
+        .setSharedTokenizer(tokenizerPolicy.sharedGradients()));
   }
 
   /**
@@ -105,7 +108,17 @@ public final class MpslServer implements AutoCloseable {
    * Server and clients need no other setting: the server asks for uploads and sends the average.
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
-    this.tokenizerPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    java.util.Objects.requireNonNull(policy, "policy");
+    if (policy.sharedGradients()) {
+      List<String> tables = tokenizerAverage.model().namedParameters().entrySet().stream()
+          .filter(e -> SparseRows.eligible(e.getValue().shape())).map(Map.Entry::getKey).toList();
+      if (!tables.isEmpty()) {
+        throw new IllegalArgumentException("--tokenizer-sync " + TokenizerPolicy.GRADIENTS + " sends every tokenizer "
+            + "gradient whole, which is not built for the word-embedding tables " + tables + "; use another "
+            + "--tokenizer-sync for models with text inputs");
+      }
+    }
+    this.tokenizerPolicy = policy;
     return this;
   }
 
@@ -243,6 +256,10 @@ public final class MpslServer implements AutoCloseable {
         long t0 = System.nanoTime();
         StepReport r = step(epoch, s, acc);
         observers.stepDone(observerReport(r, epoch, s, globalStep, (System.nanoTime() - t0) / 1e9));
+        if (tokenizerPolicy.sharedGradients()) { // FedSGD on the tokenizers, docs/GLOBAL_MODEL.md
+          sharedTokenizer.afterStep(globalStep, sessionsOf(r.counted()), connected(),
+              tokenizerPolicy.clientLearningRate(optimizer.learningRate()), config.stepDeadline(), manager);
+        }
         if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) { // docs/GLOBAL_MODEL.md
           tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), manager);
         }
@@ -374,6 +391,12 @@ public final class MpslServer implements AutoCloseable {
       return phases.gatherEvalReports(step, eval.arrived(), byClient,
           Deadline.after(Ticker.system(), config.stepDeadline()));
     }
+  }
+
+  /** The connected sessions of {@code clients}, in the order of {@link #connected}. */
+  private List<Session> sessionsOf(List<String> clients) {
+    java.util.Set<String> ids = new java.util.HashSet<>(clients);
+    return connected().stream().filter(s -> ids.contains(s.clientId)).toList();
   }
 
   /** Samples per evaluation forward pass: bounds the memory of evaluating every client's test share. */
