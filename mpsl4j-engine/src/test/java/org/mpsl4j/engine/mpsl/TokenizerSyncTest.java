@@ -50,6 +50,32 @@ final class TokenizerSyncTest {
     });
   }
 
+  /**
+   * FedSGD on the tokenizers: every step asks each client for its gradients and sends the one tokenizer
+   * back, so every client ends with the server's tokenizers, and these have learned (moved away from the
+   * common initialization).
+   */
+  @Test
+  @Timeout(120)
+  void sharedGradients_everyClientHoldsTheServersTokenizer_whichLearned() throws Exception {
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      ClientModel initial = new ClientModel(m, MODEL, new java.util.Random(SEED));
+      run(TokenizerPolicy.sharedGradients(1f), r -> {
+        // 3 steps per epoch, all 3 clients count in each: 3 asks for gradients per step; sends after every step
+        // and at the epoch end.
+        assertThat(r.sent().stream().filter(x -> x.hasTokenizerSync() && x.getTokenizerSync().getGradients()).count())
+            .isEqualTo(2 * 3 * 3);
+        assertThat(count(r.sent(), ServerMessage.BodyCase.GLOBAL_TOKENIZERS)).isEqualTo(2 * 4 * 3);
+        assertThat(r.sent().stream().filter(ServerMessage::hasWelcome).allMatch(x -> x.getWelcome().getSharedTokenizer()))
+            .isTrue();
+        for (ClientModel c : r.clients()) {
+          assertSameValues(c, r.average(), true);
+        }
+        assertSameValues(r.average(), initial, false);
+      });
+    }
+  }
+
   @Test
   @Timeout(120)
   void syncAtEpochEnds_onlyTheEpochEndSendsBack() throws Exception {
