@@ -126,6 +126,11 @@ final class ExperimentOptions {
       + "(default: ${DEFAULT-VALUE}).")
   String tokenizerSync;
 
+  @Option(names = "--client-adversary", defaultValue = "0", description = "MPSL: weight λ of a client-identity "
+      + "adversary on the server's pooled features with gradient reversal (the server learns features from which the "
+      + "client cannot be told apart); 0: none (default: ${DEFAULT-VALUE}).")
+  float clientAdversary;
+
   @Option(names = "--tokenizer-lr-scale", defaultValue = "1", description = "MPSL: client learning rate as a multiple "
       + "of the server's (0 freezes the tokenizers at their common initialization) (default: ${DEFAULT-VALUE}).")
   float tokenizerLrScale;
@@ -265,7 +270,7 @@ final class ExperimentOptions {
   /** The MPSL tokenizer policy of --tokenizer-sync and --tokenizer-lr-scale. */
   TokenizerPolicy tokenizerPolicy() {
     try {
-      return TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale);
+      return TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).withClientAdversary(clientAdversary);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }

@@ -33,9 +33,17 @@ import org.mpsl4j.model.train.Adam;
 public final class ServerSplitStep {
   private final ServerModel model;
   private final Adam optimizer;
+  private ClientAdversary adversary;
 
-  /** The state of a step between its forward and its backward half. */
-  public record Forward(CutBatch batch, NDArray outputs) {
+  /**
+   * The state of a step between its forward and its backward half; {@code pooled} is the representation
+   * the head read (null where there is none, or where no loss on it is needed).
+   */
+  public record Forward(CutBatch batch, NDArray outputs, NDArray pooled) {
+    public Forward(CutBatch batch, NDArray outputs) {
+      this(batch, outputs, null);
+    }
+
     /** Each contributor's rows of the outputs, carrying B for its weight. */
     public List<CutOutputs> slices() {
       List<CutOutputs> out = new ArrayList<>();
@@ -61,6 +69,20 @@ public final class ServerSplitStep {
   }
 
   /**
+   * Adds a client-identity adversary with gradient reversal on the pooled representation (docs/GLOBAL_MODEL.md);
+   * null removes it.
+   *
+   * @throws IllegalArgumentException for a retrieval model, whose outputs are not one pooled representation
+   */
+  public void useAdversary(ClientAdversary adversary) {
+    if (adversary != null && model.config().head().kind() == org.mpsl4j.model.HeadConfig.Kind.PROJECTION) {
+      throw new IllegalArgumentException("a client adversary needs one pooled representation per row; a retrieval "
+          + "model has two");
+    }
+    this.adversary = adversary;
+  }
+
+  /**
    * One forward pass over the joined batch, recording the graph; the joined activations become
    * leaves that collect ∂L/∂A. They must not be part of another graph (a transport hands over
    * detached or decoded arrays).
@@ -69,11 +91,11 @@ public final class ServerSplitStep {
     for (Tokens t : batch.inputs()) {
       Autograd.leaf(t.values());
     }
-    NDArray outputs;
+    ServerModel.Pass pass;
     try (Autograd.Recording r = Autograd.record()) {
-      outputs = model.forward(batch.inputs(), true);
+      pass = model.forwardPass(batch.inputs(), true);
     }
-    return new Forward(batch, outputs);
+    return new Forward(batch, pass.outputs(), adversary == null ? null : pass.pooled());
   }
 
   /**
@@ -119,7 +141,18 @@ public final class ServerSplitStep {
       scale = scope.create((float) total / samples);
       joined = joined.mul(scale);
     }
-    Autograd.backward(f.outputs(), joined);
+    if (adversary != null && f.pooled() != null) {
+      // One backward pass for both losses: Σ(outputs·g) has the output gradient g, Σ(pooled·r) adds the
+      // adversary's reversed gradient r on the pooled representation.
+      NDArray reversed = adversary.reversedGradient(f.pooled(), counted, scope);
+      NDArray surrogate;
+      try (Autograd.Recording r = Autograd.record()) {
+        surrogate = f.outputs().mul(joined).sum().add(f.pooled().mul(reversed).sum());
+      }
+      Autograd.backward(surrogate);
+    } else {
+      Autograd.backward(f.outputs(), joined);
+    }
     if (!finiteGradients(batch, scope)) {
       model.namedParameters().values().forEach(Parameter::zeroGradient);
       return new StepOutcome(StepOutcome.Status.NON_FINITE, List.of(), names(counted), samples, loss, correct);

@@ -76,11 +76,15 @@ public final class MpslServer implements AutoCloseable {
   private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
   private final TokenizerSync tokenizerSync;
   private final SharedTokenizerStep sharedTokenizer;
+  private final long modelSeed;
+  /** Mixed into the model seed for the adversary's initialization, so that it draws nothing from the model's stream. */
+  private static final long ADVERSARY_SEED = 0x6164766572736172L;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
     this.config = config;
     this.modelConfig = modelConfig;
+    this.modelSeed = modelSeed;
     manager = NDManager.newBaseManager();
     // Same draw order as every client and as centralized training: tokenizers first, then the server
     // part, so all of them start from one and the same model.
@@ -119,6 +123,10 @@ public final class MpslServer implements AutoCloseable {
       }
     }
     this.tokenizerPolicy = policy;
+    splitStep.useAdversary(policy.clientAdversary() == 0 ? null
+        : new org.mpsl4j.core.step.ClientAdversary(manager, modelConfig.encoder().width(),
+            Math.max(2, config.expectedClients()), policy.clientAdversary(), config.learningRate(),
+            new Random(modelSeed ^ ADVERSARY_SEED)));
     return this;
   }
 

@@ -3,7 +3,8 @@ package org.mpsl4j.engine.mpsl;
 import java.util.Locale;
 
 /**
- * How the clients' tokenizers are kept from drifting apart (docs/GLOBAL_MODEL.md). In the paper's MPSL
+ * How the clients' tokenizers are kept from drifting apart, and the server from telling clients apart by
+ * them (docs/GLOBAL_MODEL.md). In the paper's MPSL
  * every client trains its own tokenizers for the whole run and only the epoch-end average forms the
  * global model; under label skew the server then learns which client's tokenizer made an activation
  * instead of what it shows, and the averaged tokenizers, which carry no such fingerprint, fail.
@@ -19,8 +20,10 @@ import java.util.Locale;
  *     the step's loss for one shared tokenizer), steps one tokenizer optimizer and sends the result to every
  *     client. Clients then never differ, yet the tokenizer learns from every client's data as in centralized
  *     training. Requires {@code syncEvery} 0.
+ * @param clientAdversary λ of a client-identity adversary with gradient reversal on the server's pooled
+ *     representation ({@link org.mpsl4j.core.step.ClientAdversary}); 0: none
  */
-public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients) {
+public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients, float clientAdversary) {
   /** {@link #syncEvery} value: synchronize at epoch ends only. */
   public static final int EPOCH = Integer.MAX_VALUE;
 
@@ -32,7 +35,17 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
 
   /** Clients keep their own tokenizers, synchronized every {@code syncEvery} steps (0: never). */
   public TokenizerPolicy(int syncEvery, float learningRateScale) {
-    this(syncEvery, learningRateScale, false);
+    this(syncEvery, learningRateScale, false, 0f);
+  }
+
+  /** As {@link #TokenizerPolicy(int, float)}, with or without shared tokenizer gradients. */
+  public TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients) {
+    this(syncEvery, learningRateScale, sharedGradients, 0f);
+  }
+
+  /** This policy with a client-identity adversary of weight λ (0: none). */
+  public TokenizerPolicy withClientAdversary(float lambda) {
+    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, lambda);
   }
 
   /** FedSGD on the tokenizers with the server's tokenizer optimizer at {@code learningRateScale} × the server's rate. */
@@ -54,6 +67,10 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
   }
 
   public TokenizerPolicy {
+    if (!(clientAdversary >= 0) || !Float.isFinite(clientAdversary)) {
+      throw new IllegalArgumentException("client adversary weight must be a finite number >= 0 but was "
+          + clientAdversary + " (use --client-adversary)");
+    }
     if (sharedGradients && syncEvery != 0) {
       throw new IllegalArgumentException("shared tokenizer gradients synchronize every step; a sync interval of "
           + syncEvery + " does not go with them");
@@ -117,10 +134,11 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
 
   @Override
   public String toString() {
+    String adversary = clientAdversary > 0 ? ", client adversary λ=" + clientAdversary : "";
     if (sharedGradients) {
-      return "shared tokenizer (FedSGD on its gradients), tokenizer lr x" + learningRateScale;
+      return "shared tokenizer (FedSGD on its gradients), tokenizer lr x" + learningRateScale + adversary;
     }
     String sync = syncEvery == 0 ? "never" : syncEvery == EPOCH ? "epoch" : "every " + syncEvery + " steps";
-    return "sync " + sync + ", client lr x" + learningRateScale;
+    return "sync " + sync + ", client lr x" + learningRateScale + adversary;
   }
 }
