@@ -113,15 +113,6 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
     java.util.Objects.requireNonNull(policy, "policy");
-    if (policy.sharedGradients()) {
-      List<String> tables = tokenizerAverage.model().namedParameters().entrySet().stream()
-          .filter(e -> SparseRows.eligible(e.getValue().shape())).map(Map.Entry::getKey).toList();
-      if (!tables.isEmpty()) {
-        throw new IllegalArgumentException("--tokenizer-sync " + TokenizerPolicy.GRADIENTS + " sends every tokenizer "
-            + "gradient whole, which is not built for the word-embedding tables " + tables + "; use another "
-            + "--tokenizer-sync for models with text inputs");
-      }
-    }
     this.tokenizerPolicy = policy;
     splitStep.useAdversary(policy.clientAdversary() == 0 ? null
         : new org.mpsl4j.core.step.ClientAdversary(manager, modelConfig.encoder().width(),

@@ -21,13 +21,18 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * <p>So the tokenizer is trained on every client's data as in centralized training, and no client's
  * tokenizer differs from another's: the server cannot learn which client an activation came from by its
  * tokenizer (docs/GLOBAL_MODEL.md). The cost is one tokenizer-sized upload per counted client and one
- * download per connected client per step. Runs on the training thread, in the step it follows.
+ * download per connected client per step. Large tables ({@link SparseRows#eligible}: pretrained word
+ * embeddings) are not trained this way: the clients freeze them at the initial values everyone shares (a
+ * whole-table gradient every step would cost 45.8 MiB with MiniLM's). Runs on the training thread, in the
+ * step it follows.
  */
 final class SharedTokenizerStep {
   private final StepPhases phases;
   private final TokenizerAverage global;
   private final TokenizerSync sync;
   private final Adam optimizer;
+  /** The parameters trained this way: all but the large tables, which stay at their shared initial values. */
+  private final java.util.Set<String> trained;
 
   SharedTokenizerStep(StepPhases phases, TokenizerAverage global, TokenizerSync sync, NDManager manager,
       float learningRate) {
@@ -35,6 +40,9 @@ final class SharedTokenizerStep {
     this.global = global;
     this.sync = sync;
     this.optimizer = new Adam(manager, learningRate);
+    this.trained = global.model().namedParameters().entrySet().stream()
+        .filter(e -> !SparseRows.eligible(e.getValue().shape())).map(Map.Entry::getKey)
+        .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
   }
 
   /**
@@ -55,7 +63,7 @@ final class SharedTokenizerStep {
         s.send(ask.setSessionId(s.id).build());
       }
       List<TokenizerUpload> uploads = phases.gatherTokenizerWeights(step, counted, scope,
-          Deadline.after(Ticker.system(), deadline));
+          Deadline.after(Ticker.system(), deadline), trained);
       Map<String, NDArray> sum = sum(uploads);
       if (!sum.isEmpty() && finite(sum)) {
         optimizer.setLearningRate(learningRate);

@@ -40,6 +40,11 @@ final class SparseRows {
       if (rows.size() * 2 >= current.getShape().get(0)) {
         return b.setTensor(TensorCodec.encode(current)).build();
       }
+      if (rows.size() == 0) { // no row changed (a frozen table): row 0 as it is, since an upload names at least one
+        try (NDArray first = current.get(new NDIndex("0:1")); NDArray zero = current.getManager().create(new long[] {0})) {
+          return b.setRows(TensorCodec.encode(zero)).setTensor(TensorCodec.encode(first)).build();
+        }
+      }
       try (NDArray values = current.get(new NDIndex("{}", rows))) {
         return b.setRows(TensorCodec.encode(rows)).setTensor(TensorCodec.encode(values)).build();
       }

@@ -82,6 +82,13 @@ public final class WireClientStep implements AutoCloseable {
   /** FedSGD on the tokenizers (Welcome.shared_tokenizer; {@link ClientSplitStep#shareTokenizer}). */
   public void shareTokenizer(boolean shared) {
     step.shareTokenizer(shared);
+    if (shared) {
+      // Large tables (pretrained word embeddings) are not sent as gradients (SharedTokenizerStep): they stay at
+      // the initial values every client and the server share, so they cannot tell clients apart either.
+      step.model().namedTables().values().forEach(t -> t.setTrainable(false));
+      step.model().namedParameters().values().stream().filter(p -> SparseRows.eligible(p.shape()))
+          .forEach(p -> p.setTrainable(false));
+    }
   }
 
   /**
