@@ -301,6 +301,7 @@ public final class CompareCommand implements Callable<Integer> {
             .reduce((a, b) -> a + "," + b).orElse("")) + x.choices.commandLine()
         + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
         + " --tokenizer-lr-scale " + x.tokenizerLrScale + " --client-batches " + x.clientBatches
+        + (x.clientAdversary > 0 ? " --client-adversary " + x.clientAdversary : "")
         + (methodLr.isEmpty() ? "" : " --method-lr " + String.join(",", methodLr)) + " --methods "
         + String.join(",", methods) + (x.codecUp.lossy() ? " --codec-up " + x.codecUp : "")
         + (x.codecDown.lossy() ? " --codec-down " + x.codecDown : "")

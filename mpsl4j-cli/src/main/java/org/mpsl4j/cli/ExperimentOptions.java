@@ -126,9 +126,16 @@ final class ExperimentOptions {
   String partitionKind;
 
   @Option(names = "--tokenizer-sync", defaultValue = "never", description = "MPSL: average the clients' tokenizers and "
-      + "send the average back every K training steps, at each epoch end (epoch), or never (the paper) "
+      + "send the average back every K training steps, at each epoch end (epoch), or never (the paper); or gradients: "
+      + "FedSGD on one shared tokenizer (after every step the clients send their tokenizer gradients, the server sums "
+      + "them, steps one tokenizer optimizer at --tokenizer-lr-scale times its rate and sends the tokenizer back) "
       + "(default: ${DEFAULT-VALUE}).")
   String tokenizerSync;
+
+  @Option(names = "--client-adversary", defaultValue = "0", description = "MPSL: weight λ of a client-identity "
+      + "adversary on the server's pooled features with gradient reversal (the server learns features from which the "
+      + "client cannot be told apart); 0: none (default: ${DEFAULT-VALUE}).")
+  float clientAdversary;
 
   @Option(names = "--tokenizer-lr-scale", defaultValue = "1", description = "MPSL: client learning rate as a multiple "
       + "of the server's (0 freezes the tokenizers at their common initialization) (default: ${DEFAULT-VALUE}).")
@@ -270,7 +277,7 @@ final class ExperimentOptions {
   /** The MPSL tokenizer policy of --tokenizer-sync and --tokenizer-lr-scale. */
   TokenizerPolicy tokenizerPolicy() {
     try {
-      return new TokenizerPolicy(TokenizerPolicy.parseSyncEvery(tokenizerSync), tokenizerLrScale);
+      return TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).withClientAdversary(clientAdversary);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }

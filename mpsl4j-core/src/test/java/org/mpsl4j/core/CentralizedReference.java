@@ -27,6 +27,8 @@ final class CentralizedReference {
   final Map<String, float[]> serverParams = new HashMap<>();
   /** ∂L/∂A per client and input, for that client's rows. */
   final Map<String, List<float[]>> cutGradients = new HashMap<>();
+  /** ∂L/∂θ of the one tokenizer every row went through, by parameter name (before any step). */
+  final Map<String, float[]> tokenizerGradients = new HashMap<>();
 
   CentralizedReference(SplitFixture f, List<String> clientIds) {
     try (NDManager m = NDManager.newBaseManager()) {
@@ -34,14 +36,20 @@ final class CentralizedReference {
       ClientModel tokenizers = new ClientModel(m, SplitFixture.MODEL, rng);
       ServerModel server = new ServerModel(m, SplitFixture.MODEL, rng);
       List<List<NDArray>> leaves = new ArrayList<>();
+      List<List<Tokens>> recorded = new ArrayList<>(); // the tokenizer's outputs with their graph
+
       List<NDArray> masks = new ArrayList<>();
       List<NDArray> labels = new ArrayList<>();
       for (String id : clientIds) {
         BatchTensors b = BatchTensors.of(f.data.batch(f.memory.client(id).epochOrder(0)), m);
         List<NDArray> perInput = new ArrayList<>();
-        List<Tokens> tokens = tokenizers.forward(b.inputs(), b.masks());
+        List<Tokens> tokens;
+        try (Autograd.Recording r = Autograd.record()) {
+          tokens = tokenizers.forward(b.inputs(), b.masks());
+        }
+        recorded.add(tokens);
         for (Tokens t : tokens) {
-          perInput.add(Autograd.leaf(t.values()));
+          perInput.add(Autograd.leaf(t.values().stopGradient()));
         }
         leaves.add(perInput);
         masks.add(tokens.get(1).mask());
@@ -58,7 +66,11 @@ final class CentralizedReference {
       }
       for (int i = 0; i < clientIds.size(); i++) {
         cutGradients.put(clientIds.get(i), leaves.get(i).stream().map(a -> a.getGradient().toFloatArray()).toList());
+        for (int input = 0; input < leaves.get(i).size(); input++) { // the chain rule through the one tokenizer
+          Autograd.backward(recorded.get(i).get(input).values(), leaves.get(i).get(input).getGradient());
+        }
       }
+      tokenizers.namedParameters().forEach((n, p) -> tokenizerGradients.put(n, p.array().getGradient().toFloatArray()));
       try (NDManager scope = m.newSubManager()) {
         new Adam(m, SplitFixture.LR).step(server.namedParameters(), scope);
       }

@@ -108,4 +108,24 @@ final class SplitStepRunnerTest {
       }
     }
   }
+
+  /**
+   * With a client adversary the encoder's gradient gains the reversed adversary term, so the cut-layer
+   * gradients leave the centralized reference (which has no such term), while the step still updates.
+   */
+  @Test
+  void withClientAdversary_cutGradientsCarryTheReversedTerm() throws Exception {
+    try (SplitFixture f = new SplitFixture(SHARES)) {
+      f.server.useAdversary(new org.mpsl4j.core.step.ClientAdversary(f.manager, 16, 4, 1f, SplitFixture.LR,
+          new java.util.Random(5)));
+      StepReport r = step(f);
+      assertThat(r.updates()).isEqualTo(1);
+      CentralizedReference ref = new CentralizedReference(f, List.of("c0", "c1", "c2", "c3"));
+      float largest = 0;
+      for (String c : List.of("c0", "c1", "c2", "c3")) {
+        largest = Math.max(largest, maxAbsDiff(f.cutGradients.get(c).get(0), ref.cutGradients.get(c).get(0)));
+      }
+      assertThat(largest).as("largest cut-gradient difference from the reference").isGreaterThan(100 * CUT_TOLERANCE);
+    }
+  }
 }

@@ -61,6 +61,18 @@ public final class ServerModel extends Module {
 
   /** Fuses, encodes, pools and applies the head; returns (B, outputs), or (B, d) when the clients run the head. */
   public NDArray forward(List<Tokens> modalities, boolean training) {
+    return forwardPass(modalities, training).outputs();
+  }
+
+  /**
+   * One forward pass that also keeps the pooled (B, d) representation the head reads, for a loss on it
+   * (a client-identity adversary). {@code pooled} is null for a retrieval model, whose rows hold two
+   * modalities' embeddings.
+   */
+  public record Pass(NDArray pooled, NDArray outputs) {}
+
+  /** As {@link #forward}, keeping the pooled representation ({@link Pass}). */
+  public Pass forwardPass(List<Tokens> modalities, boolean training) {
     if (modalities.size() != config.tokenizers().size()) {
       throw new IllegalArgumentException("server expects " + config.tokenizers().size() + " modalities but got "
           + modalities.size());
@@ -75,11 +87,11 @@ public final class ServerModel extends Module {
     }
     if (config.head().kind() == HeadConfig.Kind.PROJECTION) {
       // Retrieval (late fusion, checked by ModelConfig): each modality's own embedding, both in one row.
-      return org.mpsl4j.model.retrieval.PairEmbeddings.join(
-          latePooled(modalities, training).stream().map(head::forward).toList());
+      return new Pass(null, org.mpsl4j.model.retrieval.PairEmbeddings.join(
+          latePooled(modalities, training).stream().map(head::forward).toList()));
     }
     NDArray pooled = config.fusion() == Fusion.EARLY ? early(modalities, training) : average(latePooled(modalities, training));
-    return head == null ? pooled : head.forward(pooled); // null: the clients run the head (U-shaped)
+    return new Pass(pooled, head == null ? pooled : head.forward(pooled)); // null: the clients run the head (U-shaped)
   }
 
   private NDArray early(List<Tokens> modalities, boolean training) {

@@ -38,6 +38,7 @@ public final class ClientSplitStep implements AutoCloseable {
   private final long dataSeed;
   private final OutputLoss loss;
   private ClientDefenses defenses = ClientDefenses.NONE;
+  private boolean sharedTokenizer;
   private Pending pending;
   /** The last epoch's order: recomputing it every step would copy and shuffle all indices. */
   private int cachedEpoch = -1;
@@ -69,6 +70,30 @@ public final class ClientSplitStep implements AutoCloseable {
   /** Applies {@code defenses} to this client's labels, activations, output gradients and reported loss. */
   public void useDefenses(ClientDefenses defenses) {
     this.defenses = java.util.Objects.requireNonNull(defenses, "defenses");
+  }
+
+  /**
+   * FedSGD on the tokenizers (docs/GLOBAL_MODEL.md): with {@code shared} true a cut gradient is
+   * backpropagated into the tokenizers but no optimizer step follows; the gradients accumulate until
+   * {@link #takeGradients} hands them to the server, whose one tokenizer optimizer steps for all clients.
+   */
+  public void shareTokenizer(boolean shared) {
+    this.sharedTokenizer = shared;
+  }
+
+  /**
+   * The tokenizer gradients accumulated since the last call (zeros where no cut gradient arrived), as
+   * handles owned by {@code scope}, and the model's own gradients zeroed.
+   */
+  public java.util.Map<String, NDArray> takeGradients(NDManager scope) {
+    java.util.Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> {
+      if (p.isTrainable()) {
+        out.put(name, p.gradient(scope).duplicate()); // a copy: zeroing below reuses the gradient's storage
+      }
+    });
+    model.zeroGradients();
+    return out;
   }
 
   public String clientId() {
@@ -180,7 +205,9 @@ public final class ClientSplitStep implements AutoCloseable {
       for (int i = 0; i < gradient.inputs(); i++) {
         Autograd.backward(pending.activations().get(i).values(), gradient.values(i));
       }
-      optimizer.step(model, pending.scope()); // zeroes the gradients after its update
+      if (!sharedTokenizer) {
+        optimizer.step(model, pending.scope()); // zeroes the gradients after its update
+      }
       return true;
     } catch (RuntimeException e) {
       model.zeroGradients(); // a half-applied gradient must not leak into the next step

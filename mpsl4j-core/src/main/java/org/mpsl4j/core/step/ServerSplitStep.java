@@ -48,17 +48,19 @@ public final class ServerSplitStep {
   private final Adam optimizer;
   /** At most this many samples per pass; 0: the whole batch in one pass. */
   private final int chunk;
+  private ClientAdversary adversary;
 
   /**
    * The state of a step between its forward and its backward half.
    *
+   * @param pooled   the representation the head read (null where there is none, or where no loss on it is needed)
    * @param recorded whether {@code outputs} carries the graph of the whole batch; when not (chunked),
    *     backward runs the forward again chunk by chunk
    */
-  public record Forward(CutBatch batch, NDArray outputs, boolean recorded) {
+  public record Forward(CutBatch batch, NDArray outputs, NDArray pooled, boolean recorded) {
     /** A forward whose outputs carry the graph (or that is not backpropagated: evaluation). */
     public Forward(CutBatch batch, NDArray outputs) {
-      this(batch, outputs, true);
+      this(batch, outputs, null, true);
     }
 
     /** Each contributor's rows of the outputs, carrying B for its weight. */
@@ -111,6 +113,25 @@ public final class ServerSplitStep {
   }
 
   /**
+   * Adds a client-identity adversary with gradient reversal on the pooled representation (docs/GLOBAL_MODEL.md);
+   * null removes it.
+   *
+   * @throws IllegalArgumentException for a retrieval model, whose outputs are not one pooled representation
+   */
+  public void useAdversary(ClientAdversary adversary) {
+    if (adversary != null && model.config().head().kind() == org.mpsl4j.model.HeadConfig.Kind.PROJECTION) {
+      throw new IllegalArgumentException("a client adversary needs one pooled representation per row; a retrieval "
+          + "model has two");
+    }
+    if (adversary != null && chunk > 0) {
+      throw new IllegalArgumentException("a client adversary (--client-adversary) reads the whole batch's pooled"
+          + " representation from one recorded pass, but this step runs in chunks of " + chunk
+          + " (--server-chunk): use --server-chunk 0 with it");
+    }
+    this.adversary = adversary;
+  }
+
+  /**
    * One forward pass over the joined batch, recording the graph; the joined activations become
    * leaves that collect ∂L/∂A. They must not be part of another graph (a transport hands over
    * detached or decoded arrays).
@@ -121,16 +142,16 @@ public final class ServerSplitStep {
       try (Autograd.NoGrad ng = Autograd.noGrad()) {
         outputs = model.forwardInChunks(batch.inputs(), chunk, batch.inputs().get(0).values().getManager());
       }
-      return new Forward(batch, outputs, false);
+      return new Forward(batch, outputs, null, false);
     }
     for (Tokens t : batch.inputs()) {
       Autograd.leaf(t.values());
     }
-    NDArray outputs;
+    ServerModel.Pass pass;
     try (Autograd.Recording r = Autograd.record()) {
-      outputs = model.forward(batch.inputs(), true);
+      pass = model.forwardPass(batch.inputs(), true);
     }
-    return new Forward(batch, outputs);
+    return new Forward(batch, pass.outputs(), adversary == null ? null : pass.pooled(), true);
   }
 
   /**
@@ -176,7 +197,8 @@ public final class ServerSplitStep {
       scale = scope.create((float) total / samples);
       joined = joined.mul(scale);
     }
-    List<NDArray> cut = f.recorded() ? backwardOnePass(f, joined) : backwardInChunks(batch, joined, scope);
+    List<NDArray> cut = f.recorded() ? backwardOnePass(f, joined, counted, scope)
+        : backwardInChunks(batch, joined, scope);
     if (!finiteGradients(cut, scope)) {
       model.namedParameters().values().forEach(Parameter::zeroGradient);
       return new StepOutcome(StepOutcome.Status.NON_FINITE, List.of(), names(counted), samples, loss, correct);
@@ -193,9 +215,23 @@ public final class ServerSplitStep {
     return chunk > 0 && batch.totalBatch() > chunk;
   }
 
-  /** Backward through the recorded graph of the whole batch; the joined inputs' gradients per input. */
-  private static List<NDArray> backwardOnePass(Forward f, NDArray outputGradient) {
-    Autograd.backward(f.outputs(), outputGradient);
+  /**
+   * Backward through the recorded graph of the whole batch; the joined inputs' gradients per input. With a client
+   * adversary, one backward pass serves both losses: Σ(outputs·g) has the output gradient g, Σ(pooled·r) adds the
+   * adversary's reversed gradient r on the pooled representation.
+   */
+  private List<NDArray> backwardOnePass(Forward f, NDArray outputGradient, List<CutBatch.Member> counted,
+      NDManager scope) {
+    if (adversary != null && f.pooled() != null) {
+      NDArray reversed = adversary.reversedGradient(f.pooled(), counted, scope);
+      NDArray surrogate;
+      try (Autograd.Recording r = Autograd.record()) {
+        surrogate = f.outputs().mul(outputGradient).sum().add(f.pooled().mul(reversed).sum());
+      }
+      Autograd.backward(surrogate);
+    } else {
+      Autograd.backward(f.outputs(), outputGradient);
+    }
     List<NDArray> cut = new ArrayList<>();
     for (Tokens t : f.batch().inputs()) {
       cut.add(t.values().getGradient());

@@ -224,6 +224,7 @@ public final class MpslClient implements AutoCloseable {
         welcome(m.getWelcome());
         split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
             CodecSpec.fromProto(m.getWelcome().getCodecDown()));
+        split.shareTokenizer(m.getWelcome().getSharedTokenizer());
         yield List.of();
       }
       case STEP_BEGIN -> {
@@ -246,7 +247,10 @@ public final class MpslClient implements AutoCloseable {
       }
       case EVAL_OUTPUTS -> List.of(evalReport(m));
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
-      case TOKENIZER_SYNC -> List.of(tokenizerWeights(m.getStep()));
+      // FedSGD on the tokenizers (Welcome.shared_tokenizer): the gradients instead, for the server's one optimizer.
+      case TOKENIZER_SYNC -> List.of(m.getTokenizerSync().getGradients()
+          ? message(m.getStep()).setTokenizerWeights(split.tokenizerGradients(indices.length)).build()
+          : tokenizerWeights(m.getStep()));
       case GLOBAL_TOKENIZERS -> {
         String refused = GlobalTokenizerLoad.applyOrExplain(m, model, manager); // refused: trains on with its own
         if (refused != null) {

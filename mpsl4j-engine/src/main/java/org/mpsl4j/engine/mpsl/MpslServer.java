@@ -75,11 +75,16 @@ public final class MpslServer implements AutoCloseable {
   private final ServerCheckpointing checkpoints;
   private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
   private final TokenizerSync tokenizerSync;
+  private final SharedTokenizerStep sharedTokenizer;
+  private final long modelSeed;
+  /** Mixed into the model seed for the adversary's initialization, so that it draws nothing from the model's stream. */
+  private static final long ADVERSARY_SEED = 0x6164766572736172L;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
     this.config = config;
     this.modelConfig = modelConfig;
+    this.modelSeed = modelSeed;
     manager = NDManager.newBaseManager();
     // Same draw order as every client and as centralized training: tokenizers first, then the server
     // part, so all of them start from one and the same model.
@@ -96,8 +101,10 @@ public final class MpslServer implements AutoCloseable {
     splitStep = new ServerSplitStep(model, optimizer);
     admission = new Admission(config, modelConfig, sessions, inbox, rejections, observers);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
-    admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep));
     tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
+    sharedTokenizer = new SharedTokenizerStep(phases, tokenizerAverage, tokenizerSync, manager, config.learningRate());
+    admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep)
+        .setSharedTokenizer(tokenizerPolicy.sharedGradients()));
   }
 
   /**
@@ -105,7 +112,12 @@ public final class MpslServer implements AutoCloseable {
    * Server and clients need no other setting: the server asks for uploads and sends the average.
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
-    this.tokenizerPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    java.util.Objects.requireNonNull(policy, "policy");
+    this.tokenizerPolicy = policy;
+    splitStep.useAdversary(policy.clientAdversary() == 0 ? null
+        : new org.mpsl4j.core.step.ClientAdversary(manager, modelConfig.encoder().width(),
+            Math.max(2, config.expectedClients()), policy.clientAdversary(), config.learningRate(),
+            new Random(modelSeed ^ ADVERSARY_SEED)));
     return this;
   }
 
@@ -255,6 +267,10 @@ public final class MpslServer implements AutoCloseable {
         long t0 = System.nanoTime();
         StepReport r = step(epoch, s, acc);
         observers.stepDone(observerReport(r, epoch, s, globalStep, (System.nanoTime() - t0) / 1e9));
+        if (tokenizerPolicy.sharedGradients()) { // FedSGD on the tokenizers, docs/GLOBAL_MODEL.md
+          sharedTokenizer.afterStep(globalStep, sessionsOf(r.counted()), connected(),
+              tokenizerPolicy.clientLearningRate(optimizer.learningRate()), config.stepDeadline(), manager);
+        }
         if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) { // docs/GLOBAL_MODEL.md
           tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), manager);
         }
@@ -388,6 +404,12 @@ public final class MpslServer implements AutoCloseable {
       return phases.gatherEvalReports(step, eval.arrived(), byClient,
           Deadline.after(Ticker.system(), config.stepDeadline()));
     }
+  }
+
+  /** The connected sessions of {@code clients}, in the order of {@link #connected}. */
+  private List<Session> sessionsOf(List<String> clients) {
+    java.util.Set<String> ids = new java.util.HashSet<>(clients);
+    return connected().stream().filter(s -> ids.contains(s.clientId)).toList();
   }
 
   /** Samples per evaluation forward pass: bounds the memory of evaluating every client's test share. */

@@ -159,6 +159,12 @@ final class StepPhases {
    */
   int gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Deadline deadline,
       java.util.function.Consumer<TokenizerUpload> each) throws InterruptedException {
+    return gatherTokenizerWeights(step, expected, scope, deadline, tokenizerShapes.keySet(), each);
+  }
+
+  /** As above, for uploads that must name exactly {@code names} (shared tokenizer gradients leave tables out). */
+  int gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Deadline deadline,
+      java.util.Set<String> names, java.util.function.Consumer<TokenizerUpload> each) throws InterruptedException {
     Map<Session, ClientMessage> replies = collector.collect(step, expected, ClientMessage.BodyCase.TOKENIZER_WEIGHTS, deadline,
         false);
     int accepted = 0;
@@ -188,7 +194,7 @@ final class StepPhases {
             rows.put(t.getName(), r);
           }
         }
-        checkTokenizerUpload(params, rows, s.clientId);
+        checkTokenizerUpload(params, rows, s.clientId, names);
         long samples = e.getValue().getTokenizerWeights().getSamples();
         if (samples < 1 || samples > s.trainSamples) {
           throw new MalformedTensorException("client '" + s.clientId + "' tokenizer weights for " + samples
@@ -207,12 +213,16 @@ final class StepPhases {
    * An upload must hold exactly the global tokenizers' parameters, with their shapes; a table sent by
    * rows holds one row of the table's width per row index.
    */
-  private void checkTokenizerUpload(Map<String, NDArray> params, Map<String, NDArray> rows, String clientId) {
-    if (!params.keySet().equals(tokenizerShapes.keySet())) {
+  private void checkTokenizerUpload(Map<String, NDArray> params, Map<String, NDArray> rows, String clientId,
+      java.util.Set<String> names) {
+    if (!params.keySet().equals(names)) {
       throw new MalformedTensorException("client '" + clientId + "' uploaded tokenizer parameters " + params.keySet()
-          + " but the model has " + tokenizerShapes.keySet());
+          + " but " + names + " are expected");
     }
     for (Map.Entry<String, Shape> e : tokenizerShapes.entrySet()) {
+      if (!names.contains(e.getKey())) {
+        continue;
+      }
       Shape got = params.get(e.getKey()).getShape();
       NDArray r = rows.get(e.getKey());
       Shape want = r == null ? e.getValue() : new Shape(r.getShape().get(0), e.getValue().get(1));

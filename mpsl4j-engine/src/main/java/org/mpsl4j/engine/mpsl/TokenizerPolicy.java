@@ -3,7 +3,8 @@ package org.mpsl4j.engine.mpsl;
 import java.util.Locale;
 
 /**
- * How the clients' tokenizers are kept from drifting apart (docs/GLOBAL_MODEL.md). In the paper's MPSL
+ * How the clients' tokenizers are kept from drifting apart, and the server from telling clients apart by
+ * them (docs/GLOBAL_MODEL.md). In the paper's MPSL
  * every client trains its own tokenizers for the whole run and only the epoch-end average forms the
  * global model; under label skew the server then learns which client's tokenizer made an activation
  * instead of what it shows, and the averaged tokenizers, which carry no such fingerprint, fail.
@@ -12,16 +13,68 @@ import java.util.Locale;
  *     epoch the server averages the clients' tokenizers and every client continues from that average;
  *     {@link #EPOCH}: only at epoch ends
  * @param learningRateScale the clients' learning rate as a multiple of the server's (1: the paper; 0:
- *     tokenizers frozen at their common initialization, so they never differ)
+ *     tokenizers frozen at their common initialization, so they never differ); with {@code sharedGradients}
+ *     the rate of the server's one tokenizer optimizer
+ * @param sharedGradients FedSGD on the tokenizers: after every step each client that counted sends its
+ *     tokenizer gradient, the server sums them (each is already weighted by bᵢ/B, so the sum is the gradient of
+ *     the step's loss for one shared tokenizer), steps one tokenizer optimizer and sends the result to every
+ *     client. Clients then never differ, yet the tokenizer learns from every client's data as in centralized
+ *     training. Requires {@code syncEvery} 0.
+ * @param clientAdversary λ of a client-identity adversary with gradient reversal on the server's pooled
+ *     representation ({@link org.mpsl4j.core.step.ClientAdversary}); 0: none
  */
-public record TokenizerPolicy(int syncEvery, float learningRateScale) {
+public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients, float clientAdversary) {
   /** {@link #syncEvery} value: synchronize at epoch ends only. */
   public static final int EPOCH = Integer.MAX_VALUE;
 
   /** The paper's MPSL: clients never receive tokenizers, and train them at the server's rate. */
   public static final TokenizerPolicy PAPER = new TokenizerPolicy(0, 1f);
 
+  /** {@code --tokenizer-sync} value that selects {@link #sharedGradients}. */
+  public static final String GRADIENTS = "gradients";
+
+  /** Clients keep their own tokenizers, synchronized every {@code syncEvery} steps (0: never). */
+  public TokenizerPolicy(int syncEvery, float learningRateScale) {
+    this(syncEvery, learningRateScale, false, 0f);
+  }
+
+  /** As {@link #TokenizerPolicy(int, float)}, with or without shared tokenizer gradients. */
+  public TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients) {
+    this(syncEvery, learningRateScale, sharedGradients, 0f);
+  }
+
+  /** This policy with a client-identity adversary of weight λ (0: none). */
+  public TokenizerPolicy withClientAdversary(float lambda) {
+    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, lambda);
+  }
+
+  /** FedSGD on the tokenizers with the server's tokenizer optimizer at {@code learningRateScale} × the server's rate. */
+  public static TokenizerPolicy sharedGradients(float learningRateScale) {
+    return new TokenizerPolicy(0, learningRateScale, true);
+  }
+
+  /**
+   * The policy of {@code --tokenizer-sync} ({@code never}, {@code epoch}, K or {@link #GRADIENTS}) and
+   * {@code --tokenizer-lr-scale}.
+   *
+   * @throws IllegalArgumentException naming the value and the choices
+   */
+  public static TokenizerPolicy parse(String sync, float learningRateScale) {
+    if (sync.trim().equalsIgnoreCase(GRADIENTS)) {
+      return sharedGradients(learningRateScale);
+    }
+    return new TokenizerPolicy(parseSyncEvery(sync), learningRateScale);
+  }
+
   public TokenizerPolicy {
+    if (!(clientAdversary >= 0) || !Float.isFinite(clientAdversary)) {
+      throw new IllegalArgumentException("client adversary weight must be a finite number >= 0 but was "
+          + clientAdversary + " (use --client-adversary)");
+    }
+    if (sharedGradients && syncEvery != 0) {
+      throw new IllegalArgumentException("shared tokenizer gradients synchronize every step; a sync interval of "
+          + syncEvery + " does not go with them");
+    }
     if (syncEvery < 0) {
       throw new IllegalArgumentException("tokenizer sync interval must be >= 0 steps but was " + syncEvery
           + " (use --tokenizer-sync never|epoch|K)");
@@ -53,14 +106,14 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale) {
         } catch (NumberFormatException e) {
           // fall through to the error naming the choices
         }
-        throw new IllegalArgumentException("tokenizer sync '" + value + "' is not one of never, epoch or a step count"
-            + " K >= 1");
+        throw new IllegalArgumentException("tokenizer sync '" + value + "' is not one of never, epoch, " + GRADIENTS
+            + " or a step count K >= 1");
     }
   }
 
-  /** Whether clients ever receive the averaged tokenizers. */
+  /** Whether clients ever receive tokenizers from the server. */
   public boolean syncs() {
-    return syncEvery > 0;
+    return syncEvery > 0 || sharedGradients;
   }
 
   /**
@@ -71,14 +124,21 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale) {
     return syncEvery > 0 && syncEvery != EPOCH && (stepInEpoch + 1) % syncEvery == 0 && stepInEpoch + 1 < stepsPerEpoch;
   }
 
-  /** The client learning rate that goes with the server's {@code serverRate}. */
+  /**
+   * The client learning rate that goes with the server's {@code serverRate} (with shared gradients the
+   * rate of the server's tokenizer optimizer; clients then take no step of their own).
+   */
   public float clientLearningRate(float serverRate) {
     return serverRate * learningRateScale;
   }
 
   @Override
   public String toString() {
+    String adversary = clientAdversary > 0 ? ", client adversary λ=" + clientAdversary : "";
+    if (sharedGradients) {
+      return "shared tokenizer (FedSGD on its gradients), tokenizer lr x" + learningRateScale + adversary;
+    }
     String sync = syncEvery == 0 ? "never" : syncEvery == EPOCH ? "epoch" : "every " + syncEvery + " steps";
-    return "sync " + sync + ", client lr x" + learningRateScale;
+    return "sync " + sync + ", client lr x" + learningRateScale + adversary;
   }
 }

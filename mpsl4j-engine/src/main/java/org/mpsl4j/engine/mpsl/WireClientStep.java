@@ -79,6 +79,32 @@ public final class WireClientStep implements AutoCloseable {
     }
   }
 
+  /** FedSGD on the tokenizers (Welcome.shared_tokenizer; {@link ClientSplitStep#shareTokenizer}). */
+  public void shareTokenizer(boolean shared) {
+    step.shareTokenizer(shared);
+    if (shared) {
+      // Large tables (pretrained word embeddings) are not sent as gradients (SharedTokenizerStep): they stay at
+      // the initial values every client and the server share, so they cannot tell clients apart either.
+      step.model().namedTables().values().forEach(t -> t.setTrainable(false));
+      step.model().namedParameters().values().stream().filter(p -> SparseRows.eligible(p.shape()))
+          .forEach(p -> p.setTrainable(false));
+    }
+  }
+
+  /**
+   * The tokenizer gradients accumulated since the last upload, whole and uncompressed, as the answer to a
+   * {@code TokenizerSync} that asks for gradients; the client's own gradients are zeroed.
+   */
+  public org.mpsl4j.protocol.v1.TokenizerWeights tokenizerGradients(int samples) {
+    org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = org.mpsl4j.protocol.v1.TokenizerWeights.newBuilder()
+        .setSamples(samples);
+    try (NDManager scope = manager.newSubManager()) {
+      step.takeGradients(scope).forEach((name, g) -> w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder()
+          .setName(name).setTensor(TensorCodec.encode(g))));
+    }
+    return w.build();
+  }
+
   /** Applies this client's defenses to its labels, activations, output gradients and reported loss. */
   public void usePrivacy(org.mpsl4j.engine.privacy.ClientPrivacy privacy) {
     step.useDefenses(privacy);

@@ -54,4 +54,13 @@ final class TokenizerPolicyTest {
     assertThatThrownBy(() -> new TokenizerPolicy(0, Float.NaN)).hasMessageContaining("--tokenizer-lr-scale");
     assertThatThrownBy(() -> new TokenizerPolicy(-1, 1f)).hasMessageContaining("--tokenizer-sync");
   }
+
+  @Test
+  void parse_gradientsSelectsSharedGradients_othersAsBefore() {
+    assertThat(TokenizerPolicy.parse("Gradients", 0.5f)).isEqualTo(TokenizerPolicy.sharedGradients(0.5f));
+    assertThat(TokenizerPolicy.parse("gradients", 1f).syncs()).isTrue();
+    assertThat(TokenizerPolicy.parse("10", 1f)).isEqualTo(new TokenizerPolicy(10, 1f));
+    assertThatThrownBy(() -> TokenizerPolicy.parse("gradient", 1f)).hasMessageContaining("gradients");
+    assertThatThrownBy(() -> new TokenizerPolicy(5, 1f, true)).hasMessageContaining("sync interval of 5");
+  }
 }

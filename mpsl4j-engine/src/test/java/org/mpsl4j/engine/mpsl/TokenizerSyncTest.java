@@ -50,6 +50,59 @@ final class TokenizerSyncTest {
     });
   }
 
+  /**
+   * FedSGD on the tokenizers: every step asks each client for its gradients and sends the one tokenizer
+   * back, so every client ends with the server's tokenizers, and these have learned (moved away from the
+   * common initialization).
+   */
+  @Test
+  @Timeout(120)
+  void sharedGradients_everyClientHoldsTheServersTokenizer_whichLearned() throws Exception {
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      ClientModel initial = new ClientModel(m, MODEL, new java.util.Random(SEED));
+      run(TokenizerPolicy.sharedGradients(1f), r -> {
+        // 3 steps per epoch, all 3 clients count in each: 3 asks for gradients per step; sends after every step
+        // and at the epoch end.
+        assertThat(r.sent().stream().filter(x -> x.hasTokenizerSync() && x.getTokenizerSync().getGradients()).count())
+            .isEqualTo(2 * 3 * 3);
+        assertThat(count(r.sent(), ServerMessage.BodyCase.GLOBAL_TOKENIZERS)).isEqualTo(2 * 4 * 3);
+        assertThat(r.sent().stream().filter(ServerMessage::hasWelcome).allMatch(x -> x.getWelcome().getSharedTokenizer()))
+            .isTrue();
+        for (ClientModel c : r.clients()) {
+          assertSameValues(c, r.average(), true);
+        }
+        assertSameValues(r.average(), initial, false);
+      });
+    }
+  }
+
+  /**
+   * With a word table large enough to travel by rows (1,100 words), shared gradients leave it at its common
+   * initialization on every client and the server, and train the rest as above.
+   */
+  @Test
+  @Timeout(120)
+  void sharedGradients_largeWordTableStaysAtItsInitialization() throws Exception {
+    ModelConfig model = ModelConfig.builder()
+        .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
+        .addTokenizer(TokenizerSpec.text("text", 5, 1100))
+        .setEncoder(EncoderConfig.small(16, 1, 4))
+        .setHead(HeadConfig.classification(3))
+        .build();
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      float[] words = new ClientModel(m, model, new java.util.Random(SEED)).namedParameters()
+          .get("text.word_embeddings.weight").array().toFloatArray();
+      ClientModel initial = new ClientModel(m, model, new java.util.Random(SEED));
+      run(model, new RandomDataset(36, 3, 5, 1100), TokenizerPolicy.sharedGradients(1f), r -> {
+        for (ClientModel c : r.clients()) {
+          assertSameValues(c, r.average(), true);
+          assertThat(c.namedParameters().get("text.word_embeddings.weight").array().toFloatArray()).isEqualTo(words);
+        }
+        assertSameValues(r.average(), initial, false);
+      });
+    }
+  }
+
   @Test
   @Timeout(120)
   void syncAtEpochEnds_onlyTheEpochEndSendsBack() throws Exception {
@@ -88,14 +141,18 @@ final class TokenizerSyncTest {
   }
 
   private static void run(TokenizerPolicy policy, java.util.function.Consumer<Run> check) throws Exception {
-    RandomDataset data = new RandomDataset(36, 3, 5);
+    run(MODEL, new RandomDataset(36, 3, 5), policy, check);
+  }
+
+  private static void run(ModelConfig model, RandomDataset data, TokenizerPolicy policy,
+      java.util.function.Consumer<Run> check) throws Exception {
     ServerConfig config = new ServerConfig(3, 2, LR, 5, 0.1f, Duration.ofSeconds(30), Duration.ofSeconds(30), Map.of(),
         null, 4);
-    try (MpslServer server = new MpslServer(config, MODEL, SEED).withTokenizerPolicy(policy);
+    try (MpslServer server = new MpslServer(config, model, SEED).withTokenizerPolicy(policy);
         InProcessMpsl net = new InProcessMpsl(server)) {
       List<ClientRunner> runners = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        runners.add(net.connect(new MpslClient(new ClientConfig("c" + i, "", 4, SEED, 100 + i), MODEL, data,
+        runners.add(net.connect(new MpslClient(new ClientConfig("c" + i, "", 4, SEED, 100 + i), model, data,
             java.util.stream.IntStream.range(12 * i, 12 * i + 12).toArray(), LR)));
       }
       server.train(s -> {});

@@ -72,34 +72,66 @@ public final class Adam {
     step(module.namedParameters(), module.namedTables(), scope);
   }
 
+  /**
+   * One update of {@code parameters} from gradients computed elsewhere ({@code gradients} by parameter name,
+   * e.g. the sum of the clients' tokenizer gradients on the server), whether or not the parameters record
+   * gradients themselves. A parameter without an entry is left as it is.
+   *
+   * @throws IllegalArgumentException if a gradient's shape is not its parameter's
+   */
+  public void step(Map<String, Parameter> parameters, Map<String, NDArray> gradients) {
+    gradients.forEach((name, g) -> {
+      Parameter p = parameters.get(name);
+      if (p == null || !p.shape().equals(g.getShape())) {
+        throw new IllegalArgumentException("gradient '" + name + "' of shape " + g.getShape() + " matches no parameter"
+            + (p == null ? "" : " (the parameter has shape " + p.shape() + ")"));
+      }
+    });
+    steps++;
+    float[] rates = correctedRates();
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+      for (Map.Entry<String, NDArray> e : gradients.entrySet()) {
+        update(e.getKey(), parameters.get(e.getKey()), e.getValue(), rates);
+      }
+    }
+  }
+
   private void step(Map<String, Parameter> parameters, Map<String, RowDeltaTable> tables, NDManager scope) {
     steps++;
-    double bias1 = 1 - Math.pow(beta1, steps);
-    double sqrtBias2 = Math.sqrt(1 - Math.pow(beta2, steps));
-    // torch.optim.Adam: w -= lr/bias1 · m / (sqrt(v)/sqrt(bias2) + eps). Multiplying numerator and
-    // denominator by sqrt(bias2) gives the form libtorch's fused update computes,
-    // w -= lr' · m / (sqrt(v) + eps') with lr' = lr·sqrt(bias2)/bias1 and eps' = eps·sqrt(bias2):
-    // one native call per parameter instead of about ten JNI calls and their temporary handles.
-    float correctedLearningRate = (float) (learningRate * sqrtBias2 / bias1);
-    float correctedEps = (float) (eps * sqrtBias2);
+    float[] rates = correctedRates();
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
         Parameter p = e.getValue();
         if (!p.isTrainable()) {
           continue;
         }
-        NDArray weight = p.array();
-        NDArray grad = p.gradient(scope);
-        NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
-        NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
-        weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, m, v), new NDList(weight), learningRate,
-            correctedLearningRate, 0f, 1f, NO_CLIPPING, beta1, beta2, correctedEps, false, false);
+        update(e.getKey(), p, p.gradient(scope), rates);
         p.zeroGradient();
       }
     }
     for (RowDeltaTable t : tables.values()) {
-      t.adamStep(learningRate, correctedLearningRate, beta1, beta2, correctedEps);
+      t.adamStep(learningRate, rates[0], beta1, beta2, rates[1]);
     }
+  }
+
+  /** {bias-corrected learning rate, bias-corrected ε} for the current step count. */
+  private float[] correctedRates() {
+    double bias1 = 1 - Math.pow(beta1, steps);
+    double sqrtBias2 = Math.sqrt(1 - Math.pow(beta2, steps));
+    // torch.optim.Adam: w -= lr/bias1 · m / (sqrt(v)/sqrt(bias2) + eps). Multiplying numerator and
+    // denominator by sqrt(bias2) gives the form libtorch's fused update computes,
+    // w -= lr' · m / (sqrt(v) + eps') with lr' = lr·sqrt(bias2)/bias1 and eps' = eps·sqrt(bias2):
+    // one native call per parameter instead of about ten JNI calls and their temporary handles.
+    return new float[] {(float) (learningRate * sqrtBias2 / bias1), (float) (eps * sqrtBias2)};
+  }
+
+  /** The fused libtorch update of one parameter with {@code grad}; the moments are created on first use. */
+  private void update(String name, Parameter p, NDArray grad, float[] rates) {
+    NDArray weight = p.array();
+    NDArray m = expAvg.computeIfAbsent(name, k -> manager.zeros(p.shape()));
+    NDArray v = expAvgSq.computeIfAbsent(name, k -> manager.zeros(p.shape()));
+    weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, m, v), new NDList(weight), learningRate,
+        rates[0], 0f, 1f, NO_CLIPPING, beta1, beta2, rates[1], false, false);
   }
 
   /** libtorch's fused update clips gradients at this value only when it is >= 0. */
