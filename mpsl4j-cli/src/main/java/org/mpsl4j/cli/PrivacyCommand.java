@@ -37,7 +37,7 @@ final class PrivacyCommand implements Callable<Integer> {
   @Option(names = "--configs", split = ",", defaultValue = "plain,head-client,label-dp,grad-noise,client-seed,private",
       description = "Configurations: plain (no defense), head-client (U-shaped), head-fixed (U-shaped, untrained common "
           + "head), label-dp (--label-epsilon), grad-noise "
-          + "(--grad-noise), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
+          + "(--grad-noise), class-noise (--class-noise), norm-eq (--equalize-norms), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
           + "(--activation-noise), private (the head on the clients, --head client or client-fixed, with every defense set "
           + "by the options and loss/correct off) (default: ${DEFAULT-VALUE}).")
   List<String> configs;
@@ -78,6 +78,8 @@ final class PrivacyCommand implements Callable<Integer> {
         case "plain", "head-client", "head-fixed" -> none;
         case "label-dp" -> none.withLabelEpsilon(chosen.labelEpsilon());
         case "grad-noise" -> none.withGradientNoise(chosen.gradientNoise());
+        case "class-noise" -> none.withClassNoise(chosen.classNoise());
+        case "norm-eq" -> none.withEqualizedNorms(true);
         case "no-loss" -> none.withReportLoss(false);
         case "client-seed" -> none.withClientSeed(chosen.clientSeed());
         case "act-noise" -> none.withActivationNoise(chosen.activationNoise());

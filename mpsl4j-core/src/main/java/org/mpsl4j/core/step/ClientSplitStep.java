@@ -157,7 +157,7 @@ public final class ClientSplitStep implements AutoCloseable {
     OutputLoss.Result r = loss.apply(outputs.values(), p.labels());
     int total = Math.max(1, outputs.totalBatch());
     NDArray weight = p.scope().create((float) p.batch() / total);
-    NDArray g = defenses.outputGradient(r.gradient().mul(weight), p.scope());
+    NDArray g = defenses.outputGradient(r.gradient().mul(weight), p.labels(), p.scope());
     return defenses.reportsLoss() ? new OutputGradient(clientId, g, r.loss(), r.correct())
         : new OutputGradient(clientId, g, 0f, 0);
   }
