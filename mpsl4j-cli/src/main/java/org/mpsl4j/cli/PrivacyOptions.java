@@ -23,8 +23,8 @@ final class PrivacyOptions {
   double classNoise;
 
   @Option(names = "--equalize-norms",
-      description = "Rescale every returned output-gradient row to the batch's mean row norm (after any noise), so that "
-          + "row norms carry nothing about labels.")
+      description = "Rescale every returned output-gradient row to one norm shared by all rows of the step (1/B, after "
+          + "any noise), so that row norms carry nothing about labels.")
   boolean equalizeNorms;
 
   @Option(names = "--activation-noise", defaultValue = "0",

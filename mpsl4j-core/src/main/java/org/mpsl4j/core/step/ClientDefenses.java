@@ -40,8 +40,9 @@ public interface ClientDefenses {
   NDArray activations(NDArray a, NDManager scope);
 
   /**
-   * What is sent in place of the weighted output gradient {@code g} (b, k), whose rows were computed with
-   * {@code labels} (b), the labels of {@link #trainingLabels} (a defense may shape its noise by class).
+   * What is sent in place of the output gradient {@code g} (b, k) of the client's mean loss, before the step's weight
+   * bᵢ/B is applied; its rows were computed with {@code labels} (b), the labels of {@link #trainingLabels} (a defense
+   * may shape its noise by class).
    */
   NDArray outputGradient(NDArray g, NDArray labels, NDManager scope);
 

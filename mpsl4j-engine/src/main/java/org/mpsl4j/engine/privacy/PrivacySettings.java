@@ -12,8 +12,8 @@ package org.mpsl4j.engine.privacy;
  * @param classNoise Gaussian noise on the returned output gradient confined to the span of the client's class-mean
  *     differences ({@link ClassSubspaceNoise}, Marvell-inspired), with this expected squared norm per row in units of the
  *     batch's mean squared row norm; 0 is off
- * @param equalizeNorms whether each returned gradient row is rescaled to the batch's mean row norm, after any noise
- *     ({@link NormEqualization}), so that row norms carry nothing about labels
+ * @param equalizeNorms whether each returned gradient row is rescaled to one norm shared by every row of the step (1/B),
+ *     after any noise ({@link NormEqualization}), so that row norms carry nothing about labels
  * @param activationNoise Gaussian noise of this standard deviation on every cut-layer activation (the tokens are
  *     LayerNorm outputs of unit scale); 0 is off. No differential-privacy guarantee is claimed: the activations are
  *     not clipped, so their sensitivity is unbounded
