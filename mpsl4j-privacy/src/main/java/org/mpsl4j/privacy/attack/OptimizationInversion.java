@@ -35,7 +35,7 @@ import org.mpsl4j.model.train.Adam;
  * @param iterations Adam steps on the inputs (and weights)
  * @param learningRate Adam's step size for the inputs
  * @param tvWeight λ of the total-variation prior
- * @param learnWeights whether the weights are fitted too (at a tenth of the inputs' learning rate)
+ * @param learnWeights whether the weights are fitted too (at a hundredth of the inputs' learning rate)
  * @param low smallest value an input may take (normalized units)
  * @param high largest value an input may take
  */
@@ -66,7 +66,7 @@ public record OptimizationInversion(int iterations, float learningRate, float tv
     try (NDManager manager = NDManager.newBaseManager()) {
       Guess x = new Guess(manager, specs, batch, (low + high) / 2);
       Adam inputs = new Adam(manager, learningRate);
-      Adam weights = new Adam(manager, learningRate / 10);
+      Adam weights = new Adam(manager, learningRate / 100);
       List<NDArray> targets = new ArrayList<>();
       int width = model.config().encoder().width();
       for (int i = 0; i < specs.size(); i++) {
