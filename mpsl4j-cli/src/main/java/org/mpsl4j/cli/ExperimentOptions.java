@@ -238,6 +238,11 @@ final class ExperimentOptions {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
     model = ManifestRun.withManifestPatches(model, dataset).withFrozenWordEmbeddings(freezeWordEmbeddings);
+    try {
+      model = model.withClientBlocks(choices.clientBlocks);
+    } catch (IllegalArgumentException e) { // more client blocks than the encoder has, or a pretrained encoder
+      throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+    }
     return switch (head) {
       case "server" -> model;
       case "client" -> model.withHead(model.head().onClients());

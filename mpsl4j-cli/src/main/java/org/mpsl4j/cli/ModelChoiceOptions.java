@@ -36,6 +36,12 @@ final class ModelChoiceOptions {
           + "mpsl-server-loss.")
   String contrastiveLoss;
 
+  @Option(names = "--client-blocks", defaultValue = "0",
+      description = "A deeper cut: each client runs (and trains) the encoder's first k blocks on each modality's tokens "
+          + "after its tokenizers; the server runs the rest. Needs --encoder scratch (default: ${DEFAULT-VALUE}, the cut "
+          + "right after the tokenizers).")
+  int clientBlocks;
+
   /** The choices, checked: a combination that cannot be built is refused with its reason. */
   ModelChoices choices() {
     Fusion f = fusion != null ? fusion : task == ModelChoices.Task.RETRIEVAL ? Fusion.LATE : Fusion.EARLY;
@@ -62,7 +68,8 @@ final class ModelChoiceOptions {
   String commandLine() {
     ModelChoices c = choices();
     return " --task " + name(c.task()) + " --fusion " + name(c.fusion()) + " --pooling " + name(c.pooling())
-        + (c.task() == ModelChoices.Task.RETRIEVAL ? " --contrastive-loss " + contrastiveLoss : "");
+        + (c.task() == ModelChoices.Task.RETRIEVAL ? " --contrastive-loss " + contrastiveLoss : "")
+        + (clientBlocks > 0 ? " --client-blocks " + clientBlocks : "");
   }
 
   private static String name(Enum<?> e) {

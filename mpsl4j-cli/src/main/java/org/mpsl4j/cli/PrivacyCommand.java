@@ -37,7 +37,7 @@ final class PrivacyCommand implements Callable<Integer> {
   @Option(names = "--configs", split = ",", defaultValue = "plain,head-client,label-dp,grad-noise,client-seed,private",
       description = "Configurations: plain (no defense), head-client (U-shaped), head-fixed (U-shaped, untrained common "
           + "head), label-dp (--label-epsilon), grad-noise "
-          + "(--grad-noise), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
+          + "(--grad-noise), class-noise (--class-noise), norm-eq (--equalize-norms), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
           + "(--activation-noise), private (the head on the clients, --head client or client-fixed, with every defense set "
           + "by the options and loss/correct off) (default: ${DEFAULT-VALUE}).")
   List<String> configs;
@@ -78,6 +78,8 @@ final class PrivacyCommand implements Callable<Integer> {
         case "plain", "head-client", "head-fixed" -> none;
         case "label-dp" -> none.withLabelEpsilon(chosen.labelEpsilon());
         case "grad-noise" -> none.withGradientNoise(chosen.gradientNoise());
+        case "class-noise" -> none.withClassNoise(chosen.classNoise());
+        case "norm-eq" -> none.withEqualizedNorms(true);
         case "no-loss" -> none.withReportLoss(false);
         case "client-seed" -> none.withClientSeed(chosen.clientSeed());
         case "act-noise" -> none.withActivationNoise(chosen.activationNoise());
@@ -108,25 +110,28 @@ final class PrivacyCommand implements Callable<Integer> {
     json.put("reports", reports);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), json);
     StringBuilder csv = new StringBuilder("configuration,test_acc,samples,chance,exact_rule,head_inversion,norm_auc,cosine_auc,"
-        + "cosine_acc,cluster_purity,cluster_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank\n");
+        + "cosine_acc,cluster_purity,cluster_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank,"
+        + "psnr_opt,ssim_opt,psnr_blind,ssim_blind\n");
     for (AttackReport r : reports) {
       csv.append(String.join(",", r.configuration(), f(r.testAccuracy()), Integer.toString(r.samples()), f(r.chance()),
           f(r.exactRule()), f(r.headInversion()), f(r.normLeakAuc()), f(r.cosineLeakAuc()), f(r.cosineAccuracy()), f(r.clusterPurity()),
           f(r.clusterChance()), f(r.lossMatching()), f(r.histogramError()), f(r.psnr()), f(r.ssim()),
           f(r.exactInputs()), f(r.psnrFromAverage()), f(r.ssimFromAverage()), f(r.psnrBlank()),
-          f(r.ssimBlank()))).append('\n');
+          f(r.ssimBlank()), f(r.psnrOptimized()), f(r.ssimOptimized()), f(r.psnrBlind()), f(r.ssimBlind())))
+          .append('\n');
     }
     Files.writeString(dir.resolve("attacks.csv"), csv);
   }
 
   static Table table(List<AttackReport> reports) {
     Table t = new Table("configuration", "test acc", "exact rule", "head inv", "cosine acc", "cluster (chance)", "loss match",
-        "chance", "norm AUC", "cosine AUC", "PSNR dB", "SSIM", "exact imgs", "PSNR avg-W", "SSIM avg-W", "PSNR/SSIM blank");
+        "chance", "norm AUC", "cosine AUC", "PSNR dB", "SSIM", "exact imgs", "PSNR avg-W", "SSIM avg-W", "PSNR/SSIM opt", "PSNR/SSIM blind", "PSNR/SSIM blank");
     for (AttackReport r : reports) {
       t.row(r.configuration(), pct(r.testAccuracy()), pct(r.exactRule()), pct(r.headInversion()), pct(r.cosineAccuracy()),
           pct(r.clusterPurity()) + " (" + pct(r.clusterChance()) + ")", pct(r.lossMatching()), pct(r.chance()),
           f2(r.normLeakAuc()), f2(r.cosineLeakAuc()), f1(r.psnr()), f2(r.ssim()), pct(r.exactInputs()),
-          f1(r.psnrFromAverage()), f2(r.ssimFromAverage()), f1(r.psnrBlank()) + " / " + f2(r.ssimBlank()));
+          f1(r.psnrFromAverage()), f2(r.ssimFromAverage()), f1(r.psnrOptimized()) + " / " + f2(r.ssimOptimized()),
+          f1(r.psnrBlind()) + " / " + f2(r.ssimBlind()), f1(r.psnrBlank()) + " / " + f2(r.ssimBlank()));
     }
     return t;
   }

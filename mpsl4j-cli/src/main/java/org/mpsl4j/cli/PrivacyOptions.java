@@ -16,6 +16,17 @@ final class PrivacyOptions {
           + "(default: ${DEFAULT-VALUE}).")
   double gradientNoise;
 
+  @Option(names = "--class-noise", defaultValue = "0",
+      description = "Gaussian noise on returned output gradients confined to the span of the client's class-mean "
+          + "differences (Marvell-inspired, not Marvell's optimized covariance), expected squared norm per row in units "
+          + "of the batch's mean squared row norm; 0 = off (default: ${DEFAULT-VALUE}).")
+  double classNoise;
+
+  @Option(names = "--equalize-norms",
+      description = "Rescale every returned output-gradient row to one norm shared by all rows of the step (1/B, after "
+          + "any noise), so that row norms carry nothing about labels.")
+  boolean equalizeNorms;
+
   @Option(names = "--activation-noise", defaultValue = "0",
       description = "Gaussian noise std on the cut-layer activations (no DP claimed); 0 = off (default: ${DEFAULT-VALUE}).")
   double activationNoise;
@@ -33,7 +44,8 @@ final class PrivacyOptions {
     if (!lossReport.equals("on") && !lossReport.equals("off")) {
       throw new IllegalArgumentException("--loss-report must be on or off but was '" + lossReport + "'");
     }
-    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, lossReport.equals("on"), clientSeed, 0);
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise,
+        lossReport.equals("on"), clientSeed, 0);
   }
 
   /** {@code client} with these defenses; its own noise seed comes from its id and the secure random source. */

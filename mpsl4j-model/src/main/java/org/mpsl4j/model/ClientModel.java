@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.mpsl4j.model.encoder.TransformerEncoder;
 import org.mpsl4j.model.tokenizer.ModalityTokenizer;
 import org.mpsl4j.model.tokenizer.Tokenizers;
 import org.mpsl4j.model.tokenizer.Tokens;
@@ -16,12 +17,15 @@ import org.mpsl4j.model.tokenizer.Tokens;
  * The part of the model an edge device holds: one tokenizer per input ({@code <input>.*}), in the
  * order of {@link ModelConfig#tokenizers()}. Its outputs are the cut-layer activations. With the head on the clients
  * ({@link HeadConfig#onClient()}) it also holds the task head ({@code head.*}), drawn after the tokenizers, which
- * turns the server's pooled representation into logits.
+ * turns the server's pooled representation into logits. With a deeper cut ({@link ModelConfig#clientBlocks()} k > 0) it
+ * also holds the encoder's first k blocks ({@code encoder.*}, drawn after the tokenizers), run on each modality's
+ * tokens on their own; the cut-layer activations are then their outputs.
  */
 public final class ClientModel extends Module {
   private final LinkedHashMap<String, ModalityTokenizer> tokenizers = new LinkedHashMap<>();
   private final ModelConfig config;
   private final org.mpsl4j.model.head.TaskHead head;
+  private final TransformerEncoder blocks; // null unless the cut lies inside the encoder
 
   /** Builds the tokenizers with parameters drawn from {@code rng}, owned by {@code manager}. */
   public ClientModel(NDManager manager, ModelConfig config, Random rng) {
@@ -42,6 +46,8 @@ public final class ClientModel extends Module {
       }
       tokenizers.put(spec.input(), addChild(spec.input(), t));
     }
+    blocks = config.clientBlocks() == 0 ? null : addChild("encoder", new TransformerEncoder(manager,
+        clientEncoder(config), rng, false));
     head = config.head().onClient() ? addChild("head", new org.mpsl4j.model.head.TaskHead(manager, config.head(),
         enc.width(), enc.layerNormEps(), rng)) : null;
     if (config.head().placement() == HeadConfig.Placement.CLIENT_FIXED) {
@@ -69,6 +75,13 @@ public final class ClientModel extends Module {
     EncoderConfig enc = config.encoder();
     base.template().tokenizers().forEach((input, t) ->
         tokenizers.put(input, addChild(input, Tokenizers.copyOf(t, manager, enc.width(), enc.layerNormEps()))));
+    if (config.clientBlocks() == 0) {
+      blocks = null;
+    } else { // each client owns a copy of the base's initial blocks
+      blocks = addChild("encoder", new TransformerEncoder(manager, clientEncoder(config), new Random(0), false));
+      blocks.namedParameters().forEach((name, p) -> p.copyFrom(base.template().blocks.namedParameters().get(name)
+          .array()));
+    }
     org.mpsl4j.model.head.TaskHead shared = base.template().head();
     if (shared == null) {
       head = null;
@@ -101,8 +114,21 @@ public final class ClientModel extends Module {
         throw new IllegalArgumentException("missing input '" + e.getKey() + "'; the model reads " + tokenizers.keySet()
             + " but the batch has " + inputs.keySet());
       }
-      out.add(e.getValue().forward(input, masks.get(e.getKey())));
+      Tokens t = e.getValue().forward(input, masks.get(e.getKey()));
+      // Below a deeper cut each modality's tokens pass the client's blocks on their own (no fusion on the client).
+      out.add(blocks == null ? t : new Tokens(blocks.forward(t.values(), t.mask(), Autograd.isRecording()), t.mask()));
     }
     return out;
+  }
+
+  /** The client's bottom blocks below a deeper cut (no final norm), or null. */
+  public TransformerEncoder blocks() {
+    return blocks;
+  }
+
+  private static EncoderConfig clientEncoder(ModelConfig config) {
+    EncoderConfig e = config.encoder();
+    return new EncoderConfig(e.width(), config.clientBlocks(), e.heads(), e.mlpHidden(), e.norm(), e.dropout(),
+        e.layerNormEps());
   }
 }

@@ -22,7 +22,14 @@ public record ModelConfig(
     HeadConfig head,
     int trainableBlocks,
     EncoderSource weights,
-    boolean frozenWordEmbeddings) {
+    boolean frozenWordEmbeddings,
+    int clientBlocks) {
+
+  /** As below, with the cut right after the tokenizers ({@code clientBlocks} 0). */
+  public ModelConfig(List<TokenizerSpec> tokenizers, EncoderConfig encoder, Fusion fusion, Pooling pooling,
+      HeadConfig head, int trainableBlocks, EncoderSource weights, boolean frozenWordEmbeddings) {
+    this(tokenizers, encoder, fusion, pooling, head, trainableBlocks, weights, frozenWordEmbeddings, 0);
+  }
 
   /**
    * As below, with every client parameter trained ({@code frozenWordEmbeddings} false).
@@ -63,6 +70,36 @@ public record ModelConfig(
           + trainableBlocks + " (use the encoder depth to fine-tune every block, 0 to freeze the encoder)");
     }
     ModelChoices.check(head, fusion, tokenizers); // task × fusion × pooling: refuse what cannot be built
+    if (clientBlocks < 0 || clientBlocks >= encoder.depth() && clientBlocks > 0) {
+      throw new IllegalArgumentException("--client-blocks must be in [0, " + Math.max(0, encoder.depth() - 1)
+          + "] (the server keeps at least one of the encoder's " + encoder.depth() + " blocks) but was " + clientBlocks);
+    }
+    if (clientBlocks > 0 && !(weights instanceof EncoderSource.Scratch)) {
+      throw new IllegalArgumentException("--client-blocks " + clientBlocks + " needs an encoder trained from scratch "
+          + "(--encoder scratch): the " + weights + " weights are loaded into the server's encoder only");
+    }
+  }
+
+  /**
+   * The encoder the server runs: the full encoder less the {@link #clientBlocks} bottom blocks that each client runs
+   * on its own tokens (a deeper cut).
+   */
+  public EncoderConfig serverEncoder() {
+    return clientBlocks == 0 ? encoder : new EncoderConfig(encoder.width(), encoder.depth() - clientBlocks,
+        encoder.heads(), encoder.mlpHidden(), encoder.norm(), encoder.dropout(), encoder.layerNormEps());
+  }
+
+  /** The server's fine-tuned blocks: the last {@link #trainableBlocks}, as far as they lie on the server. */
+  public int serverTrainableBlocks() {
+    return Math.min(trainableBlocks, encoder.depth() - clientBlocks);
+  }
+
+  /**
+   * These settings with the first {@code k} encoder blocks on the clients: each client runs them on each modality's
+   * tokens after its tokenizer and trains them with its tokenizers; the cut-layer activations are their outputs.
+   */
+  public ModelConfig withClientBlocks(int k) {
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, trainableBlocks, weights, frozenWordEmbeddings, k);
   }
 
   /** Tokens the encoder sees per sample in one pass: all modalities for EARLY, the longest for LATE. */
@@ -74,11 +111,11 @@ public record ModelConfig(
 
   /** These settings with another head (e.g. {@link HeadConfig#onClients()}). */
   public ModelConfig withHead(HeadConfig h) {
-    return new ModelConfig(tokenizers, encoder, fusion, pooling, h, trainableBlocks, weights, frozenWordEmbeddings);
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, h, trainableBlocks, weights, frozenWordEmbeddings, clientBlocks);
   }
 
   public ModelConfig withTrainableBlocks(int k) {
-    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights, frozenWordEmbeddings);
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights, frozenWordEmbeddings, clientBlocks);
   }
 
   /**
@@ -87,23 +124,24 @@ public record ModelConfig(
    * each client.
    */
   public ModelConfig withFrozenWordEmbeddings(boolean frozen) {
-    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, trainableBlocks, weights, frozen);
+    return new ModelConfig(tokenizers, encoder, fusion, pooling, head, trainableBlocks, weights, frozen, clientBlocks);
   }
 
   /**
-   * The record's usual form; the frozen flag appears only when set, so that the settings (and the
+   * The record's usual form; the frozen flag and the client blocks appear only when set, so that the settings (and the
    * {@link #fingerprint}) of a model that trains everything read as they did before the flag existed.
    */
   @Override
   public String toString() {
     return "ModelConfig[tokenizers=" + tokenizers + ", encoder=" + encoder + ", fusion=" + fusion + ", pooling="
         + pooling + ", head=" + head + ", trainableBlocks=" + trainableBlocks + ", weights=" + weights
-        + (frozenWordEmbeddings ? ", frozenWordEmbeddings=true" : "") + "]";
+        + (frozenWordEmbeddings ? ", frozenWordEmbeddings=true" : "")
+        + (clientBlocks > 0 ? ", clientBlocks=" + clientBlocks : "") + "]";
   }
 
   /**
    * A short digest of every setting that shapes the model (tokenizers, encoder, fusion, pooling,
-   * head, trained blocks, starting weights). Processes started with different settings have different fingerprints, so
+   * head, trained blocks, starting weights, the cut). Processes started with different settings have different fingerprints, so
    * a server can refuse a client built for another model before any tensor is exchanged.
    */
   public String fingerprint() {
@@ -191,7 +229,7 @@ public record ModelConfig(
         throw new IllegalStateException("ModelConfig needs a head (setHead)");
       }
       int k = trainableBlocks == null ? encoder.depth() : trainableBlocks;
-      return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights, frozenWordEmbeddings);
+      return new ModelConfig(tokenizers, encoder, fusion, pooling, head, k, weights, frozenWordEmbeddings, 0);
     }
   }
 }

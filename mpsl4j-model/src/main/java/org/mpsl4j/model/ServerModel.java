@@ -33,7 +33,7 @@ public final class ServerModel extends Module {
 
   public ServerModel(NDManager manager, ModelConfig config, Random rng) {
     this.config = config;
-    EncoderConfig enc = config.encoder();
+    EncoderConfig enc = config.serverEncoder(); // less the blocks the clients run below a deeper cut
     encoder = addChild("encoder", new TransformerEncoder(manager, enc, rng));
     head = config.head().onClient() ? null
         : addChild("head", new TaskHead(manager, config.head(), enc.width(), enc.layerNormEps(), rng));
@@ -43,7 +43,7 @@ public final class ServerModel extends Module {
       throw new java.io.UncheckedIOException("cannot load the encoder weights " + config.weights() + ": "
           + e.getMessage(), e);
     }
-    encoder.trainLastBlocks(config.trainableBlocks());
+    encoder.trainLastBlocks(config.serverTrainableBlocks());
   }
 
   public ModelConfig config() {

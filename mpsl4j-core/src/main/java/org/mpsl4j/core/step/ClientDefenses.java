@@ -23,7 +23,7 @@ public interface ClientDefenses {
     }
 
     @Override
-    public NDArray outputGradient(NDArray g, NDManager scope) {
+    public NDArray outputGradient(NDArray g, NDArray labels, NDManager scope) {
       return g;
     }
 
@@ -39,8 +39,12 @@ public interface ClientDefenses {
   /** What is sent in place of the cut-layer activations {@code a}. */
   NDArray activations(NDArray a, NDManager scope);
 
-  /** What is sent in place of the weighted output gradient {@code g}. */
-  NDArray outputGradient(NDArray g, NDManager scope);
+  /**
+   * What is sent in place of the output gradient {@code g} (b, k) of the client's mean loss, before the step's weight
+   * bᵢ/B is applied; its rows were computed with {@code labels} (b), the labels of {@link #trainingLabels} (a defense
+   * may shape its noise by class).
+   */
+  NDArray outputGradient(NDArray g, NDArray labels, NDManager scope);
 
   /** Whether the loss and correct count go to the server (otherwise both are sent as 0). */
   boolean reportsLoss();

@@ -182,7 +182,9 @@ public final class ClientSplitStep implements AutoCloseable {
     OutputLoss.Result r = loss.apply(outputs.values(), p.labels());
     int total = Math.max(1, outputs.totalBatch());
     NDArray weight = p.scope().create((float) p.batch() / total);
-    NDArray g = defenses.outputGradient(r.gradient().mul(weight), p.scope());
+    // Defenses act on the gradient of the client's mean loss, before the weight bᵢ/B, so that one that fixes row
+    // norms (NormEqualization) fixes them at a scale every client of the step shares.
+    NDArray g = defenses.outputGradient(r.gradient(), p.labels(), p.scope()).mul(weight);
     return defenses.reportsLoss() ? new OutputGradient(clientId, g, r.loss(), r.correct())
         : new OutputGradient(clientId, g, 0f, 0);
   }

@@ -44,6 +44,10 @@ public final class AdapterModel implements LocalModel {
    *     config's: see {@link FedClip})
    */
   public AdapterModel(NDManager manager, ModelConfig config, int adapterHidden, Pooling pooling, long seed) {
+    if (config.clientBlocks() > 0) {
+      throw new IllegalArgumentException("FedCLIP-style adapters run the whole frozen encoder on each client: "
+          + "--client-blocks " + config.clientBlocks() + " (a split inside the encoder) does not apply to them");
+    }
     this.config = new ModelConfig(config.tokenizers(), config.encoder(), config.fusion(), pooling, config.head(), 0);
     Random rng = new Random(seed);
     client = new ClientModel(manager, this.config, rng);

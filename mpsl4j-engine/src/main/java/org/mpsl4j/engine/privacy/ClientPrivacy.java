@@ -7,7 +7,8 @@ import ai.djl.ndarray.types.DataType;
 /**
  * One client's defenses at the points where its messages are made: labels before the loss, activations before they
  * are encoded, the output gradient before it is sent, loss and correct counts. Randomized response is seeded by the
- * client's {@link PrivacySettings#noiseSeed()}; the Gaussian noise comes from libtorch's generator.
+ * client's {@link PrivacySettings#noiseSeed()}; the Gaussian noise comes from libtorch's generator. One instance per
+ * client: the class-subspace noise keeps that client's running class means.
  */
 public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses {
   /** No defense. */
@@ -15,11 +16,13 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
 
   private final PrivacySettings settings;
   private final RandomizedResponse labels;
+  private final ClassSubspaceNoise classNoise;
 
   public ClientPrivacy(PrivacySettings settings, int classes) {
     this.settings = settings;
     this.labels = Double.isInfinite(settings.labelEpsilon()) ? null
         : new RandomizedResponse(settings.labelEpsilon(), classes, settings.noiseSeed());
+    this.classNoise = settings.classNoise() == 0 ? null : new ClassSubspaceNoise(settings.classNoise(), classes);
   }
 
   public PrivacySettings settings() {
@@ -48,14 +51,21 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
     return a.add(scope.randomNormal(0f, (float) settings.activationNoise(), a.getShape(), DataType.FLOAT32));
   }
 
-  /** What is sent in place of the output gradient {@code g}. */
+  /**
+   * What is sent in place of the output gradient {@code g}: isotropic noise, then class-subspace noise, each scaled
+   * from the true gradient, then the rows' norms equalized last, so that no noise draw shows in a row's norm.
+   */
   @Override
-  public NDArray outputGradient(NDArray g, NDManager scope) {
-    if (settings.gradientNoise() == 0) {
-      return g;
+  public NDArray outputGradient(NDArray g, NDArray labels, NDManager scope) {
+    NDArray out = g;
+    if (settings.gradientNoise() != 0) {
+      float rms = g.square().mean().sqrt().getFloat();
+      out = out.add(scope.randomNormal(0f, (float) settings.gradientNoise() * rms, g.getShape(), DataType.FLOAT32));
     }
-    float rms = g.square().mean().sqrt().getFloat();
-    return g.add(scope.randomNormal(0f, (float) settings.gradientNoise() * rms, g.getShape(), DataType.FLOAT32));
+    if (classNoise != null) {
+      out = out.add(classNoise.draw(g, labels, scope));
+    }
+    return settings.equalizeNorms() ? NormEqualization.apply(out) : out;
   }
 
   @Override

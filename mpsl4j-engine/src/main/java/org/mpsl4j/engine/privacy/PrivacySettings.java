@@ -9,6 +9,11 @@ package org.mpsl4j.engine.privacy;
  *     classes uniformly, once per sample for the whole run); {@code +∞} is off
  * @param gradientNoise Gaussian noise on the returned output gradient with a standard deviation of this many times the
  *     batch gradient's RMS entry (the scale of the whole batch, so it reveals no sample's norm); 0 is off
+ * @param classNoise Gaussian noise on the returned output gradient confined to the span of the client's class-mean
+ *     differences ({@link ClassSubspaceNoise}, Marvell-inspired), with this expected squared norm per row in units of the
+ *     batch's mean squared row norm; 0 is off
+ * @param equalizeNorms whether each returned gradient row is rescaled to one norm shared by every row of the step (1/B),
+ *     after any noise ({@link NormEqualization}), so that row norms carry nothing about labels
  * @param activationNoise Gaussian noise of this standard deviation on every cut-layer activation (the tokens are
  *     LayerNorm outputs of unit scale); 0 is off. No differential-privacy guarantee is claimed: the activations are
  *     not clipped, so their sensitivity is unbounded
@@ -17,21 +22,21 @@ package org.mpsl4j.engine.privacy;
  *     server; null draws them from the run's seed, which the server knows
  * @param noiseSeed seed of this client's randomized response and noise (a client-local secret)
  */
-public record PrivacySettings(double labelEpsilon, double gradientNoise, double activationNoise, boolean reportLoss,
-    Long clientSeed, long noiseSeed) {
+public record PrivacySettings(double labelEpsilon, double gradientNoise, double classNoise, boolean equalizeNorms,
+    double activationNoise, boolean reportLoss, Long clientSeed, long noiseSeed) {
 
   /** No defense: what the protocol does by itself. */
   public static final PrivacySettings NONE =
-      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, true, null, 0);
+      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, false, 0, true, null, 0);
 
   public PrivacySettings {
     if (!(labelEpsilon > 0)) {
       throw new IllegalArgumentException("label ε must be > 0 (or +∞ for off) but was " + labelEpsilon
           + " (use --label-epsilon)");
     }
-    if (!(gradientNoise >= 0) || !(activationNoise >= 0)) {
-      throw new IllegalArgumentException("noise scales must be >= 0 but were " + gradientNoise + " (gradients) and "
-          + activationNoise + " (activations)");
+    if (!(gradientNoise >= 0) || !(classNoise >= 0) || !(activationNoise >= 0)) {
+      throw new IllegalArgumentException("noise scales must be >= 0 but were " + gradientNoise + " (--grad-noise), "
+          + classNoise + " (--class-noise) and " + activationNoise + " (--activation-noise)");
     }
   }
 
@@ -40,26 +45,42 @@ public record PrivacySettings(double labelEpsilon, double gradientNoise, double 
   }
 
   public PrivacySettings withNoiseSeed(long seed) {
-    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, reportLoss, clientSeed, seed);
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
+        clientSeed, seed);
   }
 
   public PrivacySettings withLabelEpsilon(double epsilon) {
-    return new PrivacySettings(epsilon, gradientNoise, activationNoise, reportLoss, clientSeed, noiseSeed);
+    return new PrivacySettings(epsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
+        clientSeed, noiseSeed);
   }
 
   public PrivacySettings withGradientNoise(double sigma) {
-    return new PrivacySettings(labelEpsilon, sigma, activationNoise, reportLoss, clientSeed, noiseSeed);
+    return new PrivacySettings(labelEpsilon, sigma, classNoise, equalizeNorms, activationNoise, reportLoss, clientSeed,
+        noiseSeed);
+  }
+
+  public PrivacySettings withClassNoise(double power) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, power, equalizeNorms, activationNoise, reportLoss,
+        clientSeed, noiseSeed);
+  }
+
+  public PrivacySettings withEqualizedNorms(boolean on) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, on, activationNoise, reportLoss, clientSeed,
+        noiseSeed);
   }
 
   public PrivacySettings withActivationNoise(double sigma) {
-    return new PrivacySettings(labelEpsilon, gradientNoise, sigma, reportLoss, clientSeed, noiseSeed);
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, sigma, reportLoss, clientSeed,
+        noiseSeed);
   }
 
   public PrivacySettings withReportLoss(boolean on) {
-    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, on, clientSeed, noiseSeed);
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, on, clientSeed,
+        noiseSeed);
   }
 
   public PrivacySettings withClientSeed(Long seed) {
-    return new PrivacySettings(labelEpsilon, gradientNoise, activationNoise, reportLoss, seed, noiseSeed);
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss, seed,
+        noiseSeed);
   }
 }

@@ -28,12 +28,20 @@ public final class TransformerEncoder extends Module {
   private final EncoderConfig config;
 
   public TransformerEncoder(NDManager manager, EncoderConfig config, Random rng) {
+    this(manager, config, rng, true);
+  }
+
+  /**
+   * @param finalNorm whether a pre-norm encoder ends with its LayerNorm; false for the bottom blocks a client runs
+   *     below a deeper cut (the norm belongs to the top of the encoder, on the server)
+   */
+  public TransformerEncoder(NDManager manager, EncoderConfig config, Random rng, boolean finalNorm) {
     this.config = config;
     Module container = addChild("blocks", new Container());
     for (int i = 0; i < config.depth(); i++) {
       blocks.add(((Container) container).add(String.valueOf(i), new TransformerBlock(manager, config, rng)));
     }
-    finalNorm = config.norm() == NormPlacement.PRE
+    this.finalNorm = finalNorm && config.norm() == NormPlacement.PRE
         ? addChild("norm", new LayerNorm(manager, config.width(), config.layerNormEps(), rng))
         : null;
   }

@@ -17,6 +17,8 @@ import org.mpsl4j.model.TokenizerSpec;
  *   <li>Encoder block on T tokens with width d and MLP hidden h: qkv T·d·3d, QKᵀ T²·d, attention·V
  *       T²·d, output projection T·d², MLP 2·T·d·h.
  *   <li>Head: d · outputs.
+ *   <li>Below a deeper cut ({@link ModelConfig#clientBlocks()}), the client's blocks on each modality's tokens, forward
+ *       and (trained) backward, count for the client; the server's encoder is the rest.
  * </ul>
  *
  * <p>Backward: a layer with weights costs its forward MACs once for the weight gradient if it is
@@ -45,18 +47,25 @@ public final class MacCounter {
       clientFwd += tokenizerForward(t, enc.width());
     }
     long clientBwd = tokenizersTrained ? clientFwd : 0;
+    // Below a deeper cut each client runs (and trains) the first blocks on each modality's tokens on its own.
+    for (TokenizerSpec t : config.tokenizers()) {
+      long lin = (long) config.clientBlocks() * blockLinear(enc, t.tokens());
+      long att = (long) config.clientBlocks() * blockAttention(enc, t.tokens());
+      clientFwd += lin + att;
+      clientBwd += 2 * lin + 2 * att; // weight and input gradients (trained tokenizers lie below)
+    }
 
-    int depth = enc.depth();
-    int frozen = depth - config.trainableBlocks();
+    EncoderConfig server = config.serverEncoder();
+    int frozen = server.depth() - config.serverTrainableBlocks();
     long serverFwd = 0;
     long serverBwd = 0;
     if (config.fusion() == Fusion.EARLY) {
-      long[] fb = encoder(enc, config.encoderTokens(), frozen, tokenizersTrained);
+      long[] fb = encoder(server, config.encoderTokens(), frozen, tokenizersTrained);
       serverFwd += fb[0];
       serverBwd += fb[1];
     } else {
       for (TokenizerSpec t : config.tokenizers()) {
-        long[] fb = encoder(enc, t.tokens(), frozen, tokenizersTrained);
+        long[] fb = encoder(server, t.tokens(), frozen, tokenizersTrained);
         serverFwd += fb[0];
         serverBwd += fb[1];
       }

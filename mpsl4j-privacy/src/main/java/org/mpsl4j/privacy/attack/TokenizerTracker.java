@@ -82,6 +82,11 @@ public final class TokenizerTracker implements AutoCloseable {
     return out;
   }
 
+  /** The copy itself, for attacks that run it (e.g. {@link OptimizationInversion}); the tracker still owns it. */
+  public ClientModel model() {
+    return model;
+  }
+
   /** Replaces the copy's weights (e.g. with the epoch-end average the server computed). */
   public void load(Map<String, float[]> weights) {
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {

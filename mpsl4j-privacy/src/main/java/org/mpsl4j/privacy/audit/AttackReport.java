@@ -27,11 +27,18 @@ package org.mpsl4j.privacy.audit;
  * @param psnrBlank PSNR of a blank guess (0 everywhere, the mean of normalized inputs) on the same samples: the
  *     level below which a reconstruction tells nothing
  * @param ssimBlank SSIM of that blank guess
+ * @param psnrOptimized mean PSNR of the optimization attack ({@code OptimizationInversion}) with the weights the server
+ *     tracked from the run's seed, on each client's first step of the first and the last epoch
+ * @param ssimOptimized SSIM of those
+ * @param psnrBlind mean PSNR of the blind optimization attack (inputs and weights fitted jointly from the previous
+ *     epoch's average, or the run-seed weights in the first epoch), on the same steps
+ * @param ssimBlind SSIM of those
  */
 public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
     double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
-    double ssimFromAverage, double psnrBlank, double ssimBlank) {
+    double ssimFromAverage, double psnrBlank, double ssimBlank, double psnrOptimized, double ssimOptimized,
+    double psnrBlind, double ssimBlind) {
 
   /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
   public double bestLabelAccuracy() {
@@ -53,11 +60,11 @@ public record AttackReport(String configuration, double testAccuracy, int sample
 
   /** The strongest reconstruction's PSNR and SSIM. */
   public double bestPsnr() {
-    return max(psnr, psnrFromAverage);
+    return max(psnr, psnrFromAverage, psnrOptimized, psnrBlind);
   }
 
   public double bestSsim() {
-    return max(ssim, ssimFromAverage);
+    return max(ssim, ssimFromAverage, ssimOptimized, ssimBlind);
   }
 
   private static double max(double... xs) {

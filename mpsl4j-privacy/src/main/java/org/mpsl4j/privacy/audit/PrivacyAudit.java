@@ -72,7 +72,8 @@ public final class PrivacyAudit {
     double histogramError = 0;
     int histogramClients = 0;
     List<Map<String, float[]>> averages = averages(transcripts);
-    Reconstruction recon = new Reconstruction(config, averages);
+    float[] range = invertible(config) ? valueRange(data) : new float[] {0, 1};
+    Reconstruction recon = new Reconstruction(config, averages, range[0], range[1]);
     int headHits = 0;
     int headTried = 0;
     try (NDManager manager = NDManager.newBaseManager()) {
@@ -160,7 +161,27 @@ public final class PrivacyAudit {
         matchable == 0 ? Double.NaN : (double) matched / matchable,
         histogramClients == 0 ? Double.NaN : histogramError / histogramClients,
         recon.psnr(), recon.ssim(), recon.exactShare(), recon.psnrFromAverage(), recon.ssimFromAverage(),
-        recon.blankPsnr(), recon.blankSsim());
+        recon.blankPsnr(), recon.blankSsim(), recon.psnrOptimized(), recon.ssimOptimized(), recon.psnrBlind(),
+        recon.ssimBlind());
+  }
+
+  /**
+   * The smallest and largest input value over (up to 500 samples of) the test split: what the server knows of the
+   * value range from public data of the same kind (its own test set), the box of the optimization attack.
+   */
+  static float[] valueRange(DatasetSplit data) {
+    int n = Math.min(500, data.test().size());
+    int[] idx = java.util.stream.IntStream.range(0, n).toArray();
+    Batch b = data.test().batch(idx);
+    float low = Float.POSITIVE_INFINITY;
+    float high = Float.NEGATIVE_INFINITY;
+    for (String input : b.inputs().keySet()) {
+      for (float v : b.input(input).floats()) {
+        low = Math.min(low, v);
+        high = Math.max(high, v);
+      }
+    }
+    return new float[] {low, high};
   }
 
   /**

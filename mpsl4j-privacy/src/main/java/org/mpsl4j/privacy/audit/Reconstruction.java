@@ -9,6 +9,7 @@ import org.mpsl4j.data.Batch;
 import org.mpsl4j.engine.sim.SimulationConfig;
 import org.mpsl4j.model.TokenizerKind;
 import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.privacy.attack.OptimizationInversion;
 import org.mpsl4j.privacy.attack.PatchInversion;
 import org.mpsl4j.privacy.attack.ReconstructionQuality;
 import org.mpsl4j.privacy.attack.TokenizerTracker;
@@ -16,14 +17,29 @@ import org.mpsl4j.privacy.capture.ClientTranscript;
 
 /**
  * The input attacks of an audit and their running scores. Per client: a {@link TokenizerTracker} from the run's seed
- * (what the server assumes each client starts from) inverts every step's activations and replays the step; and from
- * the second epoch on, an inversion with the previous epoch's averaged tokenizer, which the server holds whatever
- * the clients' seeds (the fallback when the initial weights are unknown).
+ * (what the server assumes each client starts from) inverts every step's activations by least squares and replays
+ * the step; from the second epoch on, a least-squares inversion with the previous epoch's averaged tokenizer, which
+ * the server holds whatever the clients' seeds. Least squares needs the cut right after the tokenizers. On a sample of
+ * steps (each client's first step of the first and of the last epoch) two {@link OptimizationInversion}s run as well:
+ * with the tracked weights as they are ("known W": exact at a client's first step when the server knows the seed,
+ * below a deeper cut too), and blind, fitting the weights jointly from the server's best guess (the previous epoch's
+ * average, or in the first epoch the run-seed weights).
  */
 final class Reconstruction {
   private final SimulationConfig config;
   private final List<Map<String, float[]>> averages;
   private final boolean enabled;
+  private final boolean optimizable;
+  private final float low;
+  private final float high;
+  private double optPsnrSum;
+  private double optSsimSum;
+  private int optScored;
+  private int optSsimScored;
+  private double blindPsnrSum;
+  private double blindSsimSum;
+  private int blindScored;
+  private int blindSsimScored;
   private double psnrSum;
   private double blankPsnrSum;
   private double blankSsimSum;
@@ -37,10 +53,33 @@ final class Reconstruction {
   private int avgScored;
   private int avgSsimScored;
 
-  Reconstruction(SimulationConfig config, List<Map<String, float[]>> averages) {
+  /** @param low smallest and {@code high} largest input value of public data of the same kind (the server's test set) */
+  Reconstruction(SimulationConfig config, List<Map<String, float[]>> averages, float low, float high) {
     this.config = config;
     this.averages = averages;
-    this.enabled = PrivacyAudit.invertible(config);
+    this.optimizable = PrivacyAudit.invertible(config);
+    this.enabled = optimizable && config.model().clientBlocks() == 0;
+    this.low = low;
+    this.high = high;
+  }
+
+  /** Adam steps of each optimization attack: enough to converge on the small test model (OptimizationInversionTest). */
+  static final int OPT_ITERATIONS = 200;
+
+  double psnrOptimized() {
+    return optScored == 0 ? Double.NaN : optPsnrSum / optScored;
+  }
+
+  double ssimOptimized() {
+    return optSsimScored == 0 ? Double.NaN : optSsimSum / optSsimScored;
+  }
+
+  double psnrBlind() {
+    return blindScored == 0 ? Double.NaN : blindPsnrSum / blindScored;
+  }
+
+  double ssimBlind() {
+    return blindSsimScored == 0 ? Double.NaN : blindSsimSum / blindSsimScored;
   }
 
   Client client() {
@@ -78,7 +117,7 @@ final class Reconstruction {
 
   /** One client's tracked copy. */
   final class Client implements AutoCloseable {
-    private final TokenizerTracker tracker = enabled
+    private final TokenizerTracker tracker = optimizable
         ? new TokenizerTracker(config.model(), config.seed(), config.learningRate()) : null;
 
     void step(ClientTranscript.Step s, Batch truth, NDManager scope) {
@@ -92,13 +131,31 @@ final class Reconstruction {
         acts.add(Wire.values(s.activations().getInputs(i).getValues(), scope));
         cuts.add(Wire.values(s.cutGrad().getGrads(i), scope));
       }
-      List<float[]> recon = tracker.invert(acts, b);
-      score(recon, truth, false);
       int epoch = s.begin().getEpoch();
+      if (s.begin().getStepInEpoch() == 0 && (epoch == 0 || epoch == config.epochs() - 1)) {
+        optimize(acts, truth, epoch);
+      }
+      if (!enabled) {
+        return;
+      }
+      List<float[]> recon = tracker.invert(acts, b);
+      score(recon, truth, Kind.TRACKED);
       if (epoch >= 1 && averages.size() >= epoch) {
-        score(invertWith(averages.get(epoch - 1), acts, b), truth, true);
+        score(invertWith(averages.get(epoch - 1), acts, b), truth, Kind.AVERAGE);
       }
       tracker.replay(recon, cuts, b, s.begin().getLearningRate());
+    }
+
+    /** The two optimization attacks on one step: with the tracked weights, and blind from the best guess. */
+    private void optimize(List<float[]> acts, Batch truth, int epoch) {
+      int b = truth.size();
+      score(new OptimizationInversion(OPT_ITERATIONS, 0.05f, 0.01f, false, low, high).invert(tracker.model(), acts, b),
+          truth, Kind.OPTIMIZED);
+      try (TokenizerTracker guess = new TokenizerTracker(config.model(), config.seed(), config.learningRate())) {
+        guess.load(epoch >= 1 && averages.size() >= epoch ? averages.get(epoch - 1) : tracker.parameters());
+        score(new OptimizationInversion(OPT_ITERATIONS, 0.05f, 0.01f, true, low, high).invert(guess.model(), acts, b),
+            truth, Kind.BLIND);
+      }
     }
 
     private List<float[]> invertWith(Map<String, float[]> weights, List<float[]> acts, int b) {
@@ -117,7 +174,7 @@ final class Reconstruction {
       return out;
     }
 
-    private void score(List<float[]> recon, Batch truth, boolean fromAverage) {
+    private void score(List<float[]> recon, Batch truth, Kind kind) {
       int b = truth.size();
       for (int i = 0; i < config.model().tokenizers().size(); i++) {
         TokenizerSpec spec = config.model().tokenizers().get(i);
@@ -131,7 +188,25 @@ final class Reconstruction {
           if (spec.kind() != TokenizerKind.SENSOR) {
             ssim = channelSsim(x, r, spec.inputShape());
           }
-          if (fromAverage) {
+          if (kind == Kind.OPTIMIZED || kind == Kind.BLIND) {
+            boolean known = kind == Kind.OPTIMIZED;
+            if (known) {
+              optPsnrSum += psnr;
+              optScored++;
+            } else {
+              blindPsnrSum += psnr;
+              blindScored++;
+            }
+            if (!Double.isNaN(ssim)) {
+              if (known) {
+                optSsimSum += ssim;
+                optSsimScored++;
+              } else {
+                blindSsimSum += ssim;
+                blindSsimScored++;
+              }
+            }
+          } else if (kind == Kind.AVERAGE) {
             avgPsnrSum += psnr;
             avgScored++;
             if (!Double.isNaN(ssim)) {
@@ -164,6 +239,9 @@ final class Reconstruction {
       }
     }
   }
+
+  /** Which attack a reconstruction came from. */
+  private enum Kind { TRACKED, AVERAGE, OPTIMIZED, BLIND }
 
   private static double channelSsim(float[] x, float[] r, int[] shape) {
     int c = shape[0];
