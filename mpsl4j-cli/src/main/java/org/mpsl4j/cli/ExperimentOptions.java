@@ -213,17 +213,26 @@ final class ExperimentOptions {
   }
 
   ModelConfig model(DatasetSplit split) {
+    return model(split.train().inputs(), split.train().numClasses(), ManifestRun.manifestPatches(dataset));
+  }
+
+  /**
+   * The model of these options over these inputs and classes; {@code patches} (a manifest's, or those recorded in a
+   * server's {@link org.mpsl4j.data.ServerData}) replace --patch where given.
+   */
+  ModelConfig model(java.util.List<org.mpsl4j.data.InputSpec> inputs, int numClasses,
+      java.util.Map<org.mpsl4j.data.Modality, Integer> patches) {
     EncoderSource source = EncoderSource.parse(encoder);
     EncoderConfig shape = source.config(EncoderConfig.small(width, depth, 4));
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
     ModelConfig model;
     try {
-      model = ModelFactory.forDataset(split.train(), source, shape, choices.choices(), trained, patch);
+      model = ModelFactory.forInputs(inputs, numClasses, source, shape, choices.choices(), trained, patch);
     } catch (IllegalArgumentException e) { // e.g. retrieval on a dataset without two modalities
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
-    model = ManifestRun.withManifestPatches(model, dataset).withFrozenWordEmbeddings(freezeWordEmbeddings);
+    model = ManifestRun.withPatches(model, patches).withFrozenWordEmbeddings(freezeWordEmbeddings);
     return switch (head) {
       case "server" -> model;
       case "client" -> model.withHead(model.head().onClients());

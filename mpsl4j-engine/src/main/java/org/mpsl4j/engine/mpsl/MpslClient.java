@@ -61,6 +61,7 @@ public final class MpslClient implements AutoCloseable {
   private long lastCheckpoint;
   private StepClock clock;
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final org.mpsl4j.engine.secagg.SecAggClient secAgg;
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
@@ -93,6 +94,7 @@ public final class MpslClient implements AutoCloseable {
       throw new IllegalArgumentException("client '" + config.clientId() + "' has no training samples");
     }
     this.config = config;
+    this.secAgg = new org.mpsl4j.engine.secagg.SecAggClient(config.clientId());
     this.modelConfig = modelConfig;
     this.indices = indices.clone();
     manager = NDManager.newBaseManager();
@@ -242,8 +244,15 @@ public final class MpslClient implements AutoCloseable {
       }
       case EPOCH_END -> {
         checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
-        yield List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
+        yield List.of(m.getEpochEnd().getSecureAggregation()
+            ? message(m.getStep()).setSecaggKey(secAgg.key(m.getStep())).build() : tokenizerWeights(m.getStep()),
+            evalActivations(m.getStep()));
       }
+      // Secure aggregation (engine.secagg): a refusal sends nothing, so this client counts as a dropout.
+      case SECAGG_KEYS -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggShare(
+          secAgg.share(m.getStep(), m.getSecaggKeys(), weightVector(), indices.length)).build());
+      case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
+          secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
       case EVAL_OUTPUTS -> List.of(evalReport(m));
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
       case TOKENIZER_SYNC -> List.of(tokenizerWeights(m.getStep()));
@@ -401,6 +410,30 @@ public final class MpslClient implements AutoCloseable {
     if (pendingEval != null) {
       pendingEval.scope().close();
       pendingEval = null;
+    }
+  }
+
+  private List<ClientMessage> secAggReply(long step, java.util.function.Supplier<ClientMessage> reply) {
+    try {
+      return List.of(reply.get());
+    } catch (IllegalArgumentException e) {
+      lastError = "secure aggregation at step " + step + " refused: " + e.getMessage();
+      notes.add(lastError);
+      return List.of();
+    }
+  }
+
+  /** Every client parameter whole (row tables materialized) as one vector, for secure aggregation. */
+  private float[] weightVector() {
+    try (NDManager scope = manager.newSubManager()) {
+      Map<String, NDArray> dense = new java.util.HashMap<>();
+      Map<String, Parameter> params = model.namedParameters();
+      Map<String, org.mpsl4j.model.nn.RowDeltaTable> tables = model.namedTables();
+      for (String name : parameterOrder()) {
+        org.mpsl4j.model.nn.RowDeltaTable table = tables.get(name);
+        dense.put(name, table != null ? table.materialize(scope) : params.get(name).array());
+      }
+      return TokenizerVector.flatten(dense);
     }
   }
 

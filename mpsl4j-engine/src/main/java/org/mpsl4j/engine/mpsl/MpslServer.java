@@ -75,6 +75,10 @@ public final class MpslServer implements AutoCloseable {
   private final ServerCheckpointing checkpoints;
   private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
   private final TokenizerSync tokenizerSync;
+  private final ReplyCollector collector;
+  private final Map<String, ai.djl.ndarray.types.Shape> tokenizerShapes;
+  /** Set when the epoch-end average is securely aggregated; null: uploads in the clear. */
+  private SecureAggregation secureAggregation;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
@@ -90,7 +94,9 @@ public final class MpslServer implements AutoCloseable {
     schedule = new StepLr(config.learningRate(), config.stepLrSize(), config.stepLrGamma());
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
     tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
-    phases = new StepPhases(new ReplyCollector(inbox, sessions), modelConfig, config.maxClientBatch(), shapes);
+    collector = new ReplyCollector(inbox, sessions);
+    phases = new StepPhases(collector, modelConfig, config.maxClientBatch(), shapes);
+    tokenizerShapes = shapes;
     cohort = new GrpcCohort(this::connected, phases);
     runner = new SplitStepRunner(cohort, Ticker.system());
     splitStep = new ServerSplitStep(model, optimizer);
@@ -107,6 +113,27 @@ public final class MpslServer implements AutoCloseable {
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
     this.tokenizerPolicy = java.util.Objects.requireNonNull(policy, "policy");
     return this;
+  }
+
+  /**
+   * Securely aggregates the epoch-end average (engine.secagg): clients send masked shares instead of their
+   * tokenizers, and the server learns only the sample-weighted sum. Call before {@link #train}.
+   *
+   * @throws IllegalStateException if the tokenizer policy also synchronizes within epochs (those uploads would be in
+   *     the clear)
+   */
+  public MpslServer withSecureAggregation() {
+    if (tokenizerPolicy.syncEvery() > 0 && tokenizerPolicy.syncEvery() != TokenizerPolicy.EPOCH) {
+      throw new IllegalStateException("secure aggregation covers the epoch-end average only; --tokenizer-sync "
+          + tokenizerPolicy.syncEvery() + " would upload tokenizers in the clear within epochs (use epoch or never)");
+    }
+    secureAggregation = new SecureAggregation(collector, tokenizerShapes);
+    return this;
+  }
+
+  /** Why secure-aggregation rounds ended without a new average (empty when all finished or it is off). */
+  public List<String> secureAggregationNotes() {
+    return secureAggregation == null ? List.of() : secureAggregation.notes();
   }
 
   /**
@@ -198,6 +225,15 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer expectTrainSamples(Map<String, Integer> samplesByClient) {
     admission.setExpectedSamples(samplesByClient);
+    return this;
+  }
+
+  /**
+   * Caps the training-set size a Hello may declare (a deployment policy: the server knows no partition, and a
+   * client's size sets the epoch length for everyone); a Hello over it is refused naming the cap.
+   */
+  public MpslServer limitTrainSamples(int max) {
+    admission.setMaxTrainSamples(max);
     return this;
   }
 
@@ -347,11 +383,19 @@ public final class MpslServer implements AutoCloseable {
     List<Session> participants = connected();
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch)).build());
+          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(secureAggregation != null)).build());
     }
     Deadline deadline = Deadline.after(Ticker.system(), config.stepDeadline());
-    try (NDManager scope = manager.newSubManager()) {
-      tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, deadline), scope);
+    if (secureAggregation != null) {
+      Map<String, float[]> average = secureAggregation.average(step, participants,
+          () -> Deadline.after(Ticker.system(), config.stepDeadline()));
+      if (average != null) {
+        tokenizerAverage.set(average);
+      }
+    } else {
+      try (NDManager scope = manager.newSubManager()) {
+        tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, deadline), scope);
+      }
     }
     if (tokenizerPolicy.syncs()) {
       tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer

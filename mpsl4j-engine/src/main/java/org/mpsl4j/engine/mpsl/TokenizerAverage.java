@@ -33,6 +33,16 @@ final class TokenizerAverage {
     return model;
   }
 
+  /** Replaces the weights with these values by name (a securely aggregated average); every parameter is named. */
+  void set(Map<String, float[]> values) {
+    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+      NDArray current = e.getValue().array();
+      try (NDArray v = current.getManager().create(values.get(e.getKey()), current.getShape())) {
+        e.getValue().copyFrom(v);
+      }
+    }
+  }
+
   /**
    * Replaces the weights with Σ nᵢ·θᵢ / Σ nᵢ over the uploads; keeps the old ones if none arrived. A
    * table sent by rows counts as the initial table with those rows replaced, so the average is
