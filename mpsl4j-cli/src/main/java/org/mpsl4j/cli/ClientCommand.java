@@ -69,6 +69,10 @@ final class ClientCommand implements Callable<Integer> {
       + " from it.")
   Path checkpointDir;
 
+  @Option(names = "--head-out", description = "With the head on the clients: write this client's head here at the"
+      + " end (safetensors), for `evaluate`/`predict --head-file` of a model a deployed server saved without it.")
+  Path headOut;
+
   @Option(names = "--timeout-min", defaultValue = "600",
       description = "Give up when training has not finished after this many minutes (default: ${DEFAULT-VALUE}).")
   int timeoutMinutes;
@@ -104,6 +108,9 @@ final class ClientCommand implements Callable<Integer> {
       if (checkpointDir != null) {
         client.withCheckpoints(checkpointDir);
       }
+      if (x.secureAggregation) {
+        client.requireSecureAggregation();
+      }
       System.out.printf("%s: %d training samples, model %s, connecting to %s (%s)%n", client.clientId(),
           setup.partition().client(index).length, model.fingerprint(), server,
           tls == null ? "plaintext" : tls.certificate() != null ? "mutual TLS" : "TLS");
@@ -123,6 +130,10 @@ final class ClientCommand implements Callable<Integer> {
             ? "the server said " + client.lastError()
             : "the stream ended with " + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription()));
         return 1;
+      }
+      if (headOut != null) {
+        org.mpsl4j.engine.TrainedModel.saveHead(client.model(), headOut, split.train().classNames());
+        System.out.println(client.clientId() + ": wrote its head to " + headOut);
       }
       System.out.printf("%s: training done; %,d bytes up, %,d bytes down; %d reconnects; personalized accuracy %.2f%%%n",
           client.clientId(), r.bytesUp(), r.bytesDown(), r.reconnects(), 100 * client.lastPersonalizedAccuracy());

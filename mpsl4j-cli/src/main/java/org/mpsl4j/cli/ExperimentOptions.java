@@ -133,6 +133,12 @@ final class ExperimentOptions {
       + "their data together and no epoch ends with steps of the largest clients alone) (default: ${DEFAULT-VALUE}).")
   String clientBatches;
 
+  @Option(names = "--secure-aggregation", description = "MPSL: the epoch-end average of the clients' tokenizers (and"
+      + " client heads) by pairwise masking, so the server learns only the sample-weighted sum (engine.secagg,"
+      + " docs/PRIVACY.md). On the server (and simulate) it runs the protocol; on a client it refuses to upload its"
+      + " tokenizers in the clear.")
+  boolean secureAggregation;
+
   /** Parses a codec name for picocli, so a bad one is a usage error that lists the choices. */
   static final class CodecConverter implements CommandLine.ITypeConverter<CodecSpec> {
     @Override
@@ -246,6 +252,13 @@ final class ExperimentOptions {
   void configureServer(org.mpsl4j.engine.mpsl.MpslServer server) {
     if (choices.serverSideLoss()) {
       server.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
+    }
+    if (secureAggregation) {
+      try {
+        server.withSecureAggregation();
+      } catch (IllegalStateException e) {
+        throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+      }
     }
   }
 

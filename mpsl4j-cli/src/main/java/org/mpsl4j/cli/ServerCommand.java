@@ -18,7 +18,6 @@ import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.mpsl.MpslServer;
 import org.mpsl4j.engine.mpsl.ServerCheckpoint;
 import org.mpsl4j.engine.mpsl.ServerConfig;
-import org.mpsl4j.engine.sim.MpslSetup;
 import org.mpsl4j.engine.sim.ServerSetup;
 import org.mpsl4j.engine.sim.SimulationResult;
 import org.mpsl4j.model.ModelConfig;
@@ -219,9 +218,16 @@ final class ServerCommand implements Callable<Integer> {
       SimulationResult result = setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
       RunReport.summary(System.out, result, x.clients);
       Path dir = RunReport.directory(out, "server");
-      MpslSetup.saveModel(server, dir, data.classes());
+      boolean headOnClients = !setup.holdsHead();
+      org.mpsl4j.engine.TrainedModel.save(server.globalTokenizers(), server.model(), dir, data.classes(),
+          !headOnClients);
       System.out.println("wrote " + RunReport.write(result, dir) + " and the trained model ("
           + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
+      if (headOnClients) {
+        System.out.println("the model has no head: with --head client-fixed it stayed on the clients (`client"
+            + " --head-out FILE` writes one; `evaluate`/`predict --head-file FILE` use it), so no global test accuracy"
+            + " was measured here");
+      }
       if (!server.rejections().isEmpty()) {
         System.out.println("errors sent to clients, by reason: " + server.rejections());
       }

@@ -93,7 +93,7 @@ public final class MpslServer implements AutoCloseable {
     optimizer = new Adam(manager, config.learningRate());
     schedule = new StepLr(config.learningRate(), config.stepLrSize(), config.stepLrGamma());
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
-    tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
+    tokenizerAverage.averagedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
     collector = new ReplyCollector(inbox, sessions);
     phases = new StepPhases(collector, modelConfig, config.maxClientBatch(), shapes);
     tokenizerShapes = shapes;

@@ -33,9 +33,31 @@ final class TokenizerAverage {
     return model;
   }
 
+  /**
+   * Whether a client parameter takes part in the average (and so in uploads and synchronization): all but a fixed
+   * client head ({@code --head client-fixed}), which never leaves the clients: drawn from their seed, it is not
+   * trained, so averaging it would change nothing, and uploading it would hand the server the head that turns
+   * representation gradients back into labels (docs/PRIVACY.md, head inversion).
+   */
+  static boolean averaged(ModelConfig config, String name) {
+    return !(config.head().placement() == org.mpsl4j.model.HeadConfig.Placement.CLIENT_FIXED
+        && name.startsWith("head."));
+  }
+
+  /** The parameters of the global tokenizers that are averaged ({@link #averaged}), by name. */
+  Map<String, Parameter> averagedParameters() {
+    Map<String, Parameter> out = new java.util.LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> {
+      if (averaged(model.config(), name)) {
+        out.put(name, p);
+      }
+    });
+    return out;
+  }
+
   /** Replaces the weights with these values by name (a securely aggregated average); every parameter is named. */
   void set(Map<String, float[]> values) {
-    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+    for (Map.Entry<String, Parameter> e : averagedParameters().entrySet()) {
       NDArray current = e.getValue().array();
       try (NDArray v = current.getManager().create(values.get(e.getKey()), current.getShape())) {
         e.getValue().copyFrom(v);
@@ -53,7 +75,7 @@ final class TokenizerAverage {
       return;
     }
     long total = uploads.stream().mapToLong(TokenizerUpload::samples).sum();
-    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+    for (Map.Entry<String, Parameter> e : averagedParameters().entrySet()) {
       String name = e.getKey();
       NDArray sum;
       if (uploads.stream().noneMatch(u -> u.rows().containsKey(name))) {

@@ -13,6 +13,20 @@ import java.util.TreeMap;
 final class TokenizerVector {
   private TokenizerVector() {}
 
+  /** Every parameter of a client's model whole (row tables materialized), as one vector in name order. */
+  static float[] of(org.mpsl4j.model.ClientModel model, java.util.List<String> names, ai.djl.ndarray.NDManager manager) {
+    try (ai.djl.ndarray.NDManager scope = manager.newSubManager()) {
+      Map<String, NDArray> dense = new java.util.HashMap<>();
+      Map<String, org.mpsl4j.model.Parameter> params = model.namedParameters();
+      Map<String, org.mpsl4j.model.nn.RowDeltaTable> tables = model.namedTables();
+      for (String name : names) {
+        org.mpsl4j.model.nn.RowDeltaTable table = tables.get(name);
+        dense.put(name, table != null ? table.materialize(scope) : params.get(name).array());
+      }
+      return flatten(dense);
+    }
+  }
+
   /** The values of {@code parameters} in name order, one copy out of native memory per parameter. */
   static float[] flatten(Map<String, NDArray> parameters) {
     Map<String, NDArray> sorted = new TreeMap<>(parameters);

@@ -59,16 +59,28 @@ public final class ServerSetup {
     return MessageLimits.maxMessageBytes(config.model(), maxClientBatch());
   }
 
+  /**
+   * Whether the server holds the model's head. Not with {@code --head client-fixed}: that head never leaves the
+   * clients (drawn from their seed, which may be one the server does not know), so the server's model stops at the
+   * representation and is neither scored nor saved with a head.
+   */
+  public boolean holdsHead() {
+    return config.model().head().placement() != org.mpsl4j.model.HeadConfig.Placement.CLIENT_FIXED;
+  }
+
   /** Whether a test set was given (otherwise the global test accuracy is reported as NaN). */
   public boolean hasTestSet() {
     return testSet != null;
   }
 
-  /** One epoch's figures, with the global model evaluated on the server's test set where it has one. */
+  /**
+   * One epoch's figures, with the global model evaluated on the server's test set where it has one and holds the
+   * head ({@link #holdsHead}); NaN otherwise.
+   */
   public SimulationResult.Epoch epoch(MpslServer server, EpochStats s) {
     double test = Double.NaN;
     org.mpsl4j.model.retrieval.RecallAtK recall = null;
-    if (testSet != null) {
+    if (testSet != null && holdsHead()) {
       TestScore score;
       try (NDManager scope = NDManager.newBaseManager()) {
         score = Evaluation.score(server.globalTokenizers(), server.model(), testSet, 256, scope);
