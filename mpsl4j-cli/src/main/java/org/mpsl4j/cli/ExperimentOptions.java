@@ -262,6 +262,16 @@ final class ExperimentOptions {
     }
   }
 
+  /** The data options given on this command line, e.g. to tell a server's operator that it reads none of them. */
+  java.util.List<String> givenDataOptions() {
+    CommandLine cl = mixee == null ? null : mixee.commandLine();
+    if (cl == null || cl.getParseResult() == null) {
+      return java.util.List.of();
+    }
+    return java.util.stream.Stream.of("--data-dir", "--dataset", "--samples", "--alpha", "--partition")
+        .filter(cl.getParseResult()::hasMatchedOption).toList();
+  }
+
   /** Whether the run trains retrieval (reports then add Recall@K). */
   boolean retrieval() {
     return choices.choices().task() == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;

@@ -135,6 +135,10 @@ final class ServerCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
+    if (!x.givenDataOptions().isEmpty()) {
+      System.err.println("note: the server reads no dataset; " + String.join(", ", x.givenDataOptions())
+          + " are for the clients (its data is --server-data " + serverData + ")");
+    }
     ModelConfig model = x.model(data.inputs(), data.classes().size(), data.patches());
     ServerSetup setup = new ServerSetup(x.config(model, 1), data.testSet());
     System.out.printf("server data: %s, %d inputs, %d classes, %s%n", data.dataset(), data.inputs().size(),
@@ -228,6 +232,7 @@ final class ServerCommand implements Callable<Integer> {
             + " --head-out FILE` writes one; `evaluate`/`predict --head-file FILE` use it), so no global test accuracy"
             + " was measured here");
       }
+      server.secureAggregationNotes().forEach(n -> System.out.println("secure aggregation: " + n));
       if (!server.rejections().isEmpty()) {
         System.out.println("errors sent to clients, by reason: " + server.rejections());
       }

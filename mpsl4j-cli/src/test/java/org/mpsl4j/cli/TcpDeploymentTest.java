@@ -18,8 +18,8 @@ import org.mpsl4j.data.Datasets;
 
 /**
  * The deployment shape, for real: certificates from {@code mpsl4j certs}, then a {@code server}
- * process with mutual TLS and per-client tokens and three {@code client} processes on loopback TCP
- * complete two epochs of MPSL on real MNIST digits; a client started with other model settings is
+ * process with mutual TLS and per-client tokens, no training data and secure aggregation, and three {@code client}
+ * processes on loopback TCP complete two epochs of MPSL on real MNIST digits; a client started with other model settings is
  * turned away with a message that says so, and a client holding client-1's certificate cannot join as
  * client-0.
  */
@@ -28,7 +28,8 @@ final class TcpDeploymentTest {
   private static final Path DATA = Path.of("target", "test-data");
   private static final List<String> RUN = List.of("--data-dir", DATA.toString(), "--samples", "600", "--clients", "3",
       "--encoder", "scratch",
-      "--epochs", "2", "--width", "32", "--depth", "2", "--client-batch", "5", "--deadline-s", "60");
+      "--epochs", "2", "--width", "32", "--depth", "2", "--client-batch", "5", "--deadline-s", "60",
+      "--secure-aggregation");
   private final CliProcesses processes = new CliProcesses(WORK);
 
   @AfterEach
@@ -100,7 +101,8 @@ final class TcpDeploymentTest {
     }
     assertThat(json.get("bytesPerClient").size()).as("clients that trained").isEqualTo(3);
     assertThat(json.get("bytesPerClient").get("client-0").get(0).asLong()).isPositive();
-    assertThat(Files.readString(WORK.resolve("server.out"))).contains("mutual TLS, 3 client tokens");
+    assertThat(Files.readString(WORK.resolve("server.out"))).contains("mutual TLS, 3 client tokens")
+        .as("every epoch end securely aggregated").doesNotContain("secure aggregation");
     try (var left = Files.list(emptyDataDir)) {
       assertThat(left.toList()).as("files the server put into its data folder").isEmpty();
     }

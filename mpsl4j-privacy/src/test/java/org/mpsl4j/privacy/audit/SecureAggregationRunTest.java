@@ -32,7 +32,7 @@ import org.mpsl4j.protocol.v1.ClientMessage;
 
 /**
  * Secure aggregation in a real run: three clients train one epoch in process; at the epoch end client-2 sends its key
- * and then drops out (its share is lost on the way to the server). On exactly what the server's transport handed over
+ * and then drops out (its share is lost on the way to the server), or sends a malformed share. On exactly what the server's transport handed over
  * (the {@link WireTap}), no client uploaded its tokenizer, each share is masked, and even after removing every mask
  * the server holds a seed for (the survivors' seeds with client-2) a share stays masked; yet the server's global
  * tokenizer equals the plain sample-weighted average of the two survivors' tokenizers within 1e-6 (fixed point with
@@ -44,6 +44,29 @@ final class SecureAggregationRunTest {
   @Test
   @Timeout(300)
   void threeClients_oneDropsAfterKeyExchange_serverHoldsOnlyTheSurvivorsWeightedSum() throws Exception {
+    Run run = run(new ShareOf(DROPPED, false));
+    assertThat(run.inbound().get(DROPPED)).as("the dropout's share never reached the server")
+        .noneMatch(ClientMessage::hasSecaggShare);
+    checkOnlyTheSurvivorsSumIsLearned(run);
+  }
+
+  /** A malformed share is refused with the reason and its client recovered from like a dropout. */
+  @Test
+  @Timeout(300)
+  void malformedShare_isRefusedNamingTheProblem_andRecoveredFromAsADropout() throws Exception {
+    Run run = run(new ShareOf(DROPPED, true));
+    assertThat(run.tap().sessions().get(DROPPED)).filteredOn(m -> !m.isInbound() && m.outbound().hasError())
+        .extracting(m -> m.outbound().getError().getMessage())
+        .anyMatch(e -> e.matches("masked share from 'client-2' has 8 bytes but \\d+ int64 values \\(\\d+ bytes\\) are"
+            + " expected; recovered from as a dropout"));
+    checkOnlyTheSurvivorsSumIsLearned(run);
+  }
+
+  private record Run(Partition partition, Map<String, List<ClientMessage>> inbound, WireTap tap,
+      Map<String, float[]> clientWeights, float[] global, MpslServer server) {}
+
+  /** One epoch of 3 clients with secure aggregation, {@code interceptor} between them and the server's record. */
+  private static Run run(ServerInterceptor interceptor) throws Exception {
     DatasetSplit split = SmallRuns.mnist(300);
     SimulationConfig base = SmallRuns.config(split, 1);
     // A short phase deadline: the lost share is waited for this long before the recovery starts.
@@ -61,24 +84,29 @@ final class SecureAggregationRunTest {
           clients.add(c);
           return c;
         })
-        .interceptWith(tap).interceptWith(new LoseShareOf(DROPPED)) // the loss happens before the server's record
+        .interceptWith(tap).interceptWith(interceptor) // what it does happens before the server's record
         .run(partition, e -> {
           // After the epoch end's aggregation, before any further step: the clients' and the global weights.
           clients.forEach(c -> clientWeights.put(c.clientId(), flat(c.model())));
           global[0] = flat(server[0].globalTokenizers());
         }, s -> server[0] = s);
 
-    assertThat(server[0].secureAggregationNotes()).as("rounds that did not finish").isEmpty();
     Map<String, List<ClientMessage>> inbound = new TreeMap<>();
     tap.sessions().forEach((id, messages) -> inbound.put(id, messages.stream().filter(WireTap.Message::isInbound)
         .map(WireTap.Message::inbound).toList()));
+    return new Run(partition, inbound, tap, clientWeights, global[0], server[0]);
+  }
+
+  private static void checkOnlyTheSurvivorsSumIsLearned(Run run) {
+    assertThat(run.server().secureAggregationNotes()).as("rounds that did not finish").isEmpty();
+    Map<String, List<ClientMessage>> inbound = run.inbound();
+    Partition partition = run.partition();
+    Map<String, float[]> clientWeights = run.clientWeights();
     assertThat(inbound.keySet()).containsExactly("client-0", "client-1", "client-2");
     for (List<ClientMessage> messages : inbound.values()) {
       assertThat(messages).as("tokenizers in the clear").noneMatch(ClientMessage::hasTokenizerWeights);
       assertThat(messages).as("public keys").filteredOn(ClientMessage::hasSecaggKey).hasSize(1);
     }
-    assertThat(inbound.get(DROPPED)).as("the dropout's share never reached the server")
-        .noneMatch(ClientMessage::hasSecaggShare);
 
     int n0 = partition.clientSize(0);
     int n1 = partition.clientSize(1);
@@ -106,11 +134,11 @@ final class SecureAggregationRunTest {
     double worst = 0;
     for (int k = 0; k < w0.length; k++) {
       double plain = ((double) n0 * w0[k] + (double) n1 * w1[k]) / (n0 + n1);
-      worst = Math.max(worst, Math.abs(global[0][k] - plain));
+      worst = Math.max(worst, Math.abs(run.global()[k] - plain));
     }
     System.out.printf("secure aggregation: %d values, max |secure - plain average| = %.3g%n", w0.length, worst);
     assertThat(worst).as("secure average against the plain weighted average of the survivors").isLessThan(1e-6);
-    assertThat(maxAbsDiff(global[0], w0)).as("the average is not a survivor's own tokenizer").isGreaterThan(1e-3);
+    assertThat(maxAbsDiff(run.global(), w0)).as("the average is not a survivor's own tokenizer").isGreaterThan(1e-3);
   }
 
   /** Name-ordered values of every parameter of a client model (dense: MNIST has no row tables). */
@@ -157,15 +185,21 @@ final class SecureAggregationRunTest {
     return m;
   }
 
-  /** Swallows one client's masked share on its way in, as a client that vanished after the key exchange. */
-  private static final class LoseShareOf implements ServerInterceptor {
+  /**
+   * Swallows one client's masked share on its way in, as a client that vanished after the key exchange, or cuts it to
+   * its first 8 bytes (a malformed share).
+   */
+  private static final class ShareOf implements ServerInterceptor {
     private final String clientId;
+    private final boolean corrupt;
 
-    LoseShareOf(String clientId) {
+    ShareOf(String clientId, boolean corrupt) {
       this.clientId = clientId;
+      this.corrupt = corrupt;
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
         ServerCallHandler<Q, R> next) {
       return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
@@ -178,7 +212,13 @@ final class SecureAggregationRunTest {
               id = m.getHello().getClientId();
             }
             if (clientId.equals(id) && m.hasSecaggShare()) {
-              call.request(1); // the service never sees it, so ask for the next message in its stead
+              if (!corrupt) {
+                call.request(1); // the service never sees it, so ask for the next message in its stead
+                return;
+              }
+              ClientMessage cut = m.toBuilder().setSecaggShare(m.getSecaggShare().toBuilder()
+                  .setValues(m.getSecaggShare().getValues().substring(0, 8))).build();
+              super.onMessage((Q) cut);
               return;
             }
           }
