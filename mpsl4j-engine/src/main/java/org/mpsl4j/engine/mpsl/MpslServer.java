@@ -75,10 +75,7 @@ public final class MpslServer implements AutoCloseable {
   private final ServerCheckpointing checkpoints;
   private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
   private final TokenizerSync tokenizerSync;
-  private final ReplyCollector collector;
-  private final Map<String, ai.djl.ndarray.types.Shape> tokenizerShapes;
-  /** Set when the epoch-end average is securely aggregated; null: uploads in the clear. */
-  private SecureAggregation secureAggregation;
+  private final EpochEndAverage epochEndAverage;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
@@ -94,9 +91,9 @@ public final class MpslServer implements AutoCloseable {
     schedule = new StepLr(config.learningRate(), config.stepLrSize(), config.stepLrGamma());
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
     tokenizerAverage.averagedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
-    collector = new ReplyCollector(inbox, sessions);
+    ReplyCollector collector = new ReplyCollector(inbox, sessions);
     phases = new StepPhases(collector, modelConfig, config.maxClientBatch(), shapes);
-    tokenizerShapes = shapes;
+    epochEndAverage = new EpochEndAverage(tokenizerAverage, phases, collector, shapes);
     cohort = new GrpcCohort(this::connected, phases);
     runner = new SplitStepRunner(cohort, Ticker.system());
     splitStep = new ServerSplitStep(model, optimizer);
@@ -111,7 +108,8 @@ public final class MpslServer implements AutoCloseable {
    * Server and clients need no other setting: the server asks for uploads and sends the average.
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
-    this.tokenizerPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    epochEndAverage.check(java.util.Objects.requireNonNull(policy, "policy"));
+    this.tokenizerPolicy = policy;
     return this;
   }
 
@@ -123,17 +121,13 @@ public final class MpslServer implements AutoCloseable {
    *     the clear)
    */
   public MpslServer withSecureAggregation() {
-    if (tokenizerPolicy.syncEvery() > 0 && tokenizerPolicy.syncEvery() != TokenizerPolicy.EPOCH) {
-      throw new IllegalStateException("secure aggregation covers the epoch-end average only; --tokenizer-sync "
-          + tokenizerPolicy.syncEvery() + " would upload tokenizers in the clear within epochs (use epoch or never)");
-    }
-    secureAggregation = new SecureAggregation(collector, tokenizerShapes);
+    epochEndAverage.useSecureAggregation(tokenizerPolicy);
     return this;
   }
 
   /** Why secure-aggregation rounds ended without a new average (empty when all finished or it is off). */
   public List<String> secureAggregationNotes() {
-    return secureAggregation == null ? List.of() : secureAggregation.notes();
+    return epochEndAverage.notes();
   }
 
   /**
@@ -383,20 +377,9 @@ public final class MpslServer implements AutoCloseable {
     List<Session> participants = connected();
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(secureAggregation != null)).build());
+          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(epochEndAverage.secure())).build());
     }
-    Deadline deadline = Deadline.after(Ticker.system(), config.stepDeadline());
-    if (secureAggregation != null) {
-      Map<String, float[]> average = secureAggregation.average(step, participants,
-          () -> Deadline.after(Ticker.system(), config.stepDeadline()));
-      if (average != null) {
-        tokenizerAverage.set(average);
-      }
-    } else {
-      try (NDManager scope = manager.newSubManager()) {
-        tokenizerAverage.update(phases.gatherTokenizerWeights(step, participants, scope, deadline), scope);
-      }
-    }
+    epochEndAverage.gather(step, participants, config.stepDeadline(), manager);
     if (tokenizerPolicy.syncs()) {
       tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
     }
