@@ -18,11 +18,13 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code mpsl4j client}: one MPSL client as its own process. It holds share {@code --index} of the
- * training data with its labels, its tokenizers and its optimizer, and connects to the server over
- * TCP. It waits for the server to come up, so processes may start in any order.
+ * training data (derived from the seed, index and client count), or with {@code --own-data} all of its own data, with
+ * its labels, its tokenizers and its optimizer, and connects to the server over TCP. It waits for the server to come
+ * up, so processes may start in any order.
  */
 @Command(name = "client", mixinStandardHelpOptions = true,
-    description = "Run one MPSL client over TCP on share --index of the partitioned training data.")
+    description = "Run one MPSL client over TCP on share --index of the partitioned training data, or on its own data"
+        + " (--own-data).")
 final class ClientCommand implements Callable<Integer> {
   @Mixin ExperimentOptions x;
   @Mixin PrivacyOptions privacy;
@@ -69,6 +71,15 @@ final class ClientCommand implements Callable<Integer> {
       + " from it.")
   Path checkpointDir;
 
+  @Option(names = "--own-data", description = "Train on the whole training split of --dataset (this device's own"
+      + " data, e.g. its own manifest) instead of share --index of a seeded partition; --index then only names the"
+      + " client (client-<index>).")
+  boolean ownData;
+
+  @Option(names = "--head-out", description = "With the head on the clients: write this client's head here at the"
+      + " end (safetensors), for `evaluate`/`predict --head-file` of a model a deployed server saved without it.")
+  Path headOut;
+
   @Option(names = "--timeout-min", defaultValue = "600",
       description = "Give up when training has not finished after this many minutes (default: ${DEFAULT-VALUE}).")
   int timeoutMinutes;
@@ -97,15 +108,28 @@ final class ClientCommand implements Callable<Integer> {
     }
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
-    MpslSetup setup = new MpslSetup(x.config(model, 1), split, x.partition(split));
-    ManagedChannel channel = TcpTransport.connect(host, port, setup.maxMessageBytes(), tls);
-    try (MpslClient client = setup.client(index, token)) {
+    org.mpsl4j.engine.sim.SimulationConfig config = x.config(model, 1);
+    MpslSetup setup = ownData ? null : new MpslSetup(config, split, x.partition(split));
+    MpslClient built;
+    try {
+      built = ownData ? MpslSetup.ownDataClient(config, split, index, token) : setup.client(index, token);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    int maxMessageBytes = ownData ? org.mpsl4j.engine.mpsl.MessageLimits.maxMessageBytes(model, x.clientBatch)
+        : setup.maxMessageBytes();
+    ManagedChannel channel = TcpTransport.connect(host, port, maxMessageBytes, tls);
+    try (MpslClient client = built) {
       PrivacyOptions.apply(privacy.settings(), client, split.train().numClasses());
       if (checkpointDir != null) {
         client.withCheckpoints(checkpointDir);
       }
+      if (x.secureAggregation) {
+        client.requireSecureAggregation();
+      }
       System.out.printf("%s: %d training samples, model %s, connecting to %s (%s)%n", client.clientId(),
-          setup.partition().client(index).length, model.fingerprint(), server,
+          client.hello().getHello().getTrainSamples(), model.fingerprint(), server,
           tls == null ? "plaintext" : tls.certificate() != null ? "mutual TLS" : "TLS");
       ReconnectingClient.Backoff backoff = new ReconnectingClient.Backoff(Duration.ofMillis(backoffMillis),
           Duration.ofSeconds(Math.max(1, backoffMaxSeconds)).plusMillis(backoffMillis), reconnects);
@@ -123,6 +147,10 @@ final class ClientCommand implements Callable<Integer> {
             ? "the server said " + client.lastError()
             : "the stream ended with " + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription()));
         return 1;
+      }
+      if (headOut != null) {
+        org.mpsl4j.engine.TrainedModel.saveHead(client.model(), headOut, split.train().classNames());
+        System.out.println(client.clientId() + ": wrote its head to " + headOut);
       }
       System.out.printf("%s: training done; %,d bytes up, %,d bytes down; %d reconnects; personalized accuracy %.2f%%%n",
           client.clientId(), r.bytesUp(), r.bytesDown(), r.reconnects(), 100 * client.lastPersonalizedAccuracy());

@@ -44,6 +44,10 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Results folder (default: results/evaluate-<time>).")
   Path out;
 
+  @Option(names = "--head-file", description = "A client's head (written by `client --head-out`), for a model whose"
+      + " head stayed on the clients (--head client-fixed: a deployed server saves no head).")
+  Path headFile;
+
   @Option(names = "--batch", defaultValue = "64", description = "Samples per forward pass (default: ${DEFAULT-VALUE}).")
   int batch;
 
@@ -95,7 +99,7 @@ final class EvaluateCommand implements Callable<Integer> {
     List<String> classes = split.train().classNames();
     ConfusionMatrix m;
     double seconds;
-    try (TrainedModel trained = TrainedModel.load(model, config)) {
+    try (TrainedModel trained = TrainedModel.load(model, config, headFile)) {
       long t0 = System.nanoTime();
       float[] logits = trained.logits(data, batch);
       seconds = (System.nanoTime() - t0) / 1e9;

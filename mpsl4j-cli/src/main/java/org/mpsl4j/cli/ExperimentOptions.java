@@ -146,6 +146,12 @@ final class ExperimentOptions {
       + "their data together and no epoch ends with steps of the largest clients alone) (default: ${DEFAULT-VALUE}).")
   String clientBatches;
 
+  @Option(names = "--secure-aggregation", description = "MPSL: the epoch-end average of the clients' tokenizers (and"
+      + " client heads) by pairwise masking, so the server learns only the sample-weighted sum (engine.secagg,"
+      + " docs/PRIVACY.md). On the server (and simulate) it runs the protocol; on a client it refuses to upload its"
+      + " tokenizers in the clear.")
+  boolean secureAggregation;
+
   /** Parses a codec name for picocli, so a bad one is a usage error that lists the choices. */
   static final class CodecConverter implements CommandLine.ITypeConverter<CodecSpec> {
     @Override
@@ -227,17 +233,26 @@ final class ExperimentOptions {
   }
 
   ModelConfig model(DatasetSplit split) {
+    return model(split.train().inputs(), split.train().numClasses(), ManifestRun.manifestPatches(dataset));
+  }
+
+  /**
+   * The model of these options over these inputs and classes; {@code patches} (a manifest's, or those recorded in a
+   * server's {@link org.mpsl4j.data.ServerData}) replace --patch where given.
+   */
+  ModelConfig model(java.util.List<org.mpsl4j.data.InputSpec> inputs, int numClasses,
+      java.util.Map<org.mpsl4j.data.Modality, Integer> patches) {
     EncoderSource source = EncoderSource.parse(encoder);
     EncoderConfig shape = source.config(EncoderConfig.small(width, depth, 4));
     int trained = trainableBlocks >= 0 ? trainableBlocks
         : source instanceof EncoderSource.Scratch ? shape.depth() : Math.max(1, shape.depth() / 2);
     ModelConfig model;
     try {
-      model = ModelFactory.forDataset(split.train(), source, shape, choices.choices(), trained, patch);
+      model = ModelFactory.forInputs(inputs, numClasses, source, shape, choices.choices(), trained, patch);
     } catch (IllegalArgumentException e) { // e.g. retrieval on a dataset without two modalities
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
-    model = ManifestRun.withManifestPatches(model, dataset).withFrozenWordEmbeddings(freezeWordEmbeddings);
+    model = ManifestRun.withPatches(model, patches).withFrozenWordEmbeddings(freezeWordEmbeddings);
     try {
       model = model.withClientBlocks(choices.clientBlocks);
     } catch (IllegalArgumentException e) { // more client blocks than the encoder has, or a pretrained encoder
@@ -257,6 +272,23 @@ final class ExperimentOptions {
     if (choices.serverSideLoss()) {
       server.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
     }
+    if (secureAggregation) {
+      try {
+        server.withSecureAggregation();
+      } catch (IllegalStateException e) {
+        throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
+      }
+    }
+  }
+
+  /** The data options given on this command line, e.g. to tell a server's operator that it reads none of them. */
+  java.util.List<String> givenDataOptions() {
+    CommandLine cl = mixee == null ? null : mixee.commandLine();
+    if (cl == null || cl.getParseResult() == null) {
+      return java.util.List.of();
+    }
+    return java.util.stream.Stream.of("--data-dir", "--dataset", "--samples", "--alpha", "--partition")
+        .filter(cl.getParseResult()::hasMatchedOption).toList();
   }
 
   /** Whether the run trains retrieval (reports then add Recall@K). */

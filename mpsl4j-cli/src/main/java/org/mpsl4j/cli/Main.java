@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "mpsl4j 0.1.0-SNAPSHOT",
     description = "Multimodal parallel split learning on the JVM.",
-    subcommands = {QuickstartCommand.class, SimulateCommand.class, PredictCommand.class, EvaluateCommand.class, ServerCommand.class, ClientCommand.class, CertsCommand.class, CompareCommand.class, ScalingCommand.class, DataCommand.class, MacsCommand.class, BenchCommand.class, PrivacyCommand.class})
+    subcommands = {QuickstartCommand.class, SimulateCommand.class, PredictCommand.class, EvaluateCommand.class, ServerCommand.class, ServerDataCommand.class, ClientCommand.class, CertsCommand.class, CompareCommand.class, ScalingCommand.class, DataCommand.class, MacsCommand.class, BenchCommand.class, PrivacyCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -51,19 +51,31 @@ final class ManifestRun {
     return natural;
   }
 
-  /** For a manifest dataset, the model with each tokenizer's patch from the manifest's settings; else the model. */
-  static ModelConfig withManifestPatches(ModelConfig model, String dataset) {
+  /** The patch per modality a manifest dataset's settings prescribe; empty for the named datasets. */
+  static java.util.Map<Modality, Integer> manifestPatches(String dataset) {
     if (!ManifestSource.isManifest(dataset)) {
-      return model;
+      return java.util.Map.of();
     }
     ManifestConfig config = ManifestConfig.forManifest(ManifestSource.pathOf(dataset));
+    java.util.Map<Modality, Integer> patches = new java.util.EnumMap<>(Modality.class);
+    for (Modality m : List.of(Modality.IMAGE, Modality.AUDIO, Modality.SENSOR)) {
+      patches.put(m, config.patch(m));
+    }
+    return patches;
+  }
+
+  /** The model with each non-text tokenizer's patch from {@code patches}; the model itself when it is empty. */
+  static ModelConfig withPatches(ModelConfig model, java.util.Map<Modality, Integer> patches) {
+    if (patches.isEmpty()) {
+      return model;
+    }
     List<TokenizerSpec> tokenizers = new ArrayList<>();
     for (TokenizerSpec t : model.tokenizers()) {
       int[] s = t.inputShape();
       tokenizers.add(switch (t.kind()) {
-        case IMAGE -> TokenizerSpec.image(t.input(), s[0], s[1], s[2], config.patch(Modality.IMAGE));
-        case AUDIO -> TokenizerSpec.audio(t.input(), s[1], s[2], config.patch(Modality.AUDIO));
-        case SENSOR -> TokenizerSpec.sensor(t.input(), s[0], s[1], config.patch(Modality.SENSOR));
+        case IMAGE -> TokenizerSpec.image(t.input(), s[0], s[1], s[2], patches.get(Modality.IMAGE));
+        case AUDIO -> TokenizerSpec.audio(t.input(), s[1], s[2], patches.get(Modality.AUDIO));
+        case SENSOR -> TokenizerSpec.sensor(t.input(), s[0], s[1], patches.get(Modality.SENSOR));
         case TEXT -> t;
       });
     }

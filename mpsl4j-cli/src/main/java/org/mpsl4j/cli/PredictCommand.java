@@ -41,6 +41,10 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Also write the predictions to this CSV file (input,class,probability).")
   Path out;
 
+  @Option(names = "--head-file", description = "A client's head (written by `client --head-out`), for a model whose"
+      + " head stayed on the clients (--head client-fixed: a deployed server saves no head).")
+  Path headFile;
+
   @Option(names = "--batch", defaultValue = "64", description = "Inputs per forward pass (default: ${DEFAULT-VALUE}).")
   int batch;
 
@@ -74,7 +78,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     double decodeSeconds = (System.nanoTime() - t0) / 1e9;
     List<String> classes = split.train().classNames();
-    try (TrainedModel trained = TrainedModel.load(model, config)) {
+    try (TrainedModel trained = TrainedModel.load(model, config, headFile)) {
       long t1 = System.nanoTime();
       float[] p = trained.probabilities(inputs.data(), batch);
       double forwardSeconds = (System.nanoTime() - t1) / 1e9;

@@ -61,10 +61,16 @@ final class RunReport {
 
   /** Writes results.json and partition.json to {@code dir}. */
   static Path write(SimulationResult result, Path dir, Partition partition, DatasetSplit split) throws IOException {
-    Files.createDirectories(dir);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), result);
+    write(result, dir);
     Files.writeString(dir.resolve("partition.json"),
         partition.summarize(split.train().labels(), split.train().classNames()).toJson());
+    return dir.resolve("results.json");
+  }
+
+  /** Writes results.json alone (a deployed server knows no partition). */
+  static Path write(SimulationResult result, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), result);
     return dir.resolve("results.json");
   }
 

@@ -13,12 +13,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.mpsl4j.cli.live.ConsoleEvents;
 import org.mpsl4j.cli.live.LiveView;
-import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.ServerData;
 import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.mpsl.MpslServer;
 import org.mpsl4j.engine.mpsl.ServerCheckpoint;
 import org.mpsl4j.engine.mpsl.ServerConfig;
-import org.mpsl4j.engine.sim.MpslSetup;
+import org.mpsl4j.engine.sim.ServerSetup;
 import org.mpsl4j.engine.sim.SimulationResult;
 import org.mpsl4j.model.ModelConfig;
 import picocli.CommandLine.Command;
@@ -26,15 +26,27 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mpsl4j server}: the MPSL server as its own process. It holds the one shared model and the
- * test split (for the global evaluation); clients connect over TCP. It still loads the whole built-in dataset to
- * derive the model settings and the partition (for the expected sample counts and partition.json), so it reads the
- * training labels, and the messages reveal them too unless the clients' defenses are on (docs/PRIVACY.md).
+ * {@code mpsl4j server}: the MPSL server as its own process. It holds the one shared model and what
+ * {@code --server-data} gives it (the inputs, the class names and optionally a test set of its own, written by
+ * {@code mpsl4j server-data}); it never loads a dataset, so it reads no client's training data or labels, computes
+ * no partition and writes no partition.json. A client's declared training-set size is bounded by
+ * {@code --max-train-samples}. The messages still reveal labels and inputs unless the clients' defenses are on
+ * (docs/PRIVACY.md).
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = "Run the MPSL server over TCP: wait for --clients clients, train, evaluate after every epoch.")
 final class ServerCommand implements Callable<Integer> {
   @Mixin ExperimentOptions x;
+
+  @Option(names = "--server-data", description = "Folder written by `mpsl4j server-data`: the inputs, the class names"
+      + " and optionally the server's own test set. The server reads nothing else of the data; --dataset, --data-dir,"
+      + " --samples, --alpha and --partition are for the clients.")
+  Path serverData;
+
+  @Option(names = "--max-train-samples", defaultValue = "" + org.mpsl4j.engine.sim.ServerSetup.DEFAULT_MAX_TRAIN_SAMPLES,
+      description = "Most training samples a client may declare (its size sets the epoch length for everyone); a"
+          + " Hello over it is refused (default: ${DEFAULT-VALUE}).")
+  int maxTrainSamples;
 
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
@@ -108,9 +120,30 @@ final class ServerCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    DatasetSplit split = x.load();
-    ModelConfig model = x.model(split);
-    MpslSetup setup = new MpslSetup(x.config(model, 1), split, x.partition(split));
+    x.checkChoices();
+    ServerData data;
+    try {
+      if (serverData == null) {
+        throw new IllegalArgumentException("the server needs --server-data DIR (the inputs, classes and optional test"
+            + " set; it reads no training data): write it with `mpsl4j server-data --dataset … --out DIR`");
+      }
+      if (maxTrainSamples < 1) {
+        throw new IllegalArgumentException("--max-train-samples must be >= 1 but was " + maxTrainSamples);
+      }
+      data = ServerData.read(serverData);
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    if (!x.givenDataOptions().isEmpty()) {
+      System.err.println("note: the server reads no dataset; " + String.join(", ", x.givenDataOptions())
+          + " are for the clients (its data is --server-data " + serverData + ")");
+    }
+    ModelConfig model = x.model(data.inputs(), data.classes().size(), data.patches());
+    ServerSetup setup = new ServerSetup(x.config(model, 1), data.testSet());
+    System.out.printf("server data: %s, %d inputs, %d classes, %s%n", data.dataset(), data.inputs().size(),
+        data.classes().size(), data.testSet() == null ? "no test set (no global test accuracy)"
+            : data.testSet().size() + " test samples of its own");
     long start = System.nanoTime();
     ServerConfig config = setup.serverConfig(Duration.ofSeconds(joinTimeoutSeconds), sharedToken);
     try {
@@ -140,8 +173,8 @@ final class ServerCommand implements Callable<Integer> {
           + " anyone who reaches this port can join");
     }
     try (MpslServer server = new MpslServer(config, model, x.seed).acceptCodecs(setup.codecPolicy())
-        .expectTrainSamples(setup.trainSamplesByClient()).withTokenizerPolicy(setup.tokenizerPolicy())
-        .withServerChunk(setup.serverChunk())) {
+        .limitTrainSamples(maxTrainSamples).withTokenizerPolicy(x.tokenizerPolicy())
+        .withServerChunk(x.serverChunk)) {
       x.configureServer(server);
       try {
         String resumed = resumeIfAsked(server);
@@ -190,9 +223,17 @@ final class ServerCommand implements Callable<Integer> {
       SimulationResult result = setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
       RunReport.summary(System.out, result, x.clients);
       Path dir = RunReport.directory(out, "server");
-      MpslSetup.saveModel(server, dir, split.train().classNames());
-      System.out.println("wrote " + RunReport.write(result, dir, setup.partition(), split) + " and the trained model ("
+      boolean headOnClients = !setup.holdsHead();
+      org.mpsl4j.engine.TrainedModel.save(server.globalTokenizers(), server.model(), dir, data.classes(),
+          !headOnClients);
+      System.out.println("wrote " + RunReport.write(result, dir) + " and the trained model ("
           + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
+      if (headOnClients) {
+        System.out.println("the model has no head: with --head client-fixed it stayed on the clients (`client"
+            + " --head-out FILE` writes one; `evaluate`/`predict --head-file FILE` use it), so no global test accuracy"
+            + " was measured here");
+      }
+      server.secureAggregationNotes().forEach(n -> System.out.println("secure aggregation: " + n));
       if (!server.rejections().isEmpty()) {
         System.out.println("errors sent to clients, by reason: " + server.rejections());
       }

@@ -51,7 +51,10 @@ final class ServerCrashTest {
     deleteRecursively(WORK);
     Files.createDirectories(WORK);
     Path checkpoints = WORK.resolve("server-checkpoints");
-    List<String> server = list(list(List.of("server"), RUN), "--host", "127.0.0.1", "--out", WORK.resolve("results")
+    Path serverData = WORK.resolve("server-data");
+    assertThat(Main.commandLine().execute("server-data", "--data-dir", DATA.toString(), "--samples", "600", "--out",
+        serverData.toString())).isZero();
+    List<String> server = list(list(List.of("server"), RUN), "--server-data", serverData.toString(), "--host", "127.0.0.1", "--out", WORK.resolve("results")
         .toString(), "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", String.valueOf(EVERY), "--resume");
     Process first = processes.start("server-1", list(server, "--port", "0"));
     int port = processes.awaitPort("server-1", first);

@@ -67,6 +67,10 @@ final class StatusPageBrowserTest {
     List<String> serverArgs = new ArrayList<>(List.of("server", "--port", "0", "--host", "127.0.0.1", "--http-port",
         "0", "--out", WORK.resolve("results").toString()));
     serverArgs.addAll(RUN);
+    Path serverData = WORK.resolve("server-data");
+    assertThat(Main.commandLine().execute("server-data", "--data-dir", DATA.toString(), "--samples", "600", "--out",
+        serverData.toString())).isZero();
+    serverArgs.addAll(List.of("--server-data", serverData.toString()));
     Process server = processes.start("server", serverArgs);
     int port = processes.awaitPort("server", server);
     int http = statusPort();

@@ -18,8 +18,8 @@ import org.mpsl4j.data.Datasets;
 
 /**
  * The deployment shape, for real: certificates from {@code mpsl4j certs}, then a {@code server}
- * process with mutual TLS and per-client tokens and three {@code client} processes on loopback TCP
- * complete two epochs of MPSL on real MNIST digits; a client started with other model settings is
+ * process with mutual TLS and per-client tokens, no training data and secure aggregation, and three {@code client}
+ * processes on loopback TCP complete two epochs of MPSL on real MNIST digits; a client started with other model settings is
  * turned away with a message that says so, and a client holding client-1's certificate cannot join as
  * client-0.
  */
@@ -28,7 +28,8 @@ final class TcpDeploymentTest {
   private static final Path DATA = Path.of("target", "test-data");
   private static final List<String> RUN = List.of("--data-dir", DATA.toString(), "--samples", "600", "--clients", "3",
       "--encoder", "scratch",
-      "--epochs", "2", "--width", "32", "--depth", "2", "--client-batch", "5", "--deadline-s", "60");
+      "--epochs", "2", "--width", "32", "--depth", "2", "--client-batch", "5", "--deadline-s", "60",
+      "--secure-aggregation");
   private final CliProcesses processes = new CliProcesses(WORK);
 
   @AfterEach
@@ -37,11 +38,12 @@ final class TcpDeploymentTest {
   }
 
   @Test
-  void serverAndThreeClientProcesses_completeTwoEpochs() throws Exception {
+  void serverWithoutTrainingData_andThreeClientProcesses_completeTwoEpochs() throws Exception {
     Files.createDirectories(WORK);
     // Fetch and cache the data once, so the processes do not all download it at the same time.
     Datasets.prepare("mnist", DATA, DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(600).build(), System.out);
     Path results = WORK.resolve("results");
+    deleteRecursively(results);
     Path certs = WORK.resolve("certs");
     if (Files.exists(certs)) {
       try (var files = Files.list(certs)) {
@@ -53,7 +55,18 @@ final class TcpDeploymentTest {
     assertThat(Main.commandLine().execute("certs", "--out", certs.toString(), "--clients", "3", "--tokens")).isZero();
     Map<String, String> tokens = ServerCommand.readTokens(certs.resolve("tokens.txt"));
 
-    Process server = processes.start("server", list(list(List.of("server"), RUN), "--port", "0", "--host", "127.0.0.1", "--out", results.toString(),
+    // The server gets the inputs, classes and test split only, and a data folder with nothing in it: were it to load
+    // the dataset (training half included), it would fetch and cache it there.
+    Path serverData = WORK.resolve("server-data");
+    assertThat(Main.commandLine().execute("server-data", "--data-dir", DATA.toString(), "--samples", "600", "--out",
+        serverData.toString())).isZero();
+    Path emptyDataDir = WORK.resolve("server-data-dir");
+    deleteRecursively(emptyDataDir);
+    Files.createDirectories(emptyDataDir);
+    List<String> serverRun = new ArrayList<>(RUN);
+    serverRun.set(serverRun.indexOf(DATA.toString()), emptyDataDir.toString());
+    Process server = processes.start("server", list(list(List.of("server"), serverRun), "--server-data",
+        serverData.toString(), "--port", "0", "--host", "127.0.0.1", "--out", results.toString(),
         "--tls-cert", certs.resolve("server.crt").toString(), "--tls-key", certs.resolve("server.key").toString(),
         "--tls-client-ca", certs.resolve("ca.crt").toString(), "--tokens-file", certs.resolve("tokens.txt").toString()));
     int port = processes.awaitPort("server", server);
@@ -88,7 +101,28 @@ final class TcpDeploymentTest {
     }
     assertThat(json.get("bytesPerClient").size()).as("clients that trained").isEqualTo(3);
     assertThat(json.get("bytesPerClient").get("client-0").get(0).asLong()).isPositive();
-    assertThat(Files.readString(WORK.resolve("server.out"))).contains("mutual TLS, 3 client tokens");
+    assertThat(Files.readString(WORK.resolve("server.out"))).contains("mutual TLS, 3 client tokens")
+        .as("every epoch end securely aggregated").doesNotContain("secure aggregation");
+    try (var left = Files.list(emptyDataDir)) {
+      assertThat(left.toList()).as("files the server put into its data folder").isEmpty();
+    }
+    assertThat(results.resolve("partition.json")).as("no partition or class histogram from the server").doesNotExist();
+    assertThat(epochsTestAccuracy(json)).as("the global model scored on the server's own test set").isPositive();
+  }
+
+  private static double epochsTestAccuracy(JsonNode json) {
+    return json.get("epochs").get(json.get("epochs").size() - 1).get("testAccuracy").asDouble();
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** The client options for mutual TLS with the certificate of {@code id}. */

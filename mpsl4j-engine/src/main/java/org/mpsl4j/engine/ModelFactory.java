@@ -42,13 +42,22 @@ public final class ModelFactory {
    */
   public static ModelConfig forDataset(LabeledDataset data, EncoderSource weights, EncoderConfig encoder,
       ModelChoices choices, int trainableBlocks, int preferredPatch) {
+    return forInputs(data.inputs(), data.numClasses(), weights, encoder, choices, trainableBlocks, preferredPatch);
+  }
+
+  /**
+   * As above from the inputs and the number of classes alone: what a server that holds no data of the clients builds
+   * its model from ({@link org.mpsl4j.data.ServerData}).
+   */
+  public static ModelConfig forInputs(List<InputSpec> inputs, int numClasses, EncoderSource weights,
+      EncoderConfig encoder, ModelChoices choices, int trainableBlocks, int preferredPatch) {
     EncoderConfig shape = weights.config(encoder);
     ModelConfig.Builder b = ModelConfig.builder().setEncoder(shape).optEncoderWeights(weights)
-        .setHead(choices.head(data.numClasses(), shape.width()))
+        .setHead(choices.head(numClasses, shape.width()))
         .optFusion(choices.fusion())
         .optPooling(choices.pooling())
         .optTrainableBlocks(trainableBlocks);
-    for (InputSpec in : data.inputs()) {
+    for (InputSpec in : inputs) {
       b.addTokenizer(tokenizer(in, preferredPatch));
     }
     return b.build();

@@ -47,13 +47,42 @@ public final class TrainedModel implements AutoCloseable {
    */
   public static void save(ClientModel client, ServerModel server, Path dir, List<String> classNames)
       throws IOException {
-    Files.createDirectories(dir);
-    ModelConfig config = server.config();
-    Map<String, String> meta = Map.of("mpsl4j.model", config.toString(), "mpsl4j.fingerprint", config.fingerprint(),
-        ModelLayout.KEY, ModelLayout.json(config, classNames));
-    Checkpoints.save(server, dir.resolve(SERVER_FILE), meta);
-    Checkpoints.save(client, dir.resolve(TOKENIZERS_FILE), meta);
+    save(client, server, dir, classNames, true);
   }
+
+  /**
+   * As above; without {@code withClientHead} a client-side head is left out of {@value #TOKENIZERS_FILE} (a deployed
+   * server's model with {@code --head client-fixed}: the head stayed on the clients, and {@link #load} then needs a
+   * client's head file, {@link #saveHead}).
+   */
+  public static void save(ClientModel client, ServerModel server, Path dir, List<String> classNames,
+      boolean withClientHead) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, String> meta = metadata(server.config(), classNames);
+    Checkpoints.save(server, dir.resolve(SERVER_FILE), meta);
+    Map<String, org.mpsl4j.model.Parameter> params = new java.util.LinkedHashMap<>(client.namedParameters());
+    if (!withClientHead) {
+      params.keySet().removeIf(name -> name.startsWith(HEAD_PREFIX));
+    }
+    Checkpoints.save(params, dir.resolve(TOKENIZERS_FILE), meta);
+  }
+
+  /** Writes a client's own head ({@code client --head-out}) for {@link #load} of a model saved without it. */
+  public static void saveHead(ClientModel client, Path file, List<String> classNames) throws IOException {
+    if (client.head() == null) {
+      throw new IllegalArgumentException("this model has no client-side head (--head server)");
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Checkpoints.save(client.head(), file, metadata(client.config(), classNames));
+  }
+
+  private static Map<String, String> metadata(ModelConfig config, List<String> classNames) {
+    return Map.of("mpsl4j.model", config.toString(), "mpsl4j.fingerprint", config.fingerprint(),
+        ModelLayout.KEY, ModelLayout.json(config, classNames));
+  }
+
+  private static final String HEAD_PREFIX = "head.";
 
   /**
    * Checks that {@code dir} holds a trained model's files, so that a command can refuse a wrong folder before it
@@ -74,6 +103,15 @@ public final class TrainedModel implements AutoCloseable {
    * @throws IOException naming the folder when a file is missing, unreadable or made for another model
    */
   public static TrainedModel load(Path dir, ModelConfig config) throws IOException {
+    return load(dir, config, null);
+  }
+
+  /**
+   * As above; {@code headFile} (a client's {@code --head-out}) supplies a client-side head that the saved model lacks.
+   *
+   * @throws IOException also when the model has a client-side head that is neither saved with it nor given
+   */
+  public static TrainedModel load(Path dir, ModelConfig config, Path headFile) throws IOException {
     requireFiles(dir);
     Path serverFile = dir.resolve(SERVER_FILE);
     Path tokenizerFile = dir.resolve(TOKENIZERS_FILE);
@@ -91,7 +129,20 @@ public final class TrainedModel implements AutoCloseable {
       ServerModel server = new ServerModel(manager, config, rng);
       ClientModel client = new ClientModel(manager, config, rng);
       Checkpoints.load(server, serverFile, true);
-      Checkpoints.load(client, tokenizerFile, true);
+      boolean headSaved = SafeTensors.read(tokenizerFile).keySet().stream().anyMatch(n -> n.startsWith(HEAD_PREFIX));
+      if (client.head() == null || headSaved) {
+        Checkpoints.load(client, tokenizerFile, true);
+      } else {
+        if (headFile == null) {
+          throw new IOException("the model in " + dir + " has no head: it was trained with the head on the clients"
+              + " (--head client-fixed), which never left them; give one client's head with --head-file (written by"
+              + " `client --head-out`)");
+        }
+        Map<String, org.mpsl4j.model.Parameter> tokenizers = new java.util.LinkedHashMap<>(client.namedParameters());
+        tokenizers.keySet().removeIf(name -> name.startsWith(HEAD_PREFIX));
+        Checkpoints.load(tokenizers, tokenizerFile, true);
+        Checkpoints.load(client.head(), headFile, true);
+      }
       return new TrainedModel(manager, client, server);
     } catch (IOException | RuntimeException e) {
       manager.close();
@@ -121,7 +172,8 @@ public final class TrainedModel implements AutoCloseable {
         int[] idx = java.util.stream.IntStream.range(start, start + n).toArray();
         try (NDManager step = manager.newSubManager()) {
           BatchTensors b = BatchTensors.of(data.batch(idx), step);
-          NDArray logits = server.forward(client.forward(b.inputs(), b.masks()), false);
+          // With the head on the clients the server part ends at the representation: the client's head finishes.
+          NDArray logits = client.outputs(server.forward(client.forward(b.inputs(), b.masks()), false));
           NDArray rows = softmax ? logits.softmax(-1) : logits;
           System.arraycopy(rows.toFloatArray(), 0, out, start * classes, n * classes);
         }

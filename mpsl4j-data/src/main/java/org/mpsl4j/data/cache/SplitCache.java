@@ -122,6 +122,38 @@ public final class SplitCache {
     }
   }
 
+  /**
+   * Writes one dataset alone (e.g. a server's test set, {@link org.mpsl4j.data.ServerData}) in this class's format,
+   * atomically.
+   */
+  public static void writeOne(Path file, ArrayDataset dataset) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), CHUNK))) {
+      out.writeInt(MAGIC);
+      out.writeInt(VERSION);
+      writeDataset(out, dataset);
+    }
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** Reads a dataset written by {@link #writeOne}; an unreadable file is an IOException naming it. */
+  public static ArrayDataset readOne(Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), CHUNK))) {
+      if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+        throw new IOException(file + " is not an mpsl4j dataset file of version " + VERSION);
+      }
+      return readDataset(in);
+    } catch (EOFException e) {
+      throw new IOException(file + " is truncated", e);
+    }
+  }
+
   /** SHA-256 of a text, in hex. */
   public static String hash(String text) {
     try {

@@ -83,6 +83,17 @@ final class Admission {
     codecs = policy;
   }
 
+  /** The most training samples a Hello may declare (a policy of the operator; no cap by default). */
+  private volatile int maxTrainSamples = Integer.MAX_VALUE;
+
+  void setMaxTrainSamples(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("the training-sample cap must be >= 1 but was " + max
+          + " (use --max-train-samples)");
+    }
+    maxTrainSamples = max;
+  }
+
   void setExpectedSamples(Map<String, Integer> samples) {
     expectedSamples = Map.copyOf(samples);
   }
@@ -244,7 +255,12 @@ final class Admission {
       return "client '" + h.getClientId() + "' has no training samples";
     }
     // The declared size sets how many steps an epoch has: a client that inflated it would lengthen every
-    // epoch for everyone. Where the server knows the partition, the size must be the client's share.
+    // epoch for everyone. A deployed server knows no partition: its operator's cap bounds the claim.
+    if (h.getTrainSamples() > maxTrainSamples) {
+      return "client '" + h.getClientId() + "' declares " + h.getTrainSamples() + " training samples, more than this"
+          + " server's cap of " + maxTrainSamples + " per client (--max-train-samples)";
+    }
+    // Where the server knows the partition (the simulation), the size must be the client's share.
     Integer expected = expectedSamples.get(h.getClientId());
     if (!expectedSamples.isEmpty() && (expected == null || expected != h.getTrainSamples())) {
       return "client '" + h.getClientId() + "' declares " + h.getTrainSamples() + " training samples but the run's"

@@ -39,7 +39,12 @@ final class GlobalTokenizerLoad {
    * @throws MalformedTensorException naming the parameter, if the message does not match {@code model}
    */
   static void apply(TokenizerWeights weights, ClientModel model, NDManager manager) {
-    Map<String, Parameter> params = model.namedParameters();
+    Map<String, Parameter> params = new java.util.LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> {
+      if (TokenizerAverage.averaged(model.config(), name)) { // a fixed head is the client's own
+        params.put(name, p);
+      }
+    });
     try (NDManager scope = manager.newSubManager()) {
       Map<String, NDArray> values = new HashMap<>();
       for (NamedTensor t : weights.getParametersList()) {

@@ -7,7 +7,8 @@ import org.mpsl4j.model.TokenizerSpec;
  * The largest message an MPSL run can legitimately produce, derived from its model: a transport
  * rejects anything bigger before it is even parsed, so an oversized message costs the server no
  * memory. The largest messages are a personalized-evaluation upload (up to {@link
- * #MAX_EVAL_SAMPLES} samples of cut-layer activations) and the epoch-end tokenizer weights.
+ * #MAX_EVAL_SAMPLES} samples of cut-layer activations) and the epoch-end tokenizer weights (as float32, or as
+ * int64 in a secure-aggregation share).
  */
 public final class MessageLimits {
   /** Largest local test share a client may send for personalized evaluation in one message. */
@@ -24,7 +25,8 @@ public final class MessageLimits {
     long tokenizerWeights = 0;
     for (TokenizerSpec t : model.tokenizers()) {
       activations += (long) t.tokens() * (width + 1) * Float.BYTES; // values + mask
-      tokenizerWeights += (long) tokenizerParameters(t, model) * Float.BYTES;
+      // Long.BYTES: a secure-aggregation share carries each value as a 64-bit fixed-point number.
+      tokenizerWeights += (long) tokenizerParameters(t, model) * Long.BYTES;
     }
     long samples = Math.max(MAX_EVAL_SAMPLES, maxClientBatch);
     long largest = Math.max(samples * activations, tokenizerWeights);

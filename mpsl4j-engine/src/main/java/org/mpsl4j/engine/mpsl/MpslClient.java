@@ -61,6 +61,8 @@ public final class MpslClient implements AutoCloseable {
   private long lastCheckpoint;
   private StepClock clock;
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final org.mpsl4j.engine.secagg.SecAggClient secAgg;
+  private volatile boolean secureAggregationRequired;
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
@@ -93,6 +95,7 @@ public final class MpslClient implements AutoCloseable {
       throw new IllegalArgumentException("client '" + config.clientId() + "' has no training samples");
     }
     this.config = config;
+    this.secAgg = new org.mpsl4j.engine.secagg.SecAggClient(config.clientId());
     this.modelConfig = modelConfig;
     this.indices = indices.clone();
     manager = NDManager.newBaseManager();
@@ -243,14 +246,24 @@ public final class MpslClient implements AutoCloseable {
       }
       case EPOCH_END -> {
         checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
-        yield List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
+        if (m.getEpochEnd().getSecureAggregation()) {
+          yield List.of(message(m.getStep()).setSecaggKey(secAgg.key(m.getStep())).build(), evalActivations(m.getStep()));
+        }
+        yield secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of(evalActivations(m.getStep())))
+            : List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       }
+      // Secure aggregation (engine.secagg): a refusal sends nothing, so this client counts as a dropout.
+      case SECAGG_KEYS -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggShare(
+          secAgg.share(m.getStep(), m.getSecaggKeys(), TokenizerVector.of(model, parameterOrder(), manager), indices.length)).build());
+      case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
+          secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
       case EVAL_OUTPUTS -> List.of(evalReport(m));
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
       // FedSGD on the tokenizers (Welcome.shared_tokenizer): the gradients instead, for the server's one optimizer.
-      case TOKENIZER_SYNC -> List.of(m.getTokenizerSync().getGradients()
-          ? message(m.getStep()).setTokenizerWeights(split.tokenizerGradients(indices.length)).build()
-          : tokenizerWeights(m.getStep()));
+      case TOKENIZER_SYNC -> secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of())
+          : List.of(m.getTokenizerSync().getGradients()
+              ? message(m.getStep()).setTokenizerWeights(split.tokenizerGradients(indices.length)).build()
+              : tokenizerWeights(m.getStep()));
       case GLOBAL_TOKENIZERS -> {
         String refused = GlobalTokenizerLoad.applyOrExplain(m, model, manager); // refused: trains on with its own
         if (refused != null) {
@@ -408,6 +421,32 @@ public final class MpslClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes this client refuse to upload its tokenizers (and head) in the clear: it answers only epoch ends that run
+   * secure aggregation, and counts as missing in the others.
+   */
+  public MpslClient requireSecureAggregation() {
+    secureAggregationRequired = true;
+    return this;
+  }
+
+  private List<ClientMessage> refuseClearUpload(long step, List<ClientMessage> instead) {
+    lastError = "step " + step + ": the server asked for the tokenizers in the clear; refused (secure aggregation"
+        + " required)";
+    notes.add(lastError);
+    return instead;
+  }
+
+  private List<ClientMessage> secAggReply(long step, java.util.function.Supplier<ClientMessage> reply) {
+    try {
+      return List.of(reply.get());
+    } catch (IllegalArgumentException e) {
+      lastError = "secure aggregation at step " + step + " refused: " + e.getMessage();
+      notes.add(lastError);
+      return List.of();
+    }
+  }
+
   private ClientMessage tokenizerWeights(long step) {
     TokenizerWeights.Builder w = TokenizerWeights.newBuilder().setSamples(indices.length);
     Map<String, Parameter> params = model.namedParameters();
@@ -439,8 +478,9 @@ public final class MpslClient implements AutoCloseable {
 
   /** Every client parameter name, dense or row table, in the order of the model's modules. */
   private java.util.List<String> parameterOrder() {
-    return shared != null ? List.copyOf(shared.template().namedParameters().keySet())
-        : List.copyOf(model.namedParameters().keySet());
+    java.util.Collection<String> all = shared != null ? shared.template().namedParameters().keySet()
+        : model.namedParameters().keySet();
+    return all.stream().filter(name -> TokenizerAverage.averaged(modelConfig, name)).toList(); // a fixed head stays
   }
 
   /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */

@@ -79,6 +79,7 @@ public final class MpslServer implements AutoCloseable {
   private final long modelSeed;
   /** Mixed into the model seed for the adversary's initialization, so that it draws nothing from the model's stream. */
   private static final long ADVERSARY_SEED = 0x6164766572736172L;
+  private final EpochEndAverage epochEndAverage;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
@@ -94,8 +95,10 @@ public final class MpslServer implements AutoCloseable {
     optimizer = new Adam(manager, config.learningRate());
     schedule = new StepLr(config.learningRate(), config.stepLrSize(), config.stepLrGamma());
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
-    tokenizerAverage.model().namedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
-    phases = new StepPhases(new ReplyCollector(inbox, sessions), modelConfig, config.maxClientBatch(), shapes);
+    tokenizerAverage.averagedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
+    ReplyCollector collector = new ReplyCollector(inbox, sessions);
+    phases = new StepPhases(collector, modelConfig, config.maxClientBatch(), shapes);
+    epochEndAverage = new EpochEndAverage(tokenizerAverage, phases, collector, shapes);
     cohort = new GrpcCohort(this::connected, phases);
     runner = new SplitStepRunner(cohort, Ticker.system());
     splitStep = new ServerSplitStep(model, optimizer);
@@ -112,13 +115,18 @@ public final class MpslServer implements AutoCloseable {
    * Server and clients need no other setting: the server asks for uploads and sends the average.
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
-    java.util.Objects.requireNonNull(policy, "policy");
+    epochEndAverage.check(java.util.Objects.requireNonNull(policy, "policy"));
     this.tokenizerPolicy = policy;
-    splitStep.useAdversary(policy.clientAdversary() == 0 ? null
-        : new org.mpsl4j.core.step.ClientAdversary(manager, modelConfig.encoder().width(),
-            Math.max(2, config.expectedClients()), policy.clientAdversary(), config.learningRate(),
-            new Random(modelSeed ^ ADVERSARY_SEED)));
+    applyAdversary();
     return this;
+  }
+
+  /** The client adversary the tokenizer policy asks for, on the current split step (none at weight 0). */
+  private void applyAdversary() {
+    splitStep.useAdversary(tokenizerPolicy.clientAdversary() == 0 ? null
+        : new org.mpsl4j.core.step.ClientAdversary(manager, modelConfig.encoder().width(),
+            Math.max(2, config.expectedClients()), tokenizerPolicy.clientAdversary(), config.learningRate(),
+            new Random(modelSeed ^ ADVERSARY_SEED)));
   }
 
   /**
@@ -126,11 +134,30 @@ public final class MpslServer implements AutoCloseable {
    * default: one pass), accumulating the gradients into one optimizer step; see {@link ServerSplitStep}.
    * Call before {@link #train}.
    *
-   * @throws IllegalArgumentException if {@code chunk} is negative or the encoder has dropout
+   * @throws IllegalArgumentException if {@code chunk} is negative, the encoder has dropout, or a client adversary
+   *     is on (it needs one pass)
    */
   public MpslServer withServerChunk(int chunk) {
     splitStep = new ServerSplitStep(model, optimizer, chunk);
+    applyAdversary();
     return this;
+  }
+
+  /**
+   * Securely aggregates the epoch-end average (engine.secagg): clients send masked shares instead of their
+   * tokenizers, and the server learns only the sample-weighted sum. Call before {@link #train}.
+   *
+   * @throws IllegalStateException if the tokenizer policy also synchronizes within epochs (those uploads would be in
+   *     the clear)
+   */
+  public MpslServer withSecureAggregation() {
+    epochEndAverage.useSecureAggregation(tokenizerPolicy);
+    return this;
+  }
+
+  /** Why secure-aggregation rounds ended without a new average (empty when all finished or it is off). */
+  public List<String> secureAggregationNotes() {
+    return epochEndAverage.notes();
   }
 
   /**
@@ -222,6 +249,15 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer expectTrainSamples(Map<String, Integer> samplesByClient) {
     admission.setExpectedSamples(samplesByClient);
+    return this;
+  }
+
+  /**
+   * Caps the training-set size a Hello may declare (a deployment policy: the server knows no partition, and a
+   * client's size sets the epoch length for everyone); a Hello over it is refused naming the cap.
+   */
+  public MpslServer limitTrainSamples(int max) {
+    admission.setMaxTrainSamples(max);
     return this;
   }
 
@@ -375,14 +411,9 @@ public final class MpslServer implements AutoCloseable {
     List<Session> participants = connected();
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch)).build());
+          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(epochEndAverage.secure())).build());
     }
-    Deadline deadline = Deadline.after(Ticker.system(), config.stepDeadline());
-    try (NDManager scope = manager.newSubManager()) {
-      TokenizerAverage.Sum sum = tokenizerAverage.begin(scope);
-      phases.gatherTokenizerWeights(step, participants, scope, deadline, sum::add);
-      sum.finish();
-    }
+    epochEndAverage.gather(step, participants, config.stepDeadline(), manager);
     if (tokenizerPolicy.syncs()) {
       tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
     }

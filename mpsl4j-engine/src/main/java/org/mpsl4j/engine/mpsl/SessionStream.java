@@ -59,7 +59,8 @@ public final class SessionStream {
       return;
     }
     switch (m.getBodyCase()) {
-      case ACTIVATIONS, NO_DATA, OUTPUT_GRAD, TOKENIZER_WEIGHTS, EVAL_ACTIVATIONS, EVAL_REPORT -> {
+      case ACTIVATIONS, NO_DATA, OUTPUT_GRAD, TOKENIZER_WEIGHTS, EVAL_ACTIVATIONS, EVAL_REPORT, SECAGG_KEY, SECAGG_SHARE,
+          SECAGG_SEEDS -> {
         if (!admission.enqueue(s, m)) {
           s.error(m.getStep(), ErrorCode.UNEXPECTED_MESSAGE, "more than " + Admission.MAX_QUEUED_MESSAGES
               + " messages (or their bytes) are already waiting for the server; this one is dropped");

@@ -33,6 +33,38 @@ final class TokenizerAverage {
   }
 
   /**
+   * Whether a client parameter takes part in the average (and so in uploads and synchronization): all but a fixed
+   * client head ({@code --head client-fixed}), which never leaves the clients: drawn from their seed, it is not
+   * trained, so averaging it would change nothing, and uploading it would hand the server the head that turns
+   * representation gradients back into labels (docs/PRIVACY.md, head inversion).
+   */
+  static boolean averaged(ModelConfig config, String name) {
+    return !(config.head().placement() == org.mpsl4j.model.HeadConfig.Placement.CLIENT_FIXED
+        && name.startsWith("head."));
+  }
+
+  /** The parameters of the global tokenizers that are averaged ({@link #averaged}), by name. */
+  Map<String, Parameter> averagedParameters() {
+    Map<String, Parameter> out = new java.util.LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> {
+      if (averaged(model.config(), name)) {
+        out.put(name, p);
+      }
+    });
+    return out;
+  }
+
+  /** Replaces the weights with these values by name (a securely aggregated average); every parameter is named. */
+  void set(Map<String, float[]> values) {
+    for (Map.Entry<String, Parameter> e : averagedParameters().entrySet()) {
+      NDArray current = e.getValue().array();
+      try (NDArray v = current.getManager().create(values.get(e.getKey()), current.getShape())) {
+        e.getValue().copyFrom(v);
+      }
+    }
+  }
+
+  /**
    * Starts an epoch-end average: add each client's upload as it is decoded ({@link Sum#add}), then
    * {@link Sum#finish}. The sum is the only array that grows with the model; nothing grows with the
    * number of clients, so an upload's arrays can be freed as soon as it is added.
@@ -59,7 +91,7 @@ final class TokenizerAverage {
     /** Adds one client's upload; its arrays are not kept (the caller may free them right after). */
     void add(TokenizerUpload u) {
       float n = u.samples();
-      for (String name : model.namedParameters().keySet()) {
+      for (String name : averagedParameters().keySet()) {
         NDArray values = u.parameters().get(name);
         NDArray init = initial.get(name);
         NDArray sum = sums.computeIfAbsent(name, k -> scope.zeros(model.namedParameters().get(k).shape()));
@@ -83,7 +115,7 @@ final class TokenizerAverage {
       if (samples == 0) {
         return;
       }
-      for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+      for (Map.Entry<String, Parameter> e : averagedParameters().entrySet()) {
         NDArray sum = sums.get(e.getKey()).divi((float) samples);
         NDArray init = initial.get(e.getKey());
         if (init != null) {

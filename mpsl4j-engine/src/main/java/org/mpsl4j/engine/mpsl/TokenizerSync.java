@@ -57,7 +57,7 @@ final class TokenizerSync {
 
   /** Sends the current average to {@code participants}; each replaces its own tokenizers with it. */
   void sendAverage(long step, List<Session> participants) {
-    TokenizerWeights weights = encode(average.model().namedParameters());
+    TokenizerWeights weights = encode(average.averagedParameters());
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step).setGlobalTokenizers(weights).build());
     }

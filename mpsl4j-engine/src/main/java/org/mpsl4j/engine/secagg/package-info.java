@@ -5,8 +5,11 @@
  * parameters, so the server's sum of all shares equals the sum of the weighted parameters while a single share looks
  * uniformly random. A client that drops out is recovered from the survivors' seeds with it.
  *
- * <p>Not yet wired into the protocol: the building blocks and their tests. Bonawitz's second mask (a self mask with
- * Shamir-shared seeds, which protects a late share of a client declared dropped) is not implemented, so recovery
- * must refuse any share of a client once its masks have been revealed ({@link SecureSum} does).
+ * <p>Wired into the protocol at epoch ends with {@code --secure-aggregation}: {@link
+ * org.mpsl4j.engine.secagg.SecAggClient} is a client's side, {@code engine.mpsl.SecureAggregation} the server's. Single
+ * masks only: Bonawitz's second mask (a self mask with Shamir-shared seeds, which protects a late share of a client
+ * declared dropped, and limits what a server that lies about dropouts can unmask) is not implemented, so recovery
+ * refuses any share of a client once its masks have been revealed ({@link org.mpsl4j.engine.secagg.SecureSum} does),
+ * and clients refuse rounds of fewer than 3 parties or recoveries that would leave fewer than 2 shares.
  */
 package org.mpsl4j.engine.secagg;

@@ -123,6 +123,30 @@ public final class MpslSetup implements AutoCloseable {
   }
 
   /**
+   * A client on its own data, for a device that holds nothing but its data (e.g. its own manifest): it trains on the
+   * whole training split of {@code data} and evaluates on its test split, and {@code index} only names it
+   * ({@link #clientId}) and seeds its sample order. No partition is computed: equal batches only.
+   *
+   * @throws IllegalArgumentException with proportional batches (they need every client's size)
+   */
+  public static MpslClient ownDataClient(SimulationConfig config, DatasetSplit data, int index, String token) {
+    if (config.batches() != ClientBatches.EQUAL) {
+      throw new IllegalArgumentException("--client-batches " + config.batches().name().toLowerCase(java.util.Locale.ROOT)
+          + " needs every client's share; a client on its own data takes --client-batch (equal)");
+    }
+    if (index < 0) {
+      throw new IllegalArgumentException("client index must be >= 0 but was " + index);
+    }
+    int[] train = java.util.stream.IntStream.range(0, data.train().size()).toArray();
+    int[] test = java.util.stream.IntStream.range(0, Math.min(data.test().size(), MessageLimits.MAX_EVAL_SAMPLES))
+        .toArray();
+    ClientConfig cc = new ClientConfig(clientId(index), token == null ? "" : token, config.clientBatch(), config.seed(),
+        config.seed() + 1 + index);
+    return new MpslClient(cc, config.model(), data.train(), train, config.learningRate())
+        .withLocalTestShare(data.test(), test).withCodecs(config.codecUp(), config.codecDown());
+  }
+
+  /**
    * The run's initial client model, shared by the clients this setup builds: each stores only the text
    * embedding rows it trains (see {@link org.mpsl4j.model.SharedClientBase}). Closed by {@link #close}.
    */

@@ -132,6 +132,13 @@ public final class Simulation {
         runners.add(runner);
         streams.add(runner.start());
       }
+      if (config.model().head().placement() == org.mpsl4j.model.HeadConfig.Placement.CLIENT_FIXED) {
+        // A fixed client head never reaches the server; this process holds the clients too, so it gives the global
+        // model (for its evaluation and the saved model) the clients' head. A deployed server's model has none.
+        org.mpsl4j.model.head.TaskHead own = runners.get(0).client().model().head();
+        server.globalTokenizers().head().namedParameters()
+            .forEach((param, p) -> p.copyFrom(own.namedParameters().get(param).array()));
+      }
       List<SimulationResult.Epoch> epochs = new ArrayList<>();
       server.train(s -> {
         SimulationResult.Epoch e = setup.epoch(server, s);

@@ -87,6 +87,30 @@ final class SessionLimitsTest {
   }
 
   /**
+   * A deployed server knows no partition: the operator's cap bounds what a Hello may declare, and a size within it is
+   * taken as declared.
+   */
+  @Test
+  @Timeout(20)
+  void declaredSamplesOverTheCap_areRefusedNamingTheCap() throws Exception {
+    try (MpslServer server = new MpslServer(config(1, TOKENS), HostileInputTest.MODEL, SEED).limitTrainSamples(100);
+        InProcessMpsl net = new InProcessMpsl(server)) {
+      Hello good = hello("a", "token-a");
+      assertThat(RawStream.refusal(net.channel(), good.toBuilder().setTrainSamples(101).build()))
+          .isEqualTo("BAD_HELLO: client 'a' declares 101 training samples, more than this server's cap of 100 per"
+              + " client (--max-train-samples)");
+      RawStream accepted = new RawStream(net.channel());
+      accepted.send(ClientMessage.newBuilder().setHello(good.toBuilder().setTrainSamples(100)).build());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (server.connected().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(server.connected()).hasSize(1);
+      assertThat(accepted.errors()).isEmpty();
+    }
+  }
+
+  /**
    * Two clients join; then 100 strangers say Hello (all refused: the server is full, or the id is
    * taken), 60 streams connect and never say Hello (beyond 16 + 2 waiting ones they are refused at
    * once, the rest are closed after the Hello timeout of 3 s); then the two clients train as if nothing happened.

@@ -24,8 +24,14 @@ public final class Checkpoints {
   private Checkpoints() {}
 
   public static void save(Module module, Path file, Map<String, String> metadata) throws IOException {
+    save(module.namedParameters(), file, metadata);
+  }
+
+  /** Saves these parameters by name (e.g. a model without its client-held head). */
+  public static void save(Map<String, Parameter> parameters, Path file, Map<String, String> metadata)
+      throws IOException {
     Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
-    module.namedParameters().forEach((name, p) -> tensors.put(name, entry(p.array())));
+    parameters.forEach((name, p) -> tensors.put(name, entry(p.array())));
     SafeTensors.write(file, tensors, metadata);
   }
 
@@ -36,8 +42,12 @@ public final class Checkpoints {
    * @throws IOException naming each missing, unexpected or mis-shaped tensor
    */
   public static void load(Module module, Path file, boolean strict) throws IOException {
+    load(module.namedParameters(), file, strict);
+  }
+
+  /** As {@link #load(Module, Path, boolean)}, into these parameters by name. */
+  public static void load(Map<String, Parameter> params, Path file, boolean strict) throws IOException {
     Map<String, SafeTensors.Entry> stored = SafeTensors.read(file);
-    Map<String, Parameter> params = module.namedParameters();
     TreeSet<String> missing = new TreeSet<>(params.keySet());
     missing.removeAll(stored.keySet());
     TreeSet<String> unexpected = new TreeSet<>(stored.keySet());

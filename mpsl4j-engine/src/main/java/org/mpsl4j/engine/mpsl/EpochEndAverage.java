@@ -1,0 +1,83 @@
+package org.mpsl4j.engine.mpsl;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.mpsl4j.core.port.Deadline;
+import org.mpsl4j.core.port.Ticker;
+
+/**
+ * The epoch end's average of the clients' tokenizers (and trained client heads) into the global ones: gathered in the
+ * clear ({@code TokenizerWeights}, {@link TokenizerAverage#update}), or with secure aggregation ({@link
+ * SecureAggregation}), where the server learns only the weighted sum. Used by the training thread only.
+ */
+final class EpochEndAverage {
+  private final TokenizerAverage average;
+  private final StepPhases phases;
+  private final ReplyCollector collector;
+  private final Map<String, Shape> shapes;
+  private SecureAggregation secure;
+
+  EpochEndAverage(TokenizerAverage average, StepPhases phases, ReplyCollector collector, Map<String, Shape> shapes) {
+    this.average = average;
+    this.phases = phases;
+    this.collector = collector;
+    this.shapes = shapes;
+  }
+
+  /**
+   * From now on the average is securely aggregated.
+   *
+   * @throws IllegalStateException if {@code policy} synchronizes within epochs (those uploads would be in the clear)
+   */
+  void useSecureAggregation(TokenizerPolicy policy) {
+    check(policy, true);
+    secure = new SecureAggregation(collector, shapes);
+  }
+
+  /** @throws IllegalStateException if {@code policy} cannot go with how the average is taken */
+  void check(TokenizerPolicy policy) {
+    check(policy, secure != null);
+  }
+
+  private static void check(TokenizerPolicy policy, boolean secure) {
+    if (secure && policy.syncEvery() > 0 && policy.syncEvery() != TokenizerPolicy.EPOCH) {
+      throw new IllegalStateException("secure aggregation covers the epoch-end average only; --tokenizer-sync "
+          + policy.syncEvery() + " would upload tokenizers in the clear within epochs (use epoch or never)");
+    }
+    if (secure && policy.sharedGradients()) {
+      throw new IllegalStateException("secure aggregation covers the epoch-end average only; --tokenizer-sync "
+          + TokenizerPolicy.GRADIENTS + " would upload tokenizer gradients in the clear at every step");
+    }
+  }
+
+  boolean secure() {
+    return secure != null;
+  }
+
+  /** Why secure-aggregation rounds ended without a new average (empty when all finished or it is off). */
+  List<String> notes() {
+    return secure == null ? List.of() : secure.notes();
+  }
+
+  /**
+   * Takes the average of what {@code participants} (sent EpochEnd at {@code step}) upload within {@code deadline} per
+   * phase; keeps the previous one if nothing usable came.
+   */
+  void gather(long step, List<Session> participants, Duration deadline, NDManager manager) throws InterruptedException {
+    if (secure != null) {
+      Map<String, float[]> values = secure.average(step, participants, () -> Deadline.after(Ticker.system(), deadline));
+      if (values != null) {
+        average.set(values);
+      }
+      return;
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      TokenizerAverage.Sum sum = average.begin(scope);
+      phases.gatherTokenizerWeights(step, participants, scope, Deadline.after(Ticker.system(), deadline), sum::add);
+      sum.finish();
+    }
+  }
+}

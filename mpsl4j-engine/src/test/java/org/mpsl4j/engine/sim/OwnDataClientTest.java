@@ -1,0 +1,46 @@
+package org.mpsl4j.engine.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.engine.mpsl.MpslClient;
+import org.mpsl4j.engine.mpsl.RandomDataset;
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.HeadConfig;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
+import org.mpsl4j.protocol.v1.Hello;
+
+/**
+ * A client on its own data ({@code client --own-data}) declares its whole training split and is named by its index;
+ * no partition of anyone else's data is involved.
+ */
+final class OwnDataClientTest {
+  private static final ModelConfig MODEL = ModelConfig.builder()
+      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4)).addTokenizer(TokenizerSpec.text("text", 5, 30))
+      .setEncoder(EncoderConfig.small(16, 1, 4)).setHead(HeadConfig.classification(3)).build();
+
+  @Test
+  void ownDataClient_declaresItsWholeTrainingSplit_underTheIdOfItsIndex() {
+    DatasetSplit data = new DatasetSplit(new RandomDataset(37, 3, 1), new RandomDataset(9, 3, 2));
+    SimulationConfig config = new SimulationConfig(MODEL, 10, 4, 1, 1e-3f, 5, 0.5, 10, 2024, Duration.ofSeconds(5), 1);
+    try (MpslClient client = MpslSetup.ownDataClient(config, data, 7, "t")) {
+      Hello hello = client.hello().getHello();
+      assertThat(hello.getClientId()).isEqualTo("client-7");
+      assertThat(hello.getTrainSamples()).isEqualTo(37);
+      assertThat(hello.getBatchSize()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void ownDataClient_withProportionalBatches_isRefused() {
+    DatasetSplit data = new DatasetSplit(new RandomDataset(37, 3, 1), new RandomDataset(9, 3, 2));
+    SimulationConfig config = new SimulationConfig(MODEL, 10, 4, 1, 1e-3f, 5, 0.5, 10, 2024, Duration.ofSeconds(5), 1)
+        .withBatches(ClientBatches.PROPORTIONAL);
+    assertThatThrownBy(() -> MpslSetup.ownDataClient(config, data, 0, "t"))
+        .hasMessageContaining("a client on its own data takes --client-batch (equal)");
+  }
+}
