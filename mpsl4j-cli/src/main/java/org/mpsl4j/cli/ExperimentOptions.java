@@ -202,11 +202,13 @@ final class ExperimentOptions {
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
     if (retrieval) {
       DatasetSplit all = split;
-      DatasetSplit distinct = DistinctTexts.of(all, 0, seed);
-      split = DistinctTexts.of(distinct, samples, seed);
-      log.printf("retrieval: %d / %d of %d / %d train / test pairs have a text no other pair has; using %d / %d%n",
-          distinct.train().size(), distinct.test().size(), all.train().size(), all.test().size(),
-          split.train().size(), split.test().size());
+      split = DistinctTexts.usablePairs(all, samples, seed);
+      if (DistinctTexts.hasText(all.train())) {
+        DatasetSplit distinct = DistinctTexts.of(all, 0, seed);
+        log.printf("retrieval: %d / %d of %d / %d train / test pairs have a text no other pair has; using %d / %d%n",
+            distinct.train().size(), distinct.test().size(), all.train().size(), all.test().size(),
+            split.train().size(), split.test().size());
+      }
     }
     naturalClients = ManifestRun.naturalClients(dataset, split);
     clients = ManifestRun.clients(naturalClients, mixee, clients);

@@ -29,10 +29,7 @@ public final class DistinctTexts {
    *     {@link ArrayDataset})
    */
   public static ArrayDataset of(LabeledDataset data) {
-    if (!(data instanceof ArrayDataset array)) {
-      throw new IllegalArgumentException("cannot keep distinct texts of " + data.name() + ": not an in-memory dataset");
-    }
-    return array.subset(data.name(), firstOfEachText(data));
+    return array(data).subset(data.name(), firstOfEachText(data));
   }
 
   /**
@@ -41,6 +38,29 @@ public final class DistinctTexts {
    */
   public static DatasetSplit of(DatasetSplit split, int maxPerSplit, long seed) {
     return new DatasetSplit(of(split.train()).limit(maxPerSplit, seed), of(split.test()).limit(maxPerSplit, seed));
+  }
+
+  /**
+   * The pairs retrieval trains and tests on: {@link #of(DatasetSplit, int, long)} where the data has a text input,
+   * otherwise (e.g. audio–picture pairs, no captions to compare) just at most {@code maxPerSplit} of each side.
+   */
+  public static DatasetSplit usablePairs(DatasetSplit split, int maxPerSplit, long seed) {
+    if (hasText(split.train())) {
+      return of(split, maxPerSplit, seed);
+    }
+    return new DatasetSplit(array(split.train()).limit(maxPerSplit, seed), array(split.test()).limit(maxPerSplit, seed));
+  }
+
+  /** Whether {@code data} has a text input whose captions can be compared. */
+  public static boolean hasText(LabeledDataset data) {
+    return data.inputs().stream().anyMatch(InputSpec::isTokenIds);
+  }
+
+  private static ArrayDataset array(LabeledDataset data) {
+    if (!(data instanceof ArrayDataset array)) {
+      throw new IllegalArgumentException("cannot pick pairs of " + data.name() + ": not an in-memory dataset");
+    }
+    return array;
   }
 
   /** Indices of the first sample of each distinct text, ascending. */

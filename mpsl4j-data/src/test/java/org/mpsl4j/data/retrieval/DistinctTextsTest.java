@@ -42,4 +42,23 @@ final class DistinctTextsTest {
     assertThatThrownBy(() -> DistinctTexts.of(imagesOnly)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("pictures").hasMessageContaining("no text input").hasMessageContaining("[image]");
   }
+
+  @Test
+  void usablePairs_withoutText_onlyLimitsEachSide() {
+    ArrayDataset pictures = new ArrayDataset("pictures", List.of("a"),
+        List.of(new Column.Floats(IMAGE, new float[] {0, 0, 1, 1, 2, 2})), new int[] {0, 0, 0}, null, List.of());
+
+    org.mpsl4j.data.DatasetSplit picked = DistinctTexts.usablePairs(new org.mpsl4j.data.DatasetSplit(pictures, pictures), 2, 1);
+
+    assertThat(picked.train().size()).isEqualTo(2);
+    assertThat(picked.test().size()).isEqualTo(2);
+  }
+
+  @Test
+  void usablePairs_withText_limitsTheDistinctPairs() {
+    org.mpsl4j.data.DatasetSplit picked = DistinctTexts.usablePairs(new org.mpsl4j.data.DatasetSplit(pairs(), pairs()), 0, 1);
+
+    assertThat(picked.train().size()).isEqualTo(3);
+    assertThat(picked.test().size()).isEqualTo(3);
+  }
 }
