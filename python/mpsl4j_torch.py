@@ -30,7 +30,7 @@ The details that a re-implementation gets wrong, all taken from the layout and m
 * Fusion ``early`` concatenates all modalities' tokens for one encoder pass; ``late`` encodes each alone. Pooling
   ``cls`` takes each modality's first token (its CLS) and averages over modalities; ``mean`` averages the real
   (unmasked) tokens.
-* The head is LayerNorm then Linear; a projection head L2-normalizes its output.
+* The head is LayerNorm then Linear; a projection head L2-normalizes its output and scales it by exp(logitScale / 2).
 
 Needs only ``torch`` (Debian: ``apt-get install python3-torch``); the safetensors files are read here directly so
 that the ``safetensors`` package is not needed either.
@@ -192,12 +192,15 @@ class Head(nn.Module):
         self.projection = head["kind"] == "projection"
         self.norm = nn.LayerNorm(width, eps=eps) if head["norm"] else None
         self.fc = nn.Linear(width, head["outputs"])
+        # ln s, CLIP's learned inverse temperature: a projection head's unit outputs are scaled by sqrt(s).
+        self.logitScale = nn.Parameter(torch.zeros(1)) if self.projection else None
 
     def forward(self, pooled):
         x = pooled if self.norm is None else self.norm(pooled)
         out = self.fc(x)
         if self.projection:
             out = out / out.square().sum(-1, keepdim=True).sqrt().clamp_min(1e-12)
+            out = out * (self.logitScale.clamp_max(math.log(100.0)) / 2).exp()
         return out
 
 

@@ -284,7 +284,7 @@ public final class CompareCommand implements Callable<Integer> {
     s.put("model", model.weights() + " encoder, width " + model.encoder().width() + ", depth " + model.encoder().depth() + ", "
         + model.trainableBlocks() + " trained blocks, " + model.encoderTokens() + " tokens, " + model.fusion() + " fusion, "
         + model.pooling() + " pooling, task " + x.choices.choices().task()
-        + (x.retrieval() ? " (symmetric InfoNCE, fixed temperature " + org.mpsl4j.model.retrieval.InfoNce.TEMPERATURE
+        + (x.retrieval() ? " (symmetric InfoNCE, learned temperature from " + org.mpsl4j.model.retrieval.InfoNce.INITIAL_TEMPERATURE
             + ")" : ""));
     s.put("seed", x.seed);
     s.put("MPSL cut-layer codecs", "activations " + x.codecUp + ", gradients " + x.codecDown

@@ -5,6 +5,8 @@ import org.mpsl4j.data.DataOptions;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.Datasets;
 import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.data.retrieval.DistinctTexts;
+import org.mpsl4j.model.ModelChoices;
 import org.mpsl4j.data.partition.Partitioner;
 import org.mpsl4j.engine.sim.ClientBatches;
 import org.mpsl4j.engine.sim.MpslSetup;
@@ -211,9 +213,23 @@ final class ExperimentOptions {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }
-    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(samples).optLog(log).optProgress(TaskProgress.forData()).build();
+    // Retrieval loads every sample and keeps one pair per distinct caption before --samples picks pairs: a caption
+    // shared by several pictures cannot be retrieved (DistinctTexts), and --samples then counts usable pairs.
+    boolean retrieval = choices.choices().task() == ModelChoices.Task.RETRIEVAL;
+    DataOptions options = DataOptions.builder().optSeed(seed).optMaxSamplesPerSplit(retrieval ? 0 : samples)
+        .optLog(log).optProgress(TaskProgress.forData()).build();
     Datasets.prepare(dataset, dataDir, options, log);
     DatasetSplit split = Datasets.load(dataset, dataDir, options);
+    if (retrieval) {
+      DatasetSplit all = split;
+      split = DistinctTexts.usablePairs(all, samples, seed);
+      if (DistinctTexts.hasText(all.train())) {
+        DatasetSplit distinct = DistinctTexts.of(all, 0, seed);
+        log.printf("retrieval: %d / %d of %d / %d train / test pairs have a text no other pair has; using %d / %d%n",
+            distinct.train().size(), distinct.test().size(), all.train().size(), all.test().size(),
+            split.train().size(), split.test().size());
+      }
+    }
     naturalClients = ManifestRun.naturalClients(dataset, split);
     clients = ManifestRun.clients(naturalClients, mixee, clients);
     if (naturalClients == 0 && !PartitionChoice.parse(partitionKind).usesAlpha()) {

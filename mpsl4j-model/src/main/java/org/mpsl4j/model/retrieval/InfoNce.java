@@ -4,24 +4,28 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * The symmetric InfoNCE (CLIP) loss over a batch of paired embeddings: for B pairs, the B × B cosine
- * similarities divided by a temperature are the logits of a B-way classification in each direction (first
- * modality → second, and back), whose target is the sample's own partner; the loss is the mean of both
- * cross-entropies. Every other sample of the batch is a negative, so a batch of B gives B − 1 negatives.
+ * The symmetric InfoNCE (CLIP) loss over a batch of paired embeddings: for B pairs, the B × B dot products of
+ * the first modality's embeddings with the second's are the logits of a B-way classification in each
+ * direction (first modality → second, and back), whose target is the sample's own partner; the loss is the
+ * mean of both cross-entropies. Every other sample of the batch is a negative, so a batch of B gives B − 1
+ * negatives.
  *
- * <p>The temperature is fixed ({@link #TEMPERATURE}, CLIP's initial value), not learned: the loss runs on
- * whichever side holds the batch (each client, or the server), and a fixed value keeps both placements the
- * same function with no extra parameter to synchronize.
+ * <p>The embeddings carry the inverse temperature: a projection head outputs unit vectors times √s with s
+ * learned ({@link org.mpsl4j.model.head.TaskHead}), so a dot product is s · cosine, CLIP's logit. The loss
+ * itself has no parameter, so it runs unchanged on whichever side holds the batch (each client, or the
+ * server), and s is trained through the outputs' gradient in both placements.
  */
 public final class InfoNce {
-  /** Softmax temperature of the similarity logits. */
-  public static final float TEMPERATURE = 0.07f;
+  /** The temperature 1/s a projection head starts from (CLIP's initial value). */
+  public static final float INITIAL_TEMPERATURE = 0.07f;
+  /** The largest s a projection head applies (CLIP's clamp). */
+  public static final float MAX_LOGIT_SCALE = 100f;
 
   private InfoNce() {}
 
   /**
-   * The mean symmetric InfoNCE loss (a scalar) of {@code outputs} (B, 2e), whose rows are L2-normalized
-   * pairs ({@link PairEmbeddings}). Differentiable: record autograd around it to get ∂loss/∂outputs.
+   * The mean symmetric InfoNCE loss (a scalar) of {@code outputs} (B, 2e), whose rows are pairs
+   * ({@link PairEmbeddings}) of a projection head's scaled unit embeddings. Differentiable: record autograd around it to get ∂loss/∂outputs.
    */
   public static NDArray loss(NDArray outputs) {
     NDArray logits = logits(outputs);
@@ -34,11 +38,11 @@ public final class InfoNce {
     return rows.add(cols).neg().div(m.create(2f * b));
   }
 
-  /** The (B, B) similarity logits: first modality's row i against second modality's row j, over the temperature. */
+  /** The (B, B) logits: first modality's row i dotted with second modality's row j (s · cosine for a head's outputs). */
   public static NDArray logits(NDArray outputs) {
     NDArray first = PairEmbeddings.first(outputs);
     NDArray second = PairEmbeddings.second(outputs);
-    return first.matMul(second.transpose()).div(outputs.getManager().create(TEMPERATURE));
+    return first.matMul(second.transpose());
   }
 
   /** How many samples' first-modality embedding ranks its own partner first among the batch (in-batch top-1). */

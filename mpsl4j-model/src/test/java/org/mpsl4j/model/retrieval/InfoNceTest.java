@@ -23,13 +23,13 @@ final class InfoNceTest {
 
   @Test
   void loss_ofOrthonormalPairs_matchesTheClosedForm() {
-    // Pair i = (e_i, e_i): own similarity 1, others 0; each direction's cross-entropy is
-    // -log(e^{1/t} / (e^{1/t} + (B-1))), and both directions are equal.
+    // Pair i = (e_i, e_i)/√t as a head at temperature t outputs them: own logit 1/t, others 0; each
+    // direction's cross-entropy is -log(e^{1/t} / (e^{1/t} + (B-1))), and both directions are equal.
     try (NDManager m = NDManager.newBaseManager()) {
       int b = 3;
-      NDArray eye = m.eye(b);
+      double t = InfoNce.INITIAL_TEMPERATURE;
+      NDArray eye = m.eye(b).div(m.create((float) Math.sqrt(t)));
       NDArray outputs = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(eye, eye), 1);
-      double t = InfoNce.TEMPERATURE;
       double expected = -Math.log(Math.exp(1 / t) / (Math.exp(1 / t) + (b - 1)));
       assertThat((double) InfoNce.loss(outputs).getFloat()).isCloseTo(expected, within(1e-5));
       assertThat(InfoNce.matches(outputs)).isEqualTo(b);
