@@ -19,12 +19,8 @@ import org.mpsl4j.protocol.v1.NamedTensor;
  * upload, for a fraction of the bytes.
  */
 final class SparseRows {
-  /**
-   * Tables with fewer rows go whole. 256 lets MiniLM's 512-row position table go by rows too (a client
-   * with 32-token texts holds 32 of them): 48 KiB instead of 768 KiB per client and epoch end, which at
-   * 1,000 simulated clients is 0.7 GB of messages the server would hold at once.
-   */
-  static final long MIN_ROWS = 256;
+  /** Tables with fewer rows go whole: the index overhead would not pay for itself. */
+  static final long MIN_ROWS = 1024;
 
   private SparseRows() {}
 

@@ -24,7 +24,7 @@ import org.mpsl4j.model.TokenizerSpec;
 final class TokenizerAverageTest {
   private static final ModelConfig MODEL = ModelConfig.builder()
       .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
-      .addTokenizer(TokenizerSpec.text("text", 5, 300))
+      .addTokenizer(TokenizerSpec.text("text", 5, 1100))
       .setEncoder(EncoderConfig.small(16, 1, 4))
       .setHead(HeadConfig.classification(3)).build();
   private static final String TABLE = "text.word_embeddings.weight";
@@ -56,7 +56,7 @@ final class TokenizerAverageTest {
               }
               NDArray whole = upload.create(theta, average.model().namedParameters().get(e.getKey()).shape());
               if (e.getKey().equals(TABLE) && client != 1) { // client 1 sends its table whole
-                long[] held = {client, 7, 100 + client};
+                long[] held = {client, 7, 1000 + client};
                 int width = (int) whole.getShape().get(1);
                 for (int row = 0; row < whole.getShape().get(0); row++) { // rows not held keep the initial value
                   if (row != held[0] && row != held[1] && row != held[2]) {
