@@ -11,9 +11,9 @@ import org.mpsl4j.model.HeadConfig;
 
 /**
  * The most private configuration of docs/PRIVACY.md on a small run: the head on the clients (fixed, common),
- * tokenizers from a seed the server does not know, loss and correct withheld, and output-gradient noise of 10× the
- * batch RMS. The attacks on gradients alone stay within 5 points of their chance levels and the reconstructions are no
- * better than a blank guess; but the epoch-end upload hands the server the head, and with it the representation
+ * tokenizers from a seed the server does not know, loss and correct withheld, output-gradient noise of 10× the
+ * batch RMS, and every gradient row rescaled to one norm. The attacks on gradients alone stay within 5 points of their
+ * chance levels and the reconstructions, least squares and optimization, are no better than a blank guess; but the epoch-end upload hands the server the head, and with it the representation
  * gradients give labels away again (HeadInversion). This test pins both: it fails if the protection breaks, and if
  * the known leak disappears unnoticed (then update docs/PRIVACY.md). Accuracy costs are measured there, not here.
  */
