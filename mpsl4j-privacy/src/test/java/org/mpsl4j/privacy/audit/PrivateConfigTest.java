@@ -11,11 +11,12 @@ import org.mpsl4j.model.HeadConfig;
 
 /**
  * The most private configuration of docs/PRIVACY.md on a small run: the head on the clients (fixed, common),
- * tokenizers from a seed the server does not know, loss and correct withheld, and output-gradient noise of 10× the
- * batch RMS. The attacks on gradients alone stay within 5 points of their chance levels and the reconstructions are no
- * better than a blank guess; and the fixed head never leaves the clients (it is not in the epoch-end upload), so the
- * server has no head to run HeadInversion with (it read 27.7 % of labels against a chance of 11 % on this run while
- * the head was uploaded). Accuracy costs are measured in docs/PRIVACY.md, not here.
+ * tokenizers from a seed the server does not know, loss and correct withheld, output-gradient noise of 10× the
+ * batch RMS, and every gradient row rescaled to one norm. The attacks on gradients alone stay within 5 points of their
+ * chance levels and the reconstructions, least squares and optimization, are no better than a blank guess; and the
+ * fixed head never leaves the clients (it is not in the epoch-end upload), so the server has no head to run
+ * HeadInversion with (it read 27.7 % of labels against a chance of 11 % on this run while the head was uploaded).
+ * Accuracy costs are measured in docs/PRIVACY.md, not here.
  */
 final class PrivateConfigTest {
   @Test
