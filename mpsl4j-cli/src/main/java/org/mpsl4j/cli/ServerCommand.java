@@ -114,6 +114,10 @@ final class ServerCommand implements Callable<Integer> {
     TcpTransport.ServerTls tls;
     try { // check the deployment options before the data is loaded
       x.validate();
+      String unresumable = checkpointDir == null ? null : MpslServer.checkpointRefusal(x.tokenizerPolicy());
+      if (unresumable != null) {
+        throw new IllegalArgumentException(unresumable + " (--checkpoint-dir)");
+      }
       clientTokens = tokensFile == null ? Map.of() : readTokens(tokensFile);
       tls = tls();
     } catch (IllegalArgumentException | IOException e) {

@@ -44,6 +44,15 @@ final class BadInputTest {
 
   @Test
   @Timeout(10)
+  void server_checkpointsWithoutStateTheRunNeeds_areRefusedBeforeWaitingForClients() {
+    assertThat(run("server", "--checkpoint-dir", "ckpt", "--tokenizer-sync", "gradients"))
+        .contains("server checkpoints do not hold the shared tokenizer's optimizer", "--checkpoint-dir");
+    assertThat(run("server", "--checkpoint-dir", "ckpt", "--client-adversary", "1"))
+        .contains("server checkpoints do not hold the client adversary", "--checkpoint-dir");
+  }
+
+  @Test
+  @Timeout(10)
   void simulate_negativeSamples_namesTheOptionNotAnInternalField() {
     String err = run("simulate", "--samples", "-5");
     assertThat(err).contains("--samples must be >= 0 (0 = all) but was -5").doesNotContain("maxSamplesPerSplit");

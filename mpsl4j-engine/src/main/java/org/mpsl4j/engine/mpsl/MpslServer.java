@@ -116,9 +116,30 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
     epochEndAverage.check(java.util.Objects.requireNonNull(policy, "policy"));
+    String unresumable = config.checkpointDir() == null ? null : checkpointRefusal(policy);
+    if (unresumable != null) {
+      throw new IllegalArgumentException(unresumable);
+    }
     this.tokenizerPolicy = policy;
     applyAdversary();
     return this;
+  }
+
+  /**
+   * Why server checkpoints cannot resume a run with this policy, or null. The shared tokenizer's optimizer and the
+   * client adversary are server state that {@link ServerCheckpoint} does not hold, so a resumed run would quietly
+   * differ from an uninterrupted one; such runs are refused checkpoints instead.
+   */
+  public static String checkpointRefusal(TokenizerPolicy policy) {
+    if (policy.sharedGradients()) {
+      return "server checkpoints do not hold the shared tokenizer's optimizer (--tokenizer-sync "
+          + TokenizerPolicy.GRADIENTS + "), so a resumed run would differ from an uninterrupted one";
+    }
+    if (policy.clientAdversary() != 0) {
+      return "server checkpoints do not hold the client adversary (--client-adversary), so a resumed run would"
+          + " differ from an uninterrupted one";
+    }
+    return null;
   }
 
   /** The client adversary the tokenizer policy asks for, on the current split step (none at weight 0). */
