@@ -32,26 +32,12 @@ final class Reconstruction {
   private final boolean optimizable;
   private final float low;
   private final float high;
-  private double optPsnrSum;
-  private double optSsimSum;
-  private int optScored;
-  private int optSsimScored;
-  private double blindPsnrSum;
-  private double blindSsimSum;
-  private int blindScored;
-  private int blindSsimScored;
-  private double psnrSum;
-  private double blankPsnrSum;
-  private double blankSsimSum;
-  private double ssimSum;
-  private int scored;
-  private int ssimScored;
-  private int exact;
-  private int exactScored;
-  private double avgPsnrSum;
-  private double avgSsimSum;
-  private int avgScored;
-  private int avgSsimScored;
+  private final Scores optimized = new Scores();
+  private final Scores blind = new Scores();
+  private final Scores fromAverage = new Scores();
+  private final Scores tracked = new Scores();
+  private final Scores blankGuess = new Scores();
+  private final Mean exact = new Mean();
 
   /** @param low smallest and {@code high} largest input value of public data of the same kind (the server's test set) */
   Reconstruction(SimulationConfig config, List<Map<String, float[]>> averages, float low, float high) {
@@ -67,19 +53,19 @@ final class Reconstruction {
   static final int OPT_ITERATIONS = 200;
 
   double psnrOptimized() {
-    return optScored == 0 ? Double.NaN : optPsnrSum / optScored;
+    return optimized.psnr.value();
   }
 
   double ssimOptimized() {
-    return optSsimScored == 0 ? Double.NaN : optSsimSum / optSsimScored;
+    return optimized.ssim.value();
   }
 
   double psnrBlind() {
-    return blindScored == 0 ? Double.NaN : blindPsnrSum / blindScored;
+    return blind.psnr.value();
   }
 
   double ssimBlind() {
-    return blindSsimScored == 0 ? Double.NaN : blindSsimSum / blindSsimScored;
+    return blind.ssim.value();
   }
 
   Client client() {
@@ -87,32 +73,32 @@ final class Reconstruction {
   }
 
   double psnr() {
-    return scored == 0 ? Double.NaN : psnrSum / scored;
+    return tracked.psnr.value();
   }
 
   /** PSNR of a blank guess (0 everywhere: the dataset mean, for normalized inputs) on the same samples. */
   double blankPsnr() {
-    return scored == 0 ? Double.NaN : blankPsnrSum / scored;
+    return blankGuess.psnr.value();
   }
 
   double blankSsim() {
-    return ssimScored == 0 ? Double.NaN : blankSsimSum / ssimScored;
+    return blankGuess.ssim.value();
   }
 
   double ssim() {
-    return ssimScored == 0 ? Double.NaN : ssimSum / ssimScored;
+    return tracked.ssim.value();
   }
 
   double exactShare() {
-    return exactScored == 0 ? Double.NaN : (double) exact / exactScored;
+    return exact.value();
   }
 
   double psnrFromAverage() {
-    return avgScored == 0 ? Double.NaN : avgPsnrSum / avgScored;
+    return fromAverage.psnr.value();
   }
 
   double ssimFromAverage() {
-    return avgSsimScored == 0 ? Double.NaN : avgSsimSum / avgSsimScored;
+    return fromAverage.ssim.value();
   }
 
   /** One client's tracked copy. */
@@ -188,44 +174,18 @@ final class Reconstruction {
           if (spec.kind() != TokenizerKind.SENSOR) {
             ssim = channelSsim(x, r, spec.inputShape());
           }
-          if (kind == Kind.OPTIMIZED || kind == Kind.BLIND) {
-            boolean known = kind == Kind.OPTIMIZED;
-            if (known) {
-              optPsnrSum += psnr;
-              optScored++;
-            } else {
-              blindPsnrSum += psnr;
-              blindScored++;
-            }
-            if (!Double.isNaN(ssim)) {
-              if (known) {
-                optSsimSum += ssim;
-                optSsimScored++;
-              } else {
-                blindSsimSum += ssim;
-                blindSsimScored++;
+          switch (kind) {
+            case OPTIMIZED -> optimized.add(psnr, ssim);
+            case BLIND -> blind.add(psnr, ssim);
+            case AVERAGE -> fromAverage.add(psnr, ssim);
+            case TRACKED -> {
+              tracked.add(psnr, ssim);
+              float[] blank = new float[x.length];
+              blankGuess.add(Math.min(ReconstructionQuality.psnr(x, blank), 100),
+                  Double.isNaN(ssim) ? Double.NaN : channelSsim(x, blank, spec.inputShape()));
+              if (spec.kind() == TokenizerKind.IMAGE) {
+                exact.add(withinHalfStep(x, r) ? 1 : 0);
               }
-            }
-          } else if (kind == Kind.AVERAGE) {
-            avgPsnrSum += psnr;
-            avgScored++;
-            if (!Double.isNaN(ssim)) {
-              avgSsimSum += ssim;
-              avgSsimScored++;
-            }
-          } else {
-            psnrSum += psnr;
-            float[] blank = new float[x.length];
-            blankPsnrSum += Math.min(ReconstructionQuality.psnr(x, blank), 100);
-            scored++;
-            if (!Double.isNaN(ssim)) {
-              ssimSum += ssim;
-              blankSsimSum += channelSsim(x, blank, spec.inputShape());
-              ssimScored++;
-            }
-            if (spec.kind() == TokenizerKind.IMAGE) {
-              exact += withinHalfStep(x, r) ? 1 : 0;
-              exactScored++;
             }
           }
         }
@@ -242,6 +202,34 @@ final class Reconstruction {
 
   /** Which attack a reconstruction came from. */
   private enum Kind { TRACKED, AVERAGE, OPTIMIZED, BLIND }
+
+  /** A running mean; NaN before the first value. */
+  private static final class Mean {
+    private double sum;
+    private int count;
+
+    void add(double value) {
+      sum += value;
+      count++;
+    }
+
+    double value() {
+      return count == 0 ? Double.NaN : sum / count;
+    }
+  }
+
+  /** PSNR and, where it applies (not for 1-D sensor windows: NaN), SSIM of one attack's reconstructions. */
+  private static final class Scores {
+    final Mean psnr = new Mean();
+    final Mean ssim = new Mean();
+
+    void add(double psnrValue, double ssimValue) {
+      psnr.add(psnrValue);
+      if (!Double.isNaN(ssimValue)) {
+        ssim.add(ssimValue);
+      }
+    }
+  }
 
   private static double channelSsim(float[] x, float[] r, int[] shape) {
     int c = shape[0];
