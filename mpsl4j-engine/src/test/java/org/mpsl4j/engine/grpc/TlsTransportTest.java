@@ -22,13 +22,10 @@ import org.mpsl4j.engine.mpsl.EpochStats;
 import org.mpsl4j.engine.mpsl.MessageLimits;
 import org.mpsl4j.engine.mpsl.MpslClient;
 import org.mpsl4j.engine.mpsl.MpslServer;
-import org.mpsl4j.engine.mpsl.ServerObserver;
 import org.mpsl4j.engine.mpsl.RandomDataset;
 import org.mpsl4j.engine.mpsl.ServerConfig;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.HeadConfig;
+import org.mpsl4j.engine.mpsl.ServerObserver;
 import org.mpsl4j.model.ModelConfig;
-import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.protocol.v1.ErrorCode;
 
 /**
@@ -42,12 +39,7 @@ final class TlsTransportTest {
   private static final Path DIR = Path.of("target", "tls-test");
   private static final long SEED = 11;
   private static final float LR = 1e-3f;
-  private static final ModelConfig MODEL = ModelConfig.builder()
-      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
-      .addTokenizer(TokenizerSpec.text("text", 5, 30))
-      .setEncoder(EncoderConfig.small(16, 1, 4))
-      .setHead(HeadConfig.classification(3))
-      .build();
+  private static final ModelConfig MODEL = RandomDataset.model();
   private static final int MAX_BYTES = MessageLimits.maxMessageBytes(MODEL, 8);
   private static final Map<String, String> TOKENS = Map.of("client-a", "token-a", "client-b", "token-b");
   private static Certificates.Paths ca;

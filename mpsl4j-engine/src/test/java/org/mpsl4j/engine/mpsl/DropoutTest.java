@@ -12,10 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mpsl4j.engine.grpc.ClientRunner;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
-import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ServerMessage;
 import org.mpsl4j.protocol.v1.SplitLearningGrpc;
@@ -24,12 +21,7 @@ import org.mpsl4j.protocol.v1.SplitLearningGrpc;
 final class DropoutTest {
   private static final long SEED = 7;
   private static final float LR = 1e-3f;
-  private static final ModelConfig MODEL = ModelConfig.builder()
-      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
-      .addTokenizer(TokenizerSpec.text("text", 5, 30))
-      .setEncoder(EncoderConfig.small(16, 1, 4))
-      .setHead(HeadConfig.classification(3))
-      .build();
+  private static final ModelConfig MODEL = RandomDataset.model();
   private static final Duration DEADLINE = Duration.ofMillis(300);
 
   private static ServerConfig config(int clients, int epochs) {

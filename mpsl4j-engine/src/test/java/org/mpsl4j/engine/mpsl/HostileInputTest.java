@@ -16,10 +16,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mpsl4j.engine.grpc.ClientRunner;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
-import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.Codec;
 import org.mpsl4j.protocol.v1.DType;
@@ -35,12 +32,7 @@ import org.mpsl4j.protocol.v1.ParameterSet;
 final class HostileInputTest {
   private static final long SEED = 3;
   private static final float LR = 1e-3f;
-  static final ModelConfig MODEL = ModelConfig.builder()
-      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
-      .addTokenizer(TokenizerSpec.text("text", 5, 30))
-      .setEncoder(EncoderConfig.small(16, 1, 4))
-      .setHead(HeadConfig.classification(3))
-      .build();
+  static final ModelConfig MODEL = RandomDataset.model();
   private static final long T = MODEL.tokenizers().get(0).tokens();
   private static final long D = MODEL.encoder().width();
 

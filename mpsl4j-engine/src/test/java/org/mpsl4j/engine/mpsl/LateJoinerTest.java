@@ -10,10 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mpsl4j.engine.grpc.ClientRunner;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
-import org.mpsl4j.model.TokenizerSpec;
 
 /**
  * A client that joins after training started ({@code --min-clients}) with a larger share than those
@@ -23,12 +20,7 @@ import org.mpsl4j.model.TokenizerSpec;
 final class LateJoinerTest {
   private static final long SEED = 11;
   private static final float LR = 1e-3f;
-  private static final ModelConfig MODEL = ModelConfig.builder()
-      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
-      .addTokenizer(TokenizerSpec.text("text", 5, 30))
-      .setEncoder(EncoderConfig.small(16, 1, 4))
-      .setHead(HeadConfig.classification(3))
-      .build();
+  private static final ModelConfig MODEL = RandomDataset.model();
   private static final ServerConfig CONFIG = new ServerConfig(3, 2, LR, 5, 0.1f, Duration.ofMillis(1000),
       Duration.ofSeconds(10), Map.of(), null, 8).withMinClients(2);
 

@@ -9,6 +9,10 @@ import org.mpsl4j.data.InputBatch;
 import org.mpsl4j.data.InputSpec;
 import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.data.Modality;
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.HeadConfig;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.TokenizerSpec;
 
 /** Seeded random images and token ids with labels: for protocol properties, never for accuracy figures. */
 public final class RandomDataset implements LabeledDataset {
@@ -21,6 +25,16 @@ public final class RandomDataset implements LabeledDataset {
 
   public RandomDataset(int n, int classes, long seed) {
     this(n, classes, seed, 30);
+  }
+
+  /** The small model the protocol tests train on this data: both inputs, width 16, one block, 3 classes. */
+  public static ModelConfig model() {
+    return ModelConfig.builder()
+        .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
+        .addTokenizer(TokenizerSpec.text("text", 5, 30))
+        .setEncoder(EncoderConfig.small(16, 1, 4))
+        .setHead(HeadConfig.classification(3))
+        .build();
   }
 
   /** With token ids drawn from [1, vocab) (0 pads). */

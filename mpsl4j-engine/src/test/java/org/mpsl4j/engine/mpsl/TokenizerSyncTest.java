@@ -27,12 +27,7 @@ import org.mpsl4j.protocol.v1.ServerMessage;
 final class TokenizerSyncTest {
   private static final long SEED = 11;
   private static final float LR = 1e-2f;
-  private static final ModelConfig MODEL = ModelConfig.builder()
-      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
-      .addTokenizer(TokenizerSpec.text("text", 5, 30))
-      .setEncoder(EncoderConfig.small(16, 1, 4))
-      .setHead(HeadConfig.classification(3))
-      .build();
+  private static final ModelConfig MODEL = RandomDataset.model();
 
   /** 3 clients of 12 samples, batch 4: 3 steps per epoch, 2 epochs. */
   private record Run(List<ServerMessage> sent, List<ClientModel> clients, ClientModel average) {}

@@ -8,10 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.engine.mpsl.MpslClient;
 import org.mpsl4j.engine.mpsl.RandomDataset;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
-import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.protocol.v1.Hello;
 
 /**
@@ -19,9 +16,7 @@ import org.mpsl4j.protocol.v1.Hello;
  * no partition of anyone else's data is involved.
  */
 final class OwnDataClientTest {
-  private static final ModelConfig MODEL = ModelConfig.builder()
-      .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4)).addTokenizer(TokenizerSpec.text("text", 5, 30))
-      .setEncoder(EncoderConfig.small(16, 1, 4)).setHead(HeadConfig.classification(3)).build();
+  private static final ModelConfig MODEL = RandomDataset.model();
 
   @Test
   void ownDataClient_declaresItsWholeTrainingSplit_underTheIdOfItsIndex() {
