@@ -1,8 +1,6 @@
 package org.mpsl4j.cli;
 
 import java.io.IOException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,7 +134,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }
     json.put("confusion", counts);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("evaluation.json").toFile(),
+    org.mpsl4j.cli.report.ReportJson.mapper().writeValue(dir.resolve("evaluation.json").toFile(),
         json);
     System.out.println("\nwrote " + dir.resolve("evaluation.json") + " and " + png);
     return 0;

@@ -1,7 +1,5 @@
 package org.mpsl4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -70,7 +68,7 @@ final class RunReport {
   /** Writes results.json alone (a deployed server knows no partition). */
   static Path write(SimulationResult result, Path dir) throws IOException {
     Files.createDirectories(dir);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), result);
+    org.mpsl4j.cli.report.ReportJson.mapper().writeValue(dir.resolve("results.json").toFile(), result);
     return dir.resolve("results.json");
   }
 

@@ -1,7 +1,5 @@
 package org.mpsl4j.cli.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +13,7 @@ public final class ResultFiles {
   private ResultFiles() {}
 
   public static void writeJson(Path file, Map<String, Object> settings, List<MethodResult> results) throws IOException {
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+    ReportJson.mapper()
         .writeValue(file.toFile(), orderedPair(settings, results));
   }
 
