@@ -70,11 +70,6 @@ final class TcpDeploymentTest {
         "--tls-cert", certs.resolve("server.crt").toString(), "--tls-key", certs.resolve("server.key").toString(),
         "--tls-client-ca", certs.resolve("ca.crt").toString(), "--tokens-file", certs.resolve("tokens.txt").toString()));
     int port = processes.awaitPort("server", server);
-    List<Process> clients = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      clients.add(processes.start("client-" + i, list(list(List.of("client"), RUN), list(tls(certs, "client-" + i), "--index", String.valueOf(i),
-          "--server", "127.0.0.1:" + port, "--token", tokens.get("client-" + i)))));
-    }
     Process stranger = processes.start("stranger", list(List.of("client", "--data-dir", DATA.toString(), "--samples", "600", "--clients", "3",
         "--encoder", "scratch", "--width", "48", "--depth", "2", "--index", "0", "--server", "127.0.0.1:" + port,
         "--token", tokens.get("client-0")), tls(certs, "client-0")));
@@ -87,6 +82,13 @@ final class TcpDeploymentTest {
     assertThat(exitCode(impostor, Duration.ofMinutes(3))).as(processes.log("impostor")).isEqualTo(1);
     assertThat(Files.readString(WORK.resolve("impostor.err")))
         .contains("the server said UNAUTHENTICATED", "issued to 'client-1' but Hello claims client 'client-0'");
+    // The real clients start only now: the server waits for them, so it is still there for the two refused ones
+    // however slowly their JVMs start (started together, a loaded machine could let the run end first).
+    List<Process> clients = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      clients.add(processes.start("client-" + i, list(list(List.of("client"), RUN), list(tls(certs, "client-" + i), "--index", String.valueOf(i),
+          "--server", "127.0.0.1:" + port, "--token", tokens.get("client-" + i)))));
+    }
     for (int i = 0; i < 3; i++) {
       assertThat(exitCode(clients.get(i), Duration.ofMinutes(5))).as(processes.log("client-" + i)).isZero();
       assertThat(Files.readString(WORK.resolve("client-" + i + ".out"))).contains("client-" + i + ": training done");
