@@ -29,13 +29,16 @@ final class EpochEndRound {
   private final ServerModel model;
   private final EpochEndAverage average;
   private final TokenizerSync sync;
+  private final SharedTokenizerStep shared;
   private final StepPhases phases;
   private final Duration deadline;
 
-  EpochEndRound(ServerModel model, EpochEndAverage average, TokenizerSync sync, StepPhases phases, Duration deadline) {
+  EpochEndRound(ServerModel model, EpochEndAverage average, TokenizerSync sync, SharedTokenizerStep shared,
+      StepPhases phases, Duration deadline) {
     this.model = model;
     this.average = average;
     this.sync = sync;
+    this.shared = shared;
     this.phases = phases;
     this.deadline = deadline;
   }
@@ -52,9 +55,15 @@ final class EpochEndRound {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
           .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(average.secure())).build());
     }
-    average.gather(step, participants, deadline, manager);
-    if (policy.syncs()) {
-      sync.sendAverage(step, participants); // every epoch starts from one tokenizer
+    if (policy.sharedGradients()) {
+      // The server's tokenizers are the global ones and every client holds them: nothing to average (an average
+      // of equal tokenizers would only add rounding); the trained parameters go to any client that missed a step.
+      shared.send(step, participants);
+    } else {
+      average.gather(step, participants, deadline, manager);
+      if (policy.syncs()) {
+        sync.sendAverage(step, participants); // every epoch starts from one tokenizer
+      }
     }
     trainingDone.run();
     return evaluate(step, participants, manager);

@@ -228,6 +228,9 @@ public final class MpslClient implements AutoCloseable {
         if (m.getEpochEnd().getSecureAggregation()) {
           yield List.of(message(m.getStep()).setSecaggKey(secAgg.key(m.getStep())).build(), evalActivations(m.getStep()));
         }
+        if (split.sharesTokenizer()) { // the server holds the one tokenizer: nothing to average
+          yield List.of(evalActivations(m.getStep()));
+        }
         yield secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of(evalActivations(m.getStep())))
             : List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       }
@@ -245,7 +248,8 @@ public final class MpslClient implements AutoCloseable {
               ? message(m.getStep()).setTokenizerWeights(split.tokenizerGradients(indices.length)).build()
               : tokenizerWeights(m.getStep()));
       case GLOBAL_TOKENIZERS -> {
-        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, manager); // refused: trains on with its own
+        // Refused: trains on with its own.
+        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, split.sharesTokenizer(), manager);
         if (refused != null) {
           lastError = refused;
           notes.add(refused);

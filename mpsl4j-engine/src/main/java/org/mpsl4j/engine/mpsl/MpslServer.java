@@ -99,8 +99,8 @@ public final class MpslServer implements AutoCloseable {
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
     tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
     roster = new Roster(sessions, admission, config);
-    epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, phases, config.stepDeadline());
     sharedTokenizer = new SharedTokenizerStep(phases, tokenizerAverage, tokenizerSync, manager, config.learningRate());
+    epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, sharedTokenizer, phases, config.stepDeadline());
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep)
         .setSharedTokenizer(tokenizerPolicy.sharedGradients()));
   }
