@@ -14,7 +14,8 @@ import org.mpsl4j.protocol.v1.TokenizerWeights;
 
 /**
  * A client replaces its tokenizers with the server's average ({@link TokenizerPolicy}). All or nothing:
- * every parameter of the model must be present once, with its exact shape and finite values, before any
+ * every expected parameter (all averaged ones; with a shared tokenizer the {@link SharedTokenizerStep#trainedNames
+ * trained} ones) must be present once, with its exact shape and finite values, before any
  * is written, so a bad message leaves the client's own tokenizers as they were. The client keeps its
  * optimizer moments: they describe the same parameters, now moved to the average, as in FedAvg with
  * persistent client optimizers.
@@ -26,9 +27,10 @@ final class GlobalTokenizerLoad {
    * Applies the {@code global_tokenizers} of {@code m}; returns null, or why nothing was applied (the client then
    * trains on with its own tokenizers, and the next synchronization may succeed).
    */
-  static String applyOrExplain(org.mpsl4j.protocol.v1.ServerMessage m, ClientModel model, NDManager manager) {
+  static String applyOrExplain(org.mpsl4j.protocol.v1.ServerMessage m, ClientModel model, boolean shared,
+      NDManager manager) {
     try {
-      apply(m.getGlobalTokenizers(), model, manager);
+      apply(m.getGlobalTokenizers(), model, shared, manager);
       return null;
     } catch (MalformedTensorException e) {
       return "global tokenizers of step " + m.getStep() + " not applied: " + e.getMessage();
@@ -36,12 +38,15 @@ final class GlobalTokenizerLoad {
   }
 
   /**
+   * @param shared whether the client shares one tokenizer trained by FedSGD: then only the trained parameters come
    * @throws MalformedTensorException naming the parameter, if the message does not match {@code model}
    */
-  static void apply(TokenizerWeights weights, ClientModel model, NDManager manager) {
+  static void apply(TokenizerWeights weights, ClientModel model, boolean shared, NDManager manager) {
     Map<String, Parameter> params = new java.util.LinkedHashMap<>();
+    java.util.Set<String> trained = shared ? SharedTokenizerStep.trainedNames(model) : null;
     model.namedParameters().forEach((name, p) -> {
-      if (TokenizerAverage.averaged(model.config(), name)) { // a fixed head is the client's own
+      boolean expected = shared ? trained.contains(name) : TokenizerAverage.averaged(model.config(), name);
+      if (expected) { // a fixed head is the client's own
         params.put(name, p);
       }
     });

@@ -265,7 +265,8 @@ public final class MpslClient implements AutoCloseable {
               ? message(m.getStep()).setTokenizerWeights(split.tokenizerGradients(indices.length)).build()
               : tokenizerWeights(m.getStep()));
       case GLOBAL_TOKENIZERS -> {
-        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, manager); // refused: trains on with its own
+        // Refused: trains on with its own.
+        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, split.sharesTokenizer(), manager);
         if (refused != null) {
           lastError = refused;
           notes.add(refused);

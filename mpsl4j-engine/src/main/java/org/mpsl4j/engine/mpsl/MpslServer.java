@@ -435,7 +435,9 @@ public final class MpslServer implements AutoCloseable {
           .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(epochEndAverage.secure())).build());
     }
     epochEndAverage.gather(step, participants, config.stepDeadline(), manager);
-    if (tokenizerPolicy.syncs()) {
+    if (tokenizerPolicy.sharedGradients()) {
+      sharedTokenizer.send(step, participants); // the trained parameters only: the rest never changes
+    } else if (tokenizerPolicy.syncs()) {
       tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
     }
     acc.trainingDone();

@@ -20,11 +20,11 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  *
  * <p>So the tokenizer is trained on every client's data as in centralized training, and no client's
  * tokenizer differs from another's: the server cannot learn which client an activation came from by its
- * tokenizer (docs/GLOBAL_MODEL.md). The cost is one tokenizer-sized upload per counted client and one
- * download per connected client per step. Large tables ({@link SparseRows#eligible}: pretrained word
- * embeddings) are not trained this way: the clients freeze them at the initial values everyone shares (a
- * whole-table gradient every step would cost 45.8 MiB with MiniLM's). Runs on the training thread, in the
- * step it follows.
+ * tokenizer (docs/GLOBAL_MODEL.md). The cost is one upload per counted client and one download per
+ * connected client per step, each holding only the {@link #trainedNames trained} parameters. Text embedding
+ * tables and other large tables ({@link SparseRows#eligible}) are not trained this way: the clients freeze them
+ * at the initial values everyone shares (a whole-table gradient every step would cost 45.8 MiB with
+ * MiniLM's word table), so they are never sent either. Runs on the training thread, in the step it follows.
  */
 final class SharedTokenizerStep {
   private final StepPhases phases;
@@ -40,9 +40,34 @@ final class SharedTokenizerStep {
     this.global = global;
     this.sync = sync;
     this.optimizer = new Adam(manager, learningRate);
-    this.trained = global.model().namedParameters().entrySet().stream()
-        .filter(e -> !SparseRows.eligible(e.getValue().shape())).map(Map.Entry::getKey)
-        .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
+    this.trained = trainedNames(global.model());
+  }
+
+  /**
+   * The parameters of {@code model} that FedSGD trains and the server sends back: those averaged at epoch ends
+   * (not a fixed head), except the text tokenizers' embedding tables (words, positions, token types: in a
+   * simulation each client holds them as rows over a shared base, which a client cannot replace) and any other
+   * large table. Decided by the model's structure and shapes alone, so the server's global tokenizers and a
+   * client that shares them ({@code WireClientStep#shareTokenizer} freezes everything else) name the same set,
+   * and a client knows what a {@code global_tokenizers} message of this mode must hold. Everything else stays at
+   * the initial values the clients and the server draw from one seed.
+   */
+  static java.util.Set<String> trainedNames(org.mpsl4j.model.ClientModel model) {
+    java.util.List<String> textTables = new java.util.ArrayList<>();
+    model.tokenizers().forEach((input, t) -> {
+      if (t instanceof org.mpsl4j.model.tokenizer.TextTokenizer) {
+        textTables.add(input + ".");
+      }
+    });
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    model.namedParameters().forEach((name, p) -> {
+      boolean textTable = textTables.stream().anyMatch(prefix -> name.startsWith(prefix)
+          && name.substring(prefix.length()).contains("_embeddings."));
+      if (TokenizerAverage.averaged(model.config(), name) && !textTable && !SparseRows.eligible(p.shape())) {
+        out.add(name);
+      }
+    });
+    return out;
   }
 
   /**
@@ -71,8 +96,13 @@ final class SharedTokenizerStep {
         updated = true;
       }
     }
-    sync.sendAverage(step, connected);
+    send(step, connected);
     return updated;
+  }
+
+  /** Sends the trained parameters of the global tokenizers to {@code participants} (after a step, at an epoch end). */
+  void send(long step, List<Session> participants) {
+    sync.sendAverage(step, participants, trained);
   }
 
   /** The tokenizer optimizer, for its step count and state. */

@@ -57,13 +57,23 @@ final class TokenizerSync {
 
   /** Sends the current average to {@code participants}; each replaces its own tokenizers with it. */
   void sendAverage(long step, List<Session> participants) {
-    TokenizerWeights weights = encode(average.averagedParameters());
+    sendAverage(step, participants, average.averagedParameters().keySet());
+  }
+
+  /**
+   * Sends the parameters {@code names} of the current average (FedSGD sends only what it trains,
+   * {@link SharedTokenizerStep#trainedNames}).
+   */
+  void sendAverage(long step, List<Session> participants, java.util.Set<String> names) {
+    Map<String, Parameter> chosen = new java.util.LinkedHashMap<>(average.averagedParameters());
+    chosen.keySet().retainAll(names);
+    TokenizerWeights weights = encode(chosen);
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step).setGlobalTokenizers(weights).build());
     }
   }
 
-  /** Every tokenizer parameter whole (encoded once, shared by all clients' messages). */
+  /** The given parameters whole (encoded once, shared by all clients' messages). */
   private static TokenizerWeights encode(Map<String, Parameter> parameters) {
     TokenizerWeights.Builder w = TokenizerWeights.newBuilder();
     parameters.forEach((name, p) -> w.addParameters(

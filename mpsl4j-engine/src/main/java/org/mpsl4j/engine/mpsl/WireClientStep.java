@@ -45,6 +45,7 @@ public final class WireClientStep implements AutoCloseable {
   private CodecSpec codecDown = CodecSpec.RAW;
   private ErrorFeedback feedback;
   private boolean errorFeedback = true;
+  private boolean sharesTokenizer;
   /** Rows of the pending step's batch (what its outputs and cut gradient must have). */
   private int pendingBatch;
 
@@ -81,14 +82,24 @@ public final class WireClientStep implements AutoCloseable {
 
   /** FedSGD on the tokenizers (Welcome.shared_tokenizer; {@link ClientSplitStep#shareTokenizer}). */
   public void shareTokenizer(boolean shared) {
+    sharesTokenizer = shared;
     step.shareTokenizer(shared);
     if (shared) {
-      // Large tables (pretrained word embeddings) are not sent as gradients (SharedTokenizerStep): they stay at
-      // the initial values every client and the server share, so they cannot tell clients apart either.
+      // Text embedding tables and other large tables are not shared by gradients (SharedTokenizerStep.trainedNames):
+      // they stay at the initial values every client and the server share, so they cannot tell clients apart either.
+      java.util.Set<String> trained = SharedTokenizerStep.trainedNames(step.model());
       step.model().namedTables().values().forEach(t -> t.setTrainable(false));
-      step.model().namedParameters().values().stream().filter(p -> SparseRows.eligible(p.shape()))
-          .forEach(p -> p.setTrainable(false));
+      step.model().namedParameters().forEach((name, p) -> {
+        if (!trained.contains(name) && TokenizerAverage.averaged(step.model().config(), name)) {
+          p.setTrainable(false);
+        }
+      });
     }
+  }
+
+  /** Whether the Welcome asked for FedSGD on the tokenizers ({@link #shareTokenizer}). */
+  public boolean sharesTokenizer() {
+    return sharesTokenizer;
   }
 
   /**
