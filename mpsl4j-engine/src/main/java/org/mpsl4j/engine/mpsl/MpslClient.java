@@ -249,6 +249,9 @@ public final class MpslClient implements AutoCloseable {
         if (m.getEpochEnd().getSecureAggregation()) {
           yield List.of(message(m.getStep()).setSecaggKey(secAgg.key(m.getStep())).build(), evalActivations(m.getStep()));
         }
+        if (split.sharesTokenizer()) { // the server holds the one tokenizer: nothing to average
+          yield List.of(evalActivations(m.getStep()));
+        }
         yield secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of(evalActivations(m.getStep())))
             : List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       }

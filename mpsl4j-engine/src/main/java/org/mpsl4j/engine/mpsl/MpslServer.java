@@ -434,11 +434,15 @@ public final class MpslServer implements AutoCloseable {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
           .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(epochEndAverage.secure())).build());
     }
-    epochEndAverage.gather(step, participants, config.stepDeadline(), manager);
     if (tokenizerPolicy.sharedGradients()) {
-      sharedTokenizer.send(step, participants); // the trained parameters only: the rest never changes
-    } else if (tokenizerPolicy.syncs()) {
-      tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
+      // The server's tokenizers are the global ones and every client holds them: nothing to average (an average
+      // of equal tokenizers would only add rounding), the trained parameters go to those that missed a step.
+      sharedTokenizer.send(step, participants);
+    } else {
+      epochEndAverage.gather(step, participants, config.stepDeadline(), manager);
+      if (tokenizerPolicy.syncs()) {
+        tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
+      }
     }
     acc.trainingDone();
     Map<String, Session> byClient = new LinkedHashMap<>();

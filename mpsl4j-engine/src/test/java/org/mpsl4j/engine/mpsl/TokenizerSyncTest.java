@@ -73,7 +73,8 @@ final class TokenizerSyncTest {
 
   /**
    * With a word table large enough to travel by rows (1,100 words), shared gradients leave it at its common
-   * initialization on every client and the server, and train the rest as above.
+   * initialization on every client and the server, and train the rest as above; the text tables are never sent
+   * (neither after a step nor at an epoch end), everything else is, and every client applies what it gets.
    */
   @Test
   @Timeout(120)
@@ -89,6 +90,16 @@ final class TokenizerSyncTest {
           .get("text.word_embeddings.weight").array().toFloatArray();
       ClientModel initial = new ClientModel(m, model, new java.util.Random(SEED));
       run(model, new RandomDataset(36, 3, 5, 1100), TokenizerPolicy.sharedGradients(1f), r -> {
+        java.util.Set<String> small = new java.util.HashSet<>(initial.namedParameters().keySet());
+        small.removeAll(List.of("text.word_embeddings.weight", "text.position_embeddings.weight",
+            "text.token_type_embeddings.weight")); // the text tables stay at their shared initial values
+        assertThat(SharedTokenizerStep.trainedNames(initial)).containsExactlyInAnyOrderElementsOf(small);
+        List<ServerMessage> sends = r.sent().stream().filter(ServerMessage::hasGlobalTokenizers).toList();
+        assertThat(sends).hasSize(2 * 4 * 3);
+        for (ServerMessage x : sends) {
+          assertThat(x.getGlobalTokenizers().getParametersList().stream().map(t -> t.getName()))
+              .containsExactlyInAnyOrderElementsOf(small);
+        }
         for (ClientModel c : r.clients()) {
           assertSameValues(c, r.average(), true);
           assertThat(c.namedParameters().get("text.word_embeddings.weight").array().toFloatArray()).isEqualTo(words);
