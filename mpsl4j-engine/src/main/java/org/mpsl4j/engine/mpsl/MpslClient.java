@@ -67,6 +67,15 @@ public final class MpslClient implements AutoCloseable {
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
 
+  /** The last private average this client decoded (null: none yet). */
+  private volatile Average privateAverage;
+
+  /**
+   * A sample-weighted average of the clients' tokenizers (and trained heads) that this client decoded from the
+   * padded sum of a private average (the server cannot decode it), by parameter name; {@code step} is its epoch end.
+   */
+  public record Average(long step, Map<String, float[]> parameters) {}
+
   /** A personalized evaluation between sending test activations and receiving their outputs. */
   private record Eval(long step, NDManager scope, NDArray labels) {}
 
@@ -171,6 +180,7 @@ public final class MpslClient implements AutoCloseable {
         Map<String, Parameter> fresh = new ClientModel(scope, modelConfig, new Random(seed)).namedParameters();
         model.namedParameters().forEach((name, p) -> p.copyFrom(fresh.get(name).array()));
       }
+      secAgg.withGroupPads(org.mpsl4j.engine.secagg.GroupPads.fromClientSeed(seed)); // the group's shared secret
     }
     return this;
   }
@@ -247,7 +257,10 @@ public final class MpslClient implements AutoCloseable {
       case EPOCH_END -> {
         checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
         if (m.getEpochEnd().getSecureAggregation()) {
-          yield List.of(message(m.getStep()).setSecaggKey(secAgg.key(m.getStep())).build(), evalActivations(m.getStep()));
+          List<ClientMessage> replies = new java.util.ArrayList<>(secAggReply(m.getStep(), () -> message(m.getStep())
+              .setSecaggKey(secAgg.key(m.getStep(), m.getEpochEnd().getPrivateAverage())).build()));
+          replies.add(evalActivations(m.getStep()));
+          yield replies;
         }
         yield secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of(evalActivations(m.getStep())))
             : List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
@@ -257,6 +270,10 @@ public final class MpslClient implements AutoCloseable {
           secAgg.share(m.getStep(), m.getSecaggKeys(), TokenizerVector.of(model, parameterOrder(), manager), indices.length)).build());
       case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
           secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
+      case SECAGG_SUM -> {
+        decodeAverage(m);
+        yield List.of();
+      }
       case EVAL_OUTPUTS -> List.of(evalReport(m));
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
       // FedSGD on the tokenizers (Welcome.shared_tokenizer): the gradients instead, for the server's one optimizer.
@@ -428,6 +445,53 @@ public final class MpslClient implements AutoCloseable {
   public MpslClient requireSecureAggregation() {
     secureAggregationRequired = true;
     return this;
+  }
+
+  /**
+   * Makes this client refuse every epoch-end average the server could read: uploads in the clear and secure
+   * aggregation without the group pads. Needs a client seed ({@link #withPrivacy}) for the pads.
+   *
+   * @throws IllegalStateException if this client has no client seed
+   */
+  public MpslClient requirePrivateAverage() {
+    if (privacy.settings().clientSeed() == null) {
+      throw new IllegalStateException("client '" + config.clientId() + "': a private average needs --client-seed, the"
+          + " secret the clients share and the server does not know");
+    }
+    secureAggregationRequired = true;
+    secAgg.requirePrivate();
+    return this;
+  }
+
+  /** The last private average this client decoded, or null. */
+  public Average privateAverage() {
+    return privateAverage;
+  }
+
+  /**
+   * Takes the group pads off a private average's sum; keeps the average, and with {@code replace_tokenizers}
+   * continues from it. A sum that cannot be decoded is noted and changes nothing.
+   */
+  private void decodeAverage(ServerMessage m) {
+    try {
+      float[] flat = secAgg.average(m.getStep(), m.getSecaggSum());
+      Map<String, ai.djl.ndarray.types.Shape> shapes = new java.util.LinkedHashMap<>();
+      Map<String, Parameter> all = shared != null ? shared.template().namedParameters() : model.namedParameters();
+      parameterOrder().forEach(name -> shapes.put(name, all.get(name).shape()));
+      Average average = new Average(m.getStep(), TokenizerVector.split(flat, shapes));
+      if (m.getSecaggSum().getReplaceTokenizers()) {
+        try (NDManager scope = manager.newSubManager()) {
+          TokenizerWeights.Builder w = TokenizerWeights.newBuilder();
+          average.parameters().forEach((name, v) -> w.addParameters(NamedTensor.newBuilder().setName(name)
+              .setTensor(TensorCodec.encode(scope.create(v, shapes.get(name))))));
+          GlobalTokenizerLoad.apply(w.build(), model, manager);
+        }
+      }
+      privateAverage = average;
+    } catch (IllegalArgumentException e) { // MalformedTensorException is one
+      lastError = "private average of step " + m.getStep() + " not decoded: " + e.getMessage();
+      notes.add(lastError);
+    }
   }
 
   private List<ClientMessage> refuseClearUpload(long step, List<ClientMessage> instead) {

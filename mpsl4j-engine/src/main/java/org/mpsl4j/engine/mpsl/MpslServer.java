@@ -176,6 +176,24 @@ public final class MpslServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Secure aggregation whose sum only the clients can decode: each client's share also carries a pad from a secret
+   * the clients share ({@code --client-seed}); the server sends the padded sum back and never holds the average, so
+   * its {@link #globalTokenizers} stay at their initial values ({@link #holdsGlobalTokenizers} is false). Call before
+   * {@link #train}.
+   *
+   * @throws IllegalStateException as {@link #withSecureAggregation}
+   */
+  public MpslServer withPrivateAverage() {
+    epochEndAverage.usePrivateAverage(tokenizerPolicy);
+    return this;
+  }
+
+  /** Whether {@link #globalTokenizers} hold the clients' average (not with {@link #withPrivateAverage}). */
+  public boolean holdsGlobalTokenizers() {
+    return !epochEndAverage.privateAverage();
+  }
+
   /** Why secure-aggregation rounds ended without a new average (empty when all finished or it is off). */
   public List<String> secureAggregationNotes() {
     return epochEndAverage.notes();
@@ -432,10 +450,11 @@ public final class MpslServer implements AutoCloseable {
     List<Session> participants = connected();
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(epochEndAverage.secure())).build());
+          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(epochEndAverage.secure())
+              .setPrivateAverage(epochEndAverage.privateAverage())).build());
     }
-    epochEndAverage.gather(step, participants, config.stepDeadline(), manager);
-    if (tokenizerPolicy.syncs()) {
+    epochEndAverage.gather(step, participants, config.stepDeadline(), manager, tokenizerPolicy.syncs());
+    if (tokenizerPolicy.syncs() && !epochEndAverage.privateAverage()) { // a private average went back padded
       tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
     }
     acc.trainingDone();
