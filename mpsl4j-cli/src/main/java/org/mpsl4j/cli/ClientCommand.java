@@ -128,6 +128,14 @@ final class ClientCommand implements Callable<Integer> {
       if (x.secureAggregation) {
         client.requireSecureAggregation();
       }
+      if (x.privateAverage) {
+        try {
+          client.requirePrivateAverage();
+        } catch (IllegalStateException e) {
+          System.err.println("error: " + e.getMessage());
+          return 2;
+        }
+      }
       System.out.printf("%s: %d training samples, model %s, connecting to %s (%s)%n", client.clientId(),
           client.hello().getHello().getTrainSamples(), model.fingerprint(), server,
           tls == null ? "plaintext" : tls.certificate() != null ? "mutual TLS" : "TLS");

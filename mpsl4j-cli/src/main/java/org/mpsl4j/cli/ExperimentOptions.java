@@ -154,6 +154,13 @@ final class ExperimentOptions {
       + " tokenizers in the clear.")
   boolean secureAggregation;
 
+  @Option(names = "--private-average", description = "MPSL: secure aggregation (implied) whose sum only the clients can"
+      + " decode: each client's share also carries a pad from the secret the clients share (--client-seed, needed on"
+      + " every client), the server sends the padded sum back, and it holds neither any client's tokenizer nor their"
+      + " average (so a server reports no global test accuracy). On a client it refuses every average the server"
+      + " could read (docs/PRIVACY.md).")
+  boolean privateAverage;
+
   /** Parses a codec name for picocli, so a bad one is a usage error that lists the choices. */
   static final class CodecConverter implements CommandLine.ITypeConverter<CodecSpec> {
     @Override
@@ -288,9 +295,13 @@ final class ExperimentOptions {
     if (choices.serverSideLoss()) {
       server.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
     }
-    if (secureAggregation) {
+    if (secureAggregation || privateAverage) {
       try {
-        server.withSecureAggregation();
+        if (privateAverage) {
+          server.withPrivateAverage();
+        } else {
+          server.withSecureAggregation();
+        }
       } catch (IllegalStateException e) {
         throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
       }

@@ -39,7 +39,8 @@ final class PrivacyCommand implements Callable<Integer> {
           + "head), label-dp (--label-epsilon), grad-noise "
           + "(--grad-noise), class-noise (--class-noise), norm-eq (--equalize-norms), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
           + "(--activation-noise), private (the head on the clients, --head client or client-fixed, with every defense set "
-          + "by the options and loss/correct off) (default: ${DEFAULT-VALUE}).")
+          + "by the options and loss/correct off; with --secure-aggregation or --private-average, the private configuration"
+          + " averages that way) (default: ${DEFAULT-VALUE}).")
   List<String> configs;
 
   @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
@@ -88,7 +89,8 @@ final class PrivacyCommand implements Callable<Integer> {
       };
       SimulationConfig config = x.config(model, threads);
       long start = System.nanoTime();
-      AttackReport r = PrivacyAudit.run(name, config, settings, split);
+      AttackReport r = name.equals("private") ? PrivacyAudit.run(name, config, settings, split, x::configureServer)
+          : PrivacyAudit.run(name, config, settings, split);
       reports.add(r);
       System.out.printf(Locale.ROOT, "%s done in %.0f s%n", name, (System.nanoTime() - start) / 1e9);
       writeResults(dir, reports, chosen);

@@ -228,10 +228,17 @@ final class ServerCommand implements Callable<Integer> {
       RunReport.summary(System.out, result, x.clients);
       Path dir = RunReport.directory(out, "server");
       boolean headOnClients = !setup.holdsHead();
-      org.mpsl4j.engine.TrainedModel.save(server.globalTokenizers(), server.model(), dir, data.classes(),
-          !headOnClients);
-      System.out.println("wrote " + RunReport.write(result, dir) + " and the trained model ("
-          + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
+      if (server.holdsGlobalTokenizers()) {
+        org.mpsl4j.engine.TrainedModel.save(server.globalTokenizers(), server.model(), dir, data.classes(),
+            !headOnClients);
+        System.out.println("wrote " + RunReport.write(result, dir) + " and the trained model ("
+            + dir.resolve("server.safetensors") + ", " + dir.resolve("tokenizers.safetensors") + ")");
+      } else {
+        org.mpsl4j.engine.TrainedModel.saveServer(server.model(), dir, data.classes());
+        System.out.println("wrote " + RunReport.write(result, dir) + " and the server part ("
+            + dir.resolve("server.safetensors") + "); with --private-average the averaged tokenizers exist only on the"
+            + " clients, so no tokenizers and no global test accuracy here");
+      }
       if (headOnClients) {
         System.out.println("the model has no head: with --head client-fixed it stayed on the clients (`client"
             + " --head-out FILE` writes one; `evaluate`/`predict --head-file FILE` use it), so no global test accuracy"

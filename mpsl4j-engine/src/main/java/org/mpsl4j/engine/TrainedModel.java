@@ -67,6 +67,15 @@ public final class TrainedModel implements AutoCloseable {
     Checkpoints.save(params, dir.resolve(TOKENIZERS_FILE), meta);
   }
 
+  /**
+   * Writes only {@value #SERVER_FILE}: a server that holds no global tokenizers ({@code --private-average}, where
+   * only the clients can decode the average) has no {@value #TOKENIZERS_FILE} to write.
+   */
+  public static void saveServer(ServerModel server, Path dir, List<String> classNames) throws IOException {
+    Files.createDirectories(dir);
+    Checkpoints.save(server, dir.resolve(SERVER_FILE), metadata(server.config(), classNames));
+  }
+
   /** Writes a client's own head ({@code client --head-out}) for {@link #load} of a model saved without it. */
   public static void saveHead(ClientModel client, Path file, List<String> classNames) throws IOException {
     if (client.head() == null) {

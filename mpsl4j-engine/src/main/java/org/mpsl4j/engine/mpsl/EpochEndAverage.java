@@ -11,7 +11,9 @@ import org.mpsl4j.core.port.Ticker;
 /**
  * The epoch end's average of the clients' tokenizers (and trained client heads) into the global ones: gathered in the
  * clear ({@code TokenizerWeights}, {@link TokenizerAverage#update}), or with secure aggregation ({@link
- * SecureAggregation}), where the server learns only the weighted sum. Used by the training thread only.
+ * SecureAggregation}), where the server learns only the weighted sum, or as a private average, where it learns
+ * neither and sends the padded sum back for the clients to decode (the global tokenizers then stay as they were).
+ * Used by the training thread only.
  */
 final class EpochEndAverage {
   private final TokenizerAverage average;
@@ -34,7 +36,22 @@ final class EpochEndAverage {
    */
   void useSecureAggregation(TokenizerPolicy policy) {
     check(policy, true);
-    secure = new SecureAggregation(collector, shapes);
+    secure = new SecureAggregation(collector, shapes, false);
+  }
+
+  /**
+   * From now on the average is securely aggregated with the clients' group pads, so that only they can decode it.
+   *
+   * @throws IllegalStateException as {@link #useSecureAggregation}
+   */
+  void usePrivateAverage(TokenizerPolicy policy) {
+    check(policy, true);
+    secure = new SecureAggregation(collector, shapes, true);
+  }
+
+  /** Whether only the clients can decode the average (the server's global tokenizers are then not updated). */
+  boolean privateAverage() {
+    return secure != null && secure.privateAverage();
   }
 
   /** @throws IllegalStateException if {@code policy} cannot go with how the average is taken */
@@ -64,9 +81,18 @@ final class EpochEndAverage {
 
   /**
    * Takes the average of what {@code participants} (sent EpochEnd at {@code step}) upload within {@code deadline} per
-   * phase; keeps the previous one if nothing usable came.
+   * phase; keeps the previous one if nothing usable came. With a private average the padded sum goes back to
+   * {@code participants} instead, and {@code replace} tells them to continue from the average.
    */
-  void gather(long step, List<Session> participants, Duration deadline, NDManager manager) throws InterruptedException {
+  void gather(long step, List<Session> participants, Duration deadline, NDManager manager, boolean replace)
+      throws InterruptedException {
+    if (privateAverage()) {
+      SecureAggregation.Round r = secure.round(step, participants, () -> Deadline.after(Ticker.system(), deadline));
+      if (r != null) {
+        secure.sendBack(step, r, participants, replace);
+      }
+      return;
+    }
     if (secure != null) {
       Map<String, float[]> values = secure.average(step, participants, () -> Deadline.after(Ticker.system(), deadline));
       if (values != null) {

@@ -19,7 +19,8 @@ import org.mpsl4j.protocol.v1.ServerMessage;
 
 /**
  * The server's side of an epoch end: the tokenizers' average (plain or securely aggregated, {@link EpochEndAverage}),
- * sending it back where the policy synchronizes tokenizers, then the personalized evaluation (each client's test share
+ * sending it back where the policy synchronizes tokenizers (a private average goes back padded, inside
+ * {@link EpochEndAverage#gather}), then the personalized evaluation (each client's test share
  * through its own tokenizers and the server model; the client scores its own predictions with its own labels).
  */
 final class EpochEndRound {
@@ -53,15 +54,16 @@ final class EpochEndRound {
       NDManager manager) throws InterruptedException {
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(average.secure())).build());
+          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(average.secure())
+              .setPrivateAverage(average.privateAverage())).build());
     }
     if (policy.sharedGradients()) {
       // The server's tokenizers are the global ones and every client holds them: nothing to average (an average
       // of equal tokenizers would only add rounding); the trained parameters go to any client that missed a step.
       shared.send(step, participants);
     } else {
-      average.gather(step, participants, deadline, manager);
-      if (policy.syncs()) {
+      average.gather(step, participants, deadline, manager, policy.syncs());
+      if (policy.syncs() && !average.privateAverage()) { // a private average went back padded, for the clients
         sync.sendAverage(step, participants); // every epoch starts from one tokenizer
       }
     }

@@ -55,6 +55,15 @@ public final class MpslClient implements AutoCloseable {
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
 
+  /** The last private average this client decoded (null: none yet). */
+  private volatile Average privateAverage;
+
+  /**
+   * A sample-weighted average of the clients' tokenizers (and trained heads) that this client decoded from the
+   * padded sum of a private average (the server cannot decode it), by parameter name; {@code step} is its epoch end.
+   */
+  public record Average(long step, Map<String, float[]> parameters) {}
+
   /**
    * @param indices this client's share of {@code data} (its partition)
    * @param learningRate initial Adam learning rate; the server's StepBegin sets it per epoch
@@ -153,6 +162,7 @@ public final class MpslClient implements AutoCloseable {
         Map<String, Parameter> fresh = new ClientModel(scope, modelConfig, new Random(seed)).namedParameters();
         model.namedParameters().forEach((name, p) -> p.copyFrom(fresh.get(name).array()));
       }
+      secAgg.withGroupPads(org.mpsl4j.engine.secagg.GroupPads.fromClientSeed(seed)); // the group's shared secret
     }
     return this;
   }
@@ -226,7 +236,10 @@ public final class MpslClient implements AutoCloseable {
       case EPOCH_END -> {
         resume.checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
         if (m.getEpochEnd().getSecureAggregation()) {
-          yield List.of(message(m.getStep()).setSecaggKey(secAgg.key(m.getStep())).build(), evalActivations(m.getStep()));
+          List<ClientMessage> replies = new java.util.ArrayList<>(secAggReply(m.getStep(), () -> message(m.getStep())
+              .setSecaggKey(secAgg.key(m.getStep(), m.getEpochEnd().getPrivateAverage())).build()));
+          replies.add(evalActivations(m.getStep()));
+          yield replies;
         }
         if (split.sharesTokenizer()) { // the server holds the one tokenizer: nothing to average
           yield List.of(evalActivations(m.getStep()));
@@ -239,6 +252,10 @@ public final class MpslClient implements AutoCloseable {
           secAgg.share(m.getStep(), m.getSecaggKeys(), TokenizerVector.of(model, parameterOrder(), manager), indices.length)).build());
       case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
           secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
+      case SECAGG_SUM -> {
+        decodeAverage(m);
+        yield List.of();
+      }
       case EVAL_OUTPUTS -> List.of(message(m.getStep()).setEvalReport(evaluation.report(m.getStep(), m.getEvalOutputs()))
           .build());
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
@@ -288,6 +305,41 @@ public final class MpslClient implements AutoCloseable {
   public MpslClient requireSecureAggregation() {
     secureAggregationRequired = true;
     return this;
+  }
+
+  /**
+   * Makes this client refuse every epoch-end average the server could read: uploads in the clear and secure
+   * aggregation without the group pads. Needs a client seed ({@link #withPrivacy}) for the pads.
+   *
+   * @throws IllegalStateException if this client has no client seed
+   */
+  public MpslClient requirePrivateAverage() {
+    if (privacy.settings().clientSeed() == null) {
+      throw new IllegalStateException("client '" + config.clientId() + "': a private average needs --client-seed, the"
+          + " secret the clients share and the server does not know");
+    }
+    secureAggregationRequired = true;
+    secAgg.requirePrivate();
+    return this;
+  }
+
+  /** The last private average this client decoded, or null. */
+  public Average privateAverage() {
+    return privateAverage;
+  }
+
+  /**
+   * Takes the group pads off a private average's sum; keeps the average, and with {@code replace_tokenizers}
+   * continues from it. A sum that cannot be decoded is noted and changes nothing.
+   */
+  private void decodeAverage(ServerMessage m) {
+    try {
+      privateAverage = PaddedSumDecoding.decode(secAgg, m, model,
+          shared != null ? shared.template().namedParameters() : model.namedParameters(), parameterOrder(), manager);
+    } catch (IllegalArgumentException e) { // MalformedTensorException is one
+      lastError = "private average of step " + m.getStep() + " not decoded: " + e.getMessage();
+      notes.add(lastError);
+    }
   }
 
   private List<ClientMessage> refuseClearUpload(long step, List<ClientMessage> instead) {

@@ -171,6 +171,24 @@ public final class MpslServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Secure aggregation whose sum only the clients can decode: each client's share also carries a pad from a secret
+   * the clients share ({@code --client-seed}); the server sends the padded sum back and never holds the average, so
+   * its {@link #globalTokenizers} stay at their initial values ({@link #holdsGlobalTokenizers} is false). Call before
+   * {@link #train}.
+   *
+   * @throws IllegalStateException as {@link #withSecureAggregation}
+   */
+  public MpslServer withPrivateAverage() {
+    epochEndAverage.usePrivateAverage(tokenizerPolicy);
+    return this;
+  }
+
+  /** Whether {@link #globalTokenizers} hold the clients' average (not with {@link #withPrivateAverage}). */
+  public boolean holdsGlobalTokenizers() {
+    return !epochEndAverage.privateAverage();
+  }
+
   /** Why secure-aggregation rounds ended without a new average (empty when all finished or it is off). */
   public List<String> secureAggregationNotes() {
     return epochEndAverage.notes();

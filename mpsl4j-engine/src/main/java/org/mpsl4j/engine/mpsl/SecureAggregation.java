@@ -18,6 +18,7 @@ import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ErrorCode;
 import org.mpsl4j.protocol.v1.SecAggKeys;
 import org.mpsl4j.protocol.v1.SecAggRecover;
+import org.mpsl4j.protocol.v1.SecAggSum;
 import org.mpsl4j.protocol.v1.ServerMessage;
 
 /**
@@ -26,19 +27,32 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * seeds with the parties whose share did not come (or was malformed), and decode the sum. The server sees keys,
  * uniformly masked vectors and seeds of dropouts only; what it learns is Σ nᵢ·θᵢ and Σ nᵢ over the survivors, i.e.
  * the weighted average. Single masks (no Bonawitz self masks): a share that arrived late after its client's seeds
- * were revealed would be readable, so {@link SecureSum} refuses any share once recovery began. Used by the training
- * thread only.
+ * were revealed would be readable, so {@link SecureSum} refuses any share once recovery began.
+ *
+ * <p>With a private average ({@code privateAverage}) the shares also carry the clients' group pads
+ * ({@link org.mpsl4j.engine.secagg.GroupPads}): the server adds them exactly as before but cannot decode the sum; it
+ * sends the padded sum and the list of counted clients back ({@link #sendBack}) and holds no average. Used by the
+ * training thread only.
  */
 final class SecureAggregation {
   private final ReplyCollector collector;
   private final Map<String, Shape> shapes;
   private final int length;
+  private final boolean privateAverage;
   private final List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  SecureAggregation(ReplyCollector collector, Map<String, Shape> shapes) {
+  /** The sum of one finished round over the clients it counts (padded, under a private average). */
+  record Round(long[] total, List<String> counted) {}
+
+  SecureAggregation(ReplyCollector collector, Map<String, Shape> shapes, boolean privateAverage) {
     this.collector = collector;
     this.shapes = Map.copyOf(shapes);
     this.length = TokenizerVector.length(shapes) + 1; // + the sample count
+    this.privateAverage = privateAverage;
+  }
+
+  boolean privateAverage() {
+    return privateAverage;
   }
 
   /** Why rounds ended without an average (the previous average is kept then). */
@@ -54,6 +68,40 @@ final class SecureAggregation {
    */
   Map<String, float[]> average(long step, List<Session> participants, Supplier<Deadline> deadline)
       throws InterruptedException {
+    if (privateAverage) {
+      throw new IllegalStateException("a private average is not the server's to decode");
+    }
+    Round r = round(step, participants, deadline);
+    if (r == null) {
+      return null;
+    }
+    long[] total = r.total();
+    long samples = Math.round(total[length - 1] / (double) (1L << FixedPoint.FRACTION_BITS));
+    if (samples < 1) {
+      return giveUp(step, "the sum's sample count is " + samples);
+    }
+    long[] weighted = java.util.Arrays.copyOf(total, length - 1);
+    return TokenizerVector.split(FixedPoint.decode(weighted, samples), shapes);
+  }
+
+  /**
+   * Sends the padded sum of a private average to {@code participants} (the clients decode it); {@code replace}: each
+   * continues from the average. The bytes are encoded once for all.
+   */
+  void sendBack(long step, Round r, List<Session> participants, boolean replace) {
+    ByteBuffer buf = ByteBuffer.allocate(r.total().length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asLongBuffer().put(r.total());
+    ServerMessage m = ServerMessage.newBuilder().setStep(step).setSecaggSum(SecAggSum.newBuilder()
+        .setValues(ByteString.copyFrom(buf.array())).addAllCounted(r.counted()).setReplaceTokenizers(replace)).build();
+    participants.forEach(s -> s.send(m.toBuilder().setSessionId(s.id).build()));
+  }
+
+  /**
+   * The masked-sum protocol of one round (keys, shares, dropout recovery), without decoding.
+   *
+   * @return the sum over the survivors, or null if the round could not finish, with the reason in {@link #notes}
+   */
+  Round round(long step, List<Session> participants, Supplier<Deadline> deadline) throws InterruptedException {
     Map<Session, ClientMessage> keys = collector.collect(step, participants, ClientMessage.BodyCase.SECAGG_KEY,
         deadline.get(), false);
     SecAggKeys.Builder list = SecAggKeys.newBuilder().setLength(length);
@@ -73,7 +121,7 @@ final class SecureAggregation {
     if (parties.size() < SecAggClient.MIN_PARTIES) {
       return giveUp(step, parties.size() + " parties sent keys; at least " + SecAggClient.MIN_PARTIES + " are needed");
     }
-    ServerMessage keysMessage = ServerMessage.newBuilder().setStep(step).setSecaggKeys(list).build();
+    ServerMessage keysMessage = ServerMessage.newBuilder().setStep(step).setSecaggKeys(list).build(); // (2)
     parties.values().forEach(s -> s.send(keysMessage.toBuilder().setSessionId(s.id).build()));
 
     SecureSum sum = new SecureSum(parties.keySet(), length);
@@ -117,21 +165,14 @@ final class SecureAggregation {
         }
       }
     }
-    long[] total;
     try {
-      total = sum.sum();
+      return new Round(sum.sum(), sum.counted());
     } catch (IllegalStateException ex) {
       return giveUp(step, ex.getMessage());
     }
-    long samples = Math.round(total[length - 1] / (double) (1L << FixedPoint.FRACTION_BITS));
-    if (samples < 1) {
-      return giveUp(step, "the sum's sample count is " + samples);
-    }
-    long[] weighted = java.util.Arrays.copyOf(total, length - 1);
-    return TokenizerVector.split(FixedPoint.decode(weighted, samples), shapes);
   }
 
-  private Map<String, float[]> giveUp(long step, String why) {
+  private <T> T giveUp(long step, String why) {
     notes.add("step " + step + ": secure aggregation did not finish (" + why + "); the previous average is kept");
     return null;
   }

@@ -105,6 +105,11 @@ public final class SecureSum {
     return total;
   }
 
+  /** The clients whose shares are in {@link #sum}, in id order. */
+  public List<String> counted() {
+    return participants.stream().filter(shares::containsKey).toList();
+  }
+
   /** How many shares arrived. */
   public int received() {
     return shares.size();

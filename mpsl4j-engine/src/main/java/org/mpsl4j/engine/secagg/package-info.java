@@ -11,5 +11,9 @@
  * declared dropped, and limits what a server that lies about dropouts can unmask) is not implemented, so recovery
  * refuses any share of a client once its masks have been revealed ({@link org.mpsl4j.engine.secagg.SecureSum} does),
  * and clients refuse rounds of fewer than 3 parties or recoveries that would leave fewer than 2 shares.
+ *
+ * <p>A private average ({@code --private-average}) adds {@link org.mpsl4j.engine.secagg.GroupPads}: pads from a secret
+ * the clients share, so that the server's sum is still padded and only the clients can decode it
+ * ({@link org.mpsl4j.engine.secagg.SecAggClient#average}).
  */
 package org.mpsl4j.engine.secagg;

@@ -75,12 +75,13 @@ public final class ServerSetup {
 
   /**
    * One epoch's figures, with the global model evaluated on the server's test set where it has one and holds the
-   * head ({@link #holdsHead}); NaN otherwise.
+   * head ({@link #holdsHead}) and the averaged tokenizers (not with a private average, which only the clients can
+   * decode); NaN otherwise.
    */
   public SimulationResult.Epoch epoch(MpslServer server, EpochStats s) {
     double test = Double.NaN;
     org.mpsl4j.model.retrieval.RecallAtK recall = null;
-    if (testSet != null && holdsHead()) {
+    if (testSet != null && holdsHead() && server.holdsGlobalTokenizers()) {
       TestScore score;
       try (NDManager scope = NDManager.newBaseManager()) {
         score = Evaluation.score(server.globalTokenizers(), server.model(), testSet, 256, scope);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -141,6 +142,9 @@ public final class Simulation {
       }
       List<SimulationResult.Epoch> epochs = new ArrayList<>();
       server.train(s -> {
+        if (!server.holdsGlobalTokenizers()) {
+          loadClientsAverage(server, runners);
+        }
         SimulationResult.Epoch e = setup.epoch(server, s);
         epochs.add(e);
         onEpoch.accept(e);
@@ -170,5 +174,33 @@ public final class Simulation {
       serverPool.shutdownNow();
       setup.close();
     }
+  }
+
+  /**
+   * With a private average only the clients can decode the global tokenizers; this process holds the clients too, so
+   * it gives the server's global model (for its evaluation and the saved model) the newest average a client decoded.
+   * Every client decodes the same sum, and a client's EvalReport of this epoch end comes after its decoding on the
+   * same stream, so the newest one is this epoch's wherever the round finished. A deployed server holds none.
+   */
+  private static void loadClientsAverage(MpslServer server, List<ClientRunner> runners) {
+    MpslClient.Average newest = null;
+    for (ClientRunner r : runners) {
+      MpslClient.Average a = r.client().privateAverage();
+      if (a != null && (newest == null || a.step() > newest.step())) {
+        newest = a;
+      }
+    }
+    if (newest == null) {
+      return;
+    }
+    Map<String, float[]> values = newest.parameters();
+    server.globalTokenizers().namedParameters().forEach((name, p) -> {
+      float[] v = values.get(name);
+      if (v != null) {
+        try (ai.djl.ndarray.NDArray a = p.array().getManager().create(v, p.shape())) {
+          p.copyFrom(a);
+        }
+      }
+    });
   }
 }

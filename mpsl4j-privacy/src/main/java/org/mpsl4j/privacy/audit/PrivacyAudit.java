@@ -42,8 +42,15 @@ public final class PrivacyAudit {
    */
   public static AttackReport run(String name, SimulationConfig config, PrivacySettings privacy, DatasetSplit data)
       throws IOException, InterruptedException {
+    return run(name, config, privacy, data, server -> {});
+  }
+
+  /** As above, with {@code server} applied to the server before it trains (e.g. secure aggregation). */
+  public static AttackReport run(String name, SimulationConfig config, PrivacySettings privacy, DatasetSplit data,
+      java.util.function.Consumer<org.mpsl4j.engine.mpsl.MpslServer> server)
+      throws IOException, InterruptedException {
     int classes = data.train().numClasses();
-    Simulation simulation = new Simulation(config, data).configureClients(c -> privacy.any()
+    Simulation simulation = new Simulation(config, data).configureServer(server).configureClients(c -> privacy.any()
         ? c.withPrivacy(new ClientPrivacy(privacy.withNoiseSeed(privacy.noiseSeed() * 31 + c.clientId().hashCode()),
             classes))
         : c);
@@ -57,12 +64,16 @@ public final class PrivacyAudit {
     Partition partition = simulation.partition();
     SimulationResult result = simulation.interceptWith(tap).run(partition, e -> {}, s -> {});
     double testAccuracy = result.epochs().get(result.epochs().size() - 1).testAccuracy();
-    return score(name, testAccuracy, ClientTranscript.all(tap), config, data, partition);
+    return score(name, testAccuracy, ClientTranscript.all(tap), SecureSums.averages(tap, config.model()), config, data,
+        partition);
   }
 
-  /** Scores the attacks on a recorded run. */
+  /**
+   * Scores the attacks on a recorded run; {@code secureAverages}: the averages the server decoded from secure
+   * aggregation ({@link SecureSums}; none under a private average), used where no tokenizer was uploaded in the clear.
+   */
   static AttackReport score(String name, double testAccuracy, Map<String, ClientTranscript> transcripts,
-      SimulationConfig config, DatasetSplit data, Partition partition) {
+      List<Map<String, float[]>> secureAverages, SimulationConfig config, DatasetSplit data, Partition partition) {
     GroundTruth truth = new GroundTruth(data.train(), partition, config.clientBatch(), config.seed());
     int classes = data.train().numClasses();
     List<float[]> gradRows = new ArrayList<>();
@@ -71,7 +82,8 @@ public final class PrivacyAudit {
     int matchable = 0;
     double histogramError = 0;
     int histogramClients = 0;
-    List<Map<String, float[]>> averages = averages(transcripts);
+    List<Map<String, float[]>> clear = averages(transcripts);
+    List<Map<String, float[]>> averages = clear.isEmpty() ? secureAverages : clear;
     float[] range = invertible(config) ? valueRange(data) : new float[] {0, 1};
     Reconstruction recon = new Reconstruction(config, averages, range[0], range[1]);
     int headHits = 0;

@@ -139,6 +139,12 @@ final class SecureAggregationRunTest {
     System.out.printf("secure aggregation: %d values, max |secure - plain average| = %.3g%n", w0.length, worst);
     assertThat(worst).as("secure average against the plain weighted average of the survivors").isLessThan(1e-6);
     assertThat(maxAbsDiff(run.global(), w0)).as("the average is not a survivor's own tokenizer").isGreaterThan(1e-3);
+    // The audit rebuilds the server's sum from the record alone (SecureSums), as the server holds it.
+    List<SecureSums.Round> rounds = SecureSums.of(run.tap());
+    assertThat(rounds).hasSize(1);
+    assertThat(rounds.get(0).padded()).isFalse();
+    assertThat(maxAbsDiff(rounds.get(0).decoded(), run.global())).as("the audit's view of the server's average")
+        .isLessThan(1e-6);
   }
 
   /** Name-ordered values of every parameter of a client model (dense: MNIST has no row tables). */
@@ -189,7 +195,7 @@ final class SecureAggregationRunTest {
    * Swallows one client's masked share on its way in, as a client that vanished after the key exchange, or cuts it to
    * its first 8 bytes (a malformed share).
    */
-  private static final class ShareOf implements ServerInterceptor {
+  static final class ShareOf implements ServerInterceptor {
     private final String clientId;
     private final boolean corrupt;
 
