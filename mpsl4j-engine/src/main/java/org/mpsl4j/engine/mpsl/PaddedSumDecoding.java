@@ -37,7 +37,7 @@ final class PaddedSumDecoding {
         TokenizerWeights.Builder w = TokenizerWeights.newBuilder();
         average.parameters().forEach((name, v) -> w.addParameters(NamedTensor.newBuilder().setName(name)
             .setTensor(TensorCodec.encode(scope.create(v, shapes.get(name))))));
-        GlobalTokenizerLoad.apply(w.build(), model, manager);
+        GlobalTokenizerLoad.apply(w.build(), model, false, manager); // a private average never comes with a shared tokenizer
       }
     }
     return average;
