@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mpsl4j.data.DatasetSplit;
@@ -135,6 +137,13 @@ public final class ScaleBenchmark {
     List<ClientRunner> runners = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
     List<CompletableFuture<Status>> streams = new ArrayList<>();
+    // The simulated clients' callbacks (their whole compute) share one pool the size of the machine, as the
+    // in-process simulation's clients do; gRPC's default pool would run them on ~130 threads at 1000 clients.
+    ExecutorService clientPool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+      Thread t = new Thread(r, "b2-client");
+      t.setDaemon(true);
+      return t;
+    });
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();
       while (line != null && !line.startsWith("PORT ")) {
@@ -146,7 +155,8 @@ public final class ScaleBenchmark {
       int port = Integer.parseInt(line.substring(5).trim());
       Setup setup = setup(s.model(), clients, clientBatch, steps, s.seed());
       for (int i = 0; i < clients; i++) {
-        ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes());
+        ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes(), null,
+            clientPool);
         channels.add(ch);
         ClientRunner r = new ClientRunner(setup.setup().client(i, ""), ch);
         runners.add(r);
@@ -171,6 +181,8 @@ public final class ScaleBenchmark {
       for (ManagedChannel ch : channels) {
         ch.awaitTermination(5, TimeUnit.SECONDS);
       }
+      clientPool.shutdownNow();
+      clientPool.awaitTermination(10, TimeUnit.SECONDS); // no callback may still use a client closed below
       for (ClientRunner r : runners) {
         r.client().close();
       }
