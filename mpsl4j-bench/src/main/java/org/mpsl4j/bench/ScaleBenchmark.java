@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mpsl4j.data.DatasetSplit;
@@ -55,8 +53,13 @@ public final class ScaleBenchmark {
     }
   }
 
+  /**
+   * @param clientCpuSecondsPerStep CPU time of the simulated clients' callbacks (their whole compute: tokenizer
+   *     forward, loss, backward, optimizer, tensor coding) in this JVM between the server's consecutive step
+   *     ends: what a deployment runs on the devices, and what shares the cores with the server here
+   */
   public record Row(int clients, int clientBatch, Timings stepSeconds, double stepVsCentralized,
-      Timings serverCpuSecondsPerStep, long idleRss,
+      Timings serverCpuSecondsPerStep, Timings clientCpuSecondsPerStep, long idleRss,
       long peakRssTraining, long peakRssDelta, long peakRssWithEpochEnd, long liveHeapAfterLastStep,
       int optimizerStates, int serverThreads, double memoryRatioVsFirst, double deltaRatioVsFirst) {}
 
@@ -91,18 +94,21 @@ public final class ScaleBenchmark {
     List<Row> rows = new ArrayList<>();
     for (int n : s.clientCounts()) {
       int b = s.totalBatch() / n;
-      ServerProbe.Report r = runOne(s, n, b, steps, log);
+      List<Long> clientCpu = new ArrayList<>();
+      ServerProbe.Report r = runOne(s, n, b, steps, clientCpu, log);
       double[] measured = Arrays.copyOfRange(r.stepSeconds(), s.warmupSteps(), steps);
       Timings t = Timings.of(measured);
       long delta = r.peakRssTraining() - r.idleRss();
       Row first = rows.isEmpty() ? null : rows.get(0);
       Timings cpu = Timings.of(Arrays.copyOfRange(r.stepCpuSeconds(), s.warmupSteps(), steps));
-      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, r.idleRss(), r.peakRssTraining(), delta,
+      Timings clients = Timings.of(perStep(clientCpu, s.warmupSteps(), steps));
+      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, clients, r.idleRss(), r.peakRssTraining(), delta,
           r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
           first == null ? 1.0 : (double) r.peakRssTraining() / first.peakRssTraining(),
           first == null ? 1.0 : (double) delta / first.peakRssDelta()));
-      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s), server RSS idle %.0f MiB, "
-              + "peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b, t.median(), cpu.median(), r.idleRss() / 1048576.0,
+      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s, clients' CPU %.3f s), "
+              + "server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b, t.median(), cpu.median(),
+          clients.median(), r.idleRss() / 1048576.0,
           r.peakRssTraining() / 1048576.0, delta / 1048576.0, r.liveHeapAfterLastStep() / 1048576.0));
     }
     return new Result(s.model(), BenchModels.describe(s.model()), s.totalBatch(), s.heapMb(), central, rows,
@@ -111,8 +117,24 @@ public final class ScaleBenchmark {
             + "reading, read at the last training step (before the epoch end)");
   }
 
-  private static ServerProbe.Report runOne(Settings s, int clients, int clientBatch, int steps, Consumer<String> log)
-      throws IOException, InterruptedException {
+  /** Seconds between consecutive readings {@code nanos} (the first from 0), steps [from, to). */
+  private static double[] perStep(List<Long> nanos, int from, int to) {
+    if (nanos.size() < to) {
+      return new double[] {Double.NaN};
+    }
+    double[] out = new double[to - from];
+    for (int i = from; i < to; i++) {
+      out[i - from] = (nanos.get(i) - (i == 0 ? 0 : nanos.get(i - 1))) / 1e9;
+    }
+    return out;
+  }
+
+  /**
+   * @param clientCpuAtStepEnds receives, at each step end the server reports, the simulated clients' callback CPU
+   *     nanoseconds so far
+   */
+  private static ServerProbe.Report runOne(Settings s, int clients, int clientBatch, int steps,
+      List<Long> clientCpuAtStepEnds, Consumer<String> log) throws IOException, InterruptedException {
     Path err = Files.createTempFile("mpsl4j-server-probe", ".log");
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -139,11 +161,7 @@ public final class ScaleBenchmark {
     List<CompletableFuture<Status>> streams = new ArrayList<>();
     // The simulated clients' callbacks (their whole compute) share one pool the size of the machine, as the
     // in-process simulation's clients do; gRPC's default pool would run them on ~130 threads at 1000 clients.
-    ExecutorService clientPool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
-      Thread t = new Thread(r, "b2-client");
-      t.setDaemon(true);
-      return t;
-    });
+    CpuCountingPool clientPool = new CpuCountingPool(Runtime.getRuntime().availableProcessors());
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();
       while (line != null && !line.startsWith("PORT ")) {
@@ -163,6 +181,9 @@ public final class ScaleBenchmark {
         streams.add(r.start());
       }
       while ((line = out.readLine()) != null) {
+        if (line.startsWith("STEP ")) {
+          clientCpuAtStepEnds.add(clientPool.cpuNanos());
+        }
         if (line.startsWith("RESULT ")) {
           ServerProbe.Report report = new ObjectMapper().readValue(line.substring(7), ServerProbe.Report.class);
           try {

@@ -48,6 +48,8 @@ public final class ServerProbe {
       server.onProgress((epoch, step, total) -> {
         ends.add(System.nanoTime());
         cpu.add(os.getProcessCpuTime());
+        System.out.println("STEP " + step); // the benchmark reads its clients' CPU time at each step end
+        System.out.flush();
         if (step == steps - 1) {
           atLast[0] = ProcessMemory.peakRss();
           atLast[1] = ProcessMemory.rss();
