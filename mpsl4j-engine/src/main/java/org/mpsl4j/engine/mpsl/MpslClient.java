@@ -6,21 +6,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.mpsl4j.data.LabeledDataset;
-import org.mpsl4j.core.data.BatchTensors;
-import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.Parameter;
 import org.mpsl4j.model.SharedClientBase;
 import org.mpsl4j.model.TokenizerSpec;
-import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.protocol.CodecSpec;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.Activations;
 import org.mpsl4j.protocol.v1.ClientMessage;
-import org.mpsl4j.protocol.v1.EvalReport;
 import org.mpsl4j.protocol.v1.Hello;
 import org.mpsl4j.protocol.v1.NamedTensor;
 import org.mpsl4j.protocol.v1.NoData;
@@ -50,25 +46,14 @@ public final class MpslClient implements AutoCloseable {
   private boolean done;
   private final WireClientStep split;
   private String lastError;
-  private LabeledDataset testData;
-  private int[] testIndices = new int[0];
-  private Eval pendingEval;
-  private double lastPersonalizedAccuracy = Double.NaN;
-  private java.nio.file.Path checkpointDir;
-  /** The run this client's state belongs to (from the Welcome; empty before the first one). */
-  private String runId = "";
-  private long lastAppliedStep;
-  private long lastCheckpoint;
-  private StepClock clock;
+  private final PersonalizedEvaluation evaluation;
+  private final ClientResume resume;
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final org.mpsl4j.engine.secagg.SecAggClient secAgg;
   private volatile boolean secureAggregationRequired;
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
-
-  /** A personalized evaluation between sending test activations and receiving their outputs. */
-  private record Eval(long step, NDManager scope, NDArray labels) {}
 
   /**
    * @param indices this client's share of {@code data} (its partition)
@@ -104,6 +89,8 @@ public final class MpslClient implements AutoCloseable {
     limits = new TensorLimits(3, 1L << 28, true);
     split = new WireClientStep(config.clientId(), manager, model, new Adam(manager, learningRate), data, indices,
         config.batchSize(), config.dataSeed(), limits);
+    evaluation = new PersonalizedEvaluation(config.clientId(), modelConfig, model, manager, limits);
+    resume = new ClientResume(config, modelConfig, this.indices, model, split, manager, notes);
   }
 
   /**
@@ -112,12 +99,7 @@ public final class MpslClient implements AutoCloseable {
    * {@value MessageLimits#MAX_EVAL_SAMPLES} samples.
    */
   public MpslClient withLocalTestShare(LabeledDataset test, int[] indices) {
-    if (indices.length > MessageLimits.MAX_EVAL_SAMPLES) {
-      throw new IllegalArgumentException("client '" + config.clientId() + "' local test share of " + indices.length
-          + " samples exceeds " + MessageLimits.MAX_EVAL_SAMPLES);
-    }
-    this.testData = test;
-    this.testIndices = indices.clone();
+    evaluation.testShare(test, indices);
     return this;
   }
 
@@ -126,13 +108,13 @@ public final class MpslClient implements AutoCloseable {
    * when a Welcome says the server continues a run at a step before this client's state.
    */
   public MpslClient withCheckpoints(java.nio.file.Path dir) {
-    this.checkpointDir = dir;
+    resume.checkpointInto(dir);
     return this;
   }
 
   /** The last global step whose cut gradient this client applied (0: none). */
   public long lastAppliedStep() {
-    return lastAppliedStep;
+    return resume.lastAppliedStep();
   }
 
   /** What happened on resumes and checkpoints that the operator should know (loaded, skipped, failed). */
@@ -183,7 +165,7 @@ public final class MpslClient implements AutoCloseable {
 
   /** Accuracy of the last personalized evaluation (NaN before the first epoch end or without a test share). */
   public double lastPersonalizedAccuracy() {
-    return lastPersonalizedAccuracy;
+    return evaluation.lastAccuracy();
   }
 
   public ClientModel model() {
@@ -209,7 +191,7 @@ public final class MpslClient implements AutoCloseable {
         .addAllInputs(modelConfig.tokenizers().stream().map(TokenizerSpec::input).toList())
         .setTrainSamples(indices.length).setBatchSize(config.batchSize())
         .setModelFingerprint(modelConfig.fingerprint())
-        .setLastAppliedStep(lastAppliedStep).setRunId(runId);
+        .setLastAppliedStep(resume.lastAppliedStep()).setRunId(resume.runId());
     if (codecUp.lossy()) { // RAW is the default: a RAW client's Hello stays as it was before codecs
       h.setCodecUp(codecUp.toProto());
     }
@@ -224,28 +206,25 @@ public final class MpslClient implements AutoCloseable {
     return switch (m.getBodyCase()) {
       case WELCOME -> {
         sessionId = m.getSessionId();
-        welcome(m.getWelcome());
+        resume.welcome(m.getWelcome());
         split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
             CodecSpec.fromProto(m.getWelcome().getCodecDown()));
         split.shareTokenizer(m.getWelcome().getSharedTokenizer());
         yield List.of();
       }
       case STEP_BEGIN -> {
-        catchUpCheckpoint(m.getStep() - 1);
+        resume.catchUp(m.getStep() - 1);
         yield List.of(beginStep(m.getStep(), m.getStepBegin()));
       }
       case OUTPUTS -> List.of(message(m.getStep()).setOutputGrad(split.outputGradient(m.getStep(), m.getOutputs())).build());
       case CUT_GRAD -> {
         if (split.applyCutGradient(m.getStep(), m.getCutGrad())) {
-          lastAppliedStep = m.getStep();
-          if (clock != null && clock.isCheckpoint(m.getStep())) {
-            checkpoint(m.getStep());
-          }
+          resume.applied(m.getStep());
         }
         yield List.of();
       }
       case EPOCH_END -> {
-        checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
+        resume.checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
         if (m.getEpochEnd().getSecureAggregation()) {
           yield List.of(message(m.getStep()).setSecaggKey(secAgg.key(m.getStep())).build(), evalActivations(m.getStep()));
         }
@@ -257,7 +236,8 @@ public final class MpslClient implements AutoCloseable {
           secAgg.share(m.getStep(), m.getSecaggKeys(), TokenizerVector.of(model, parameterOrder(), manager), indices.length)).build());
       case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
           secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
-      case EVAL_OUTPUTS -> List.of(evalReport(m));
+      case EVAL_OUTPUTS -> List.of(message(m.getStep()).setEvalReport(evaluation.report(m.getStep(), m.getEvalOutputs()))
+          .build());
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
       // FedSGD on the tokenizers (Welcome.shared_tokenizer): the gradients instead, for the server's one optimizer.
       case TOKENIZER_SYNC -> secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of())
@@ -285,96 +265,6 @@ public final class MpslClient implements AutoCloseable {
     };
   }
 
-  /**
-   * Where the server's run stands: a client whose state is of this run and not past
-   * {@code resume_step} goes on with it; otherwise it loads its newest checkpoint of this run at or
-   * before that step, so that it applies no step twice. Without such a checkpoint a fresh client
-   * starts from the initial tokenizers, and a client past the server keeps its state (noted).
-   */
-  private void welcome(org.mpsl4j.protocol.v1.Welcome w) {
-    if (w.getStepsPerEpoch() > 0) {
-      clock = new StepClock(w.getStepsPerEpoch(), w.getCheckpointEvery());
-    }
-    long resume = w.getResumeStep();
-    if (runId.equals(w.getRunId()) && lastAppliedStep <= resume) {
-      forgetCheckpointsAfter(resume);
-      return;
-    }
-    split.drop();
-    if (checkpointDir != null) {
-      List<String> skipped = new java.util.ArrayList<>();
-      try {
-        ClientCheckpoint c = ClientCheckpoint.newest(checkpointDir, config, modelConfig, indices, w.getRunId(), resume,
-            skipped);
-        notes.addAll(skipped);
-        if (c != null) {
-          c.restore(model, split.optimizer(), manager);
-          notes.add("resumed from " + c.loaded().file() + " (step " + c.step() + ", last applied " + c.lastApplied()
-              + "); the server is at step " + resume);
-          runId = w.getRunId();
-          lastAppliedStep = c.lastApplied();
-          forgetCheckpointsAfter(resume);
-          return;
-        }
-      } catch (java.io.IOException e) {
-        notes.add("cannot resume from " + checkpointDir + ": " + e.getMessage());
-      }
-    }
-    if (runId.equals(w.getRunId())) {
-      notes.add("this client applied steps up to " + lastAppliedStep + " but the server resumes after step " + resume
-          + " and there is no checkpoint to go back to: steps " + (resume + 1) + ".." + lastAppliedStep
-          + " will be applied to its tokenizers again");
-    } else if (!runId.isEmpty()) {
-      notes.add("the server runs a new run " + w.getRunId() + "; this client joins it with its current tokenizers");
-    }
-    runId = w.getRunId();
-    lastAppliedStep = Math.min(lastAppliedStep, resume);
-  }
-
-  /**
-   * Deletes this client's checkpoints of steps after {@code resume}: the server redoes those steps,
-   * so they belong to a history that no longer happened (and would outrank the new ones when pruning).
-   */
-  private void forgetCheckpointsAfter(long resume) {
-    lastCheckpoint = Math.min(lastCheckpoint, resume);
-    if (checkpointDir == null) {
-      return;
-    }
-    try {
-      for (java.nio.file.Path f : CheckpointFiles.list(checkpointDir, ClientCheckpoint.PREFIX)) {
-        if (CheckpointFiles.step(f) > resume) {
-          java.nio.file.Files.deleteIfExists(f);
-        }
-      }
-    } catch (java.io.IOException e) {
-      notes.add("cannot delete checkpoints after step " + resume + " in " + checkpointDir + ": " + e.getMessage());
-    }
-  }
-
-  /** Writes the checkpoint of the last boundary up to {@code step} if this client has not yet (it sat those steps out). */
-  private void catchUpCheckpoint(long step) {
-    if (clock != null) {
-      long boundary = clock.lastCheckpointUpTo(step);
-      if (boundary > lastCheckpoint && lastAppliedStep <= boundary) {
-        checkpoint(boundary);
-      }
-    }
-  }
-
-  private void checkpoint(long step) {
-    if (checkpointDir == null || runId.isEmpty() || step <= lastCheckpoint) {
-      return;
-    }
-    try {
-      ClientCheckpoint.write(checkpointDir, config, modelConfig, indices, model, split.optimizer(), runId, step,
-          lastAppliedStep);
-      lastCheckpoint = step;
-    } catch (java.io.IOException | RuntimeException e) {
-      // Training goes on without this checkpoint; a crash before the next one costs more steps.
-      notes.add("checkpoint of step " + step + " failed: " + e.getMessage());
-    }
-  }
-
   private ClientMessage beginStep(long step, StepBegin begin) {
     Activations acts = split.begin(step, begin);
     return acts == null ? message(step).setNoData(NoData.getDefaultInstance()).build()
@@ -382,43 +272,9 @@ public final class MpslClient implements AutoCloseable {
   }
 
   private ClientMessage evalActivations(long step) {
-    dropEval();
-    if (testIndices.length == 0) {
-      return message(step).setNoData(NoData.getDefaultInstance()).build();
-    }
-    NDManager scope = manager.newSubManager();
-    BatchTensors t = BatchTensors.of(testData.batch(testIndices), scope);
-    List<Tokens> acts;
-    try (Autograd.NoGrad ng = Autograd.noGrad()) {
-      acts = model.forward(t.inputs(), t.masks());
-    }
-    pendingEval = new Eval(step, scope, t.labels());
-    return message(step).setEvalActivations(WireClientStep.activations(modelConfig, acts, split.codecUp())).build();
-  }
-
-  private ClientMessage evalReport(ServerMessage m) {
-    if (pendingEval == null || pendingEval.step() != m.getStep()) {
-      throw new IllegalStateException("evaluation outputs for step " + m.getStep() + " without a pending evaluation");
-    }
-    try {
-      NDArray z = TensorCodec.decode(m.getEvalOutputs().getValues(), pendingEval.scope(), limits, "evaluation outputs");
-      try (Autograd.NoGrad ng = Autograd.noGrad()) {
-        z = model.outputs(z); // the client's head, when it runs one
-      }
-      int correct = org.mpsl4j.model.train.Objective.of(modelConfig.head()).correct(z, pendingEval.labels());
-      int total = (int) pendingEval.labels().getShape().get(0);
-      lastPersonalizedAccuracy = (double) correct / total;
-      return message(m.getStep()).setEvalReport(EvalReport.newBuilder().setCorrect(correct).setTotal(total)).build();
-    } finally {
-      dropEval();
-    }
-  }
-
-  private void dropEval() {
-    if (pendingEval != null) {
-      pendingEval.scope().close();
-      pendingEval = null;
-    }
+    Activations acts = evaluation.activations(step, split.codecUp());
+    return acts == null ? message(step).setNoData(NoData.getDefaultInstance()).build()
+        : message(step).setEvalActivations(acts).build();
   }
 
   /**
@@ -495,7 +351,7 @@ public final class MpslClient implements AutoCloseable {
   @Override
   public void close() {
     split.close();
-    dropEval();
+    evaluation.close();
     manager.close();
   }
 }

@@ -12,26 +12,17 @@ import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.mpsl4j.core.cut.CutActivations;
-import org.mpsl4j.core.cut.CutBatch;
-import org.mpsl4j.core.data.EpochOrder;
-import org.mpsl4j.core.port.Arrivals;
-import org.mpsl4j.core.port.Deadline;
 import org.mpsl4j.core.port.SplitStepRunner;
 import org.mpsl4j.core.port.StepPlan;
 import org.mpsl4j.core.port.StepReport;
 import org.mpsl4j.core.port.Ticker;
 import org.mpsl4j.core.step.ServerSideLoss;
 import org.mpsl4j.core.step.ServerSplitStep;
-import org.mpsl4j.model.Autograd;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.ServerModel;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.model.train.StepLr;
-import org.mpsl4j.protocol.v1.ClientMessage;
-import org.mpsl4j.protocol.v1.EpochEnd;
 import org.mpsl4j.protocol.v1.ErrorCode;
 import org.mpsl4j.protocol.v1.ServerMessage;
 import org.mpsl4j.protocol.v1.TrainingDone;
@@ -80,6 +71,8 @@ public final class MpslServer implements AutoCloseable {
   /** Mixed into the model seed for the adversary's initialization, so that it draws nothing from the model's stream. */
   private static final long ADVERSARY_SEED = 0x6164766572736172L;
   private final EpochEndAverage epochEndAverage;
+  private final Roster roster;
+  private final EpochEndRound epochEnd;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
@@ -105,6 +98,8 @@ public final class MpslServer implements AutoCloseable {
     admission = new Admission(config, modelConfig, sessions, inbox, rejections, observers);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
     tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
+    roster = new Roster(sessions, admission, config);
+    epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, phases, config.stepDeadline());
     sharedTokenizer = new SharedTokenizerStep(phases, tokenizerAverage, tokenizerSync, manager, config.learningRate());
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep)
         .setSharedTokenizer(tokenizerPolicy.sharedGradients()));
@@ -306,8 +301,8 @@ public final class MpslServer implements AutoCloseable {
    * @throws IllegalStateException if too few clients join within the join timeout
    */
   public List<EpochStats> train(Consumer<EpochStats> onEpoch) throws InterruptedException {
-    awaitClients();
-    int steps = epochLength();
+    roster.awaitClients();
+    int steps = roster.epochLength();
     ServerCheckpoint resumedFrom = checkpoints.resumedFrom();
     // A resumed run keeps its epoch length: step numbers, and so checkpoint boundaries, must not move.
     stepsPerEpoch = resumedFrom == null ? steps : resumedFrom.stepsPerEpoch();
@@ -325,7 +320,7 @@ public final class MpslServer implements AutoCloseable {
         StepReport r = step(epoch, s, acc);
         observers.stepDone(observerReport(r, epoch, s, globalStep, (System.nanoTime() - t0) / 1e9));
         if (tokenizerPolicy.sharedGradients()) { // FedSGD on the tokenizers, docs/GLOBAL_MODEL.md
-          sharedTokenizer.afterStep(globalStep, sessionsOf(r.counted()), connected(),
+          sharedTokenizer.afterStep(globalStep, roster.sessionsOf(r.counted()), connected(),
               tokenizerPolicy.clientLearningRate(optimizer.learningRate()), config.stepDeadline(), manager);
         }
         if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) { // docs/GLOBAL_MODEL.md
@@ -336,7 +331,9 @@ public final class MpslServer implements AutoCloseable {
         }
         progress.stepDone(epoch, s, stepsPerEpoch);
       }
-      acc.personalized = endEpoch(epoch, acc);
+      long epochEndStep = ++globalStep; // the epoch end is a step of its own
+      rejections.stepStarted(epochEndStep);
+      acc.personalized = epochEnd.run(epochEndStep, epoch, connected(), tokenizerPolicy, acc::trainingDone, manager);
       checkpoint(epoch + 1, 0, ServerCheckpoint.EpochSoFar.NONE);
       EpochStats stats = acc.finish();
       out.add(stats);
@@ -353,52 +350,6 @@ public final class MpslServer implements AutoCloseable {
   private void checkpoint(int nextEpoch, int nextStepInEpoch, ServerCheckpoint.EpochSoFar soFar) {
     checkpoints.write(model, tokenizerAverage.model(), optimizer, globalStep, stepsPerEpoch, nextEpoch, nextStepInEpoch,
         soFar);
-  }
-
-  private void awaitClients() throws InterruptedException {
-    long deadline = System.nanoTime() + config.joinTimeout().toNanos();
-    synchronized (admission.joinLock) {
-      while (connected().size() < config.expectedClients()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          int joined = connected().size();
-          if (joined >= config.minClients()) {
-            System.err.println("mpsl4j server: " + joined + " of " + config.expectedClients() + " clients joined within "
-                + config.joinTimeout().toSeconds() + " s; starting with them (--min-clients " + config.minClients()
-                + "); the others may join later");
-            return;
-          }
-          throw new IllegalStateException(joined + " of " + config.expectedClients() + " clients joined within "
-              + config.joinTimeout().toSeconds() + " s (at least " + config.minClients() + " needed; see --min-clients"
-              + " and --join-timeout-s)");
-        }
-        TimeUnit.NANOSECONDS.timedWait(admission.joinLock, left);
-      }
-    }
-  }
-
-  /**
-   * Training steps per epoch: enough for every client's share. Where the server knows the run's
-   * partition ({@link #expectTrainSamples}) that includes clients that have not joined yet, so that one
-   * joining late ({@code --min-clients}) reaches the end of its data; a client not yet joined is counted
-   * with the smallest batch of those connected (the longest epoch it could need). Otherwise it is the
-   * clients connected now, and {@link Admission} refuses a later one whose share would not fit.
-   */
-  private int epochLength() {
-    int steps = 0;
-    int smallestBatch = Integer.MAX_VALUE;
-    java.util.Set<String> joined = new java.util.HashSet<>();
-    for (Session s : connected()) {
-      steps = Math.max(steps, s.stepsPerEpoch());
-      smallestBatch = Math.min(smallestBatch, s.batchSize);
-      joined.add(s.clientId);
-    }
-    for (Map.Entry<String, Integer> e : admission.expectedSamples().entrySet()) {
-      if (!joined.contains(e.getKey())) {
-        steps = Math.max(steps, EpochOrder.steps(e.getValue(), smallestBatch == Integer.MAX_VALUE ? 1 : smallestBatch));
-      }
-    }
-    return steps;
   }
 
   private StepReport step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
@@ -421,63 +372,9 @@ public final class MpslServer implements AutoCloseable {
         n, n == 0 ? Double.NaN : r.lossTimesBatch() / n, n == 0 ? Double.NaN : (double) r.correct() / n);
   }
 
-  /**
-   * Epoch end: FedAvg of the clients' tokenizers into the global tokenizers, then the personalized
-   * evaluation (each client's test share through its own tokenizers and the server model; the
-   * client counts its correct predictions). Returns {correct, total} of the personalized evaluation.
-   */
-  private long[] endEpoch(int epoch, EpochAccumulator acc) throws InterruptedException {
-    long step = ++globalStep; // the epoch end is a step of its own, so its messages cannot be confused with training's
-    rejections.stepStarted(step);
-    List<Session> participants = connected();
-    for (Session s : participants) {
-      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(epochEndAverage.secure())).build());
-    }
-    epochEndAverage.gather(step, participants, config.stepDeadline(), manager);
-    if (tokenizerPolicy.syncs()) {
-      tokenizerSync.sendAverage(step, participants); // every epoch starts from one tokenizer
-    }
-    acc.trainingDone();
-    Map<String, Session> byClient = new LinkedHashMap<>();
-    participants.forEach(s -> byClient.put(s.clientId, s));
-    try (NDManager scope = manager.newSubManager()) {
-      Arrivals<CutActivations> eval = phases.gatherEvalActivations(step, participants, scope,
-          Deadline.after(Ticker.system(), config.stepDeadline()));
-      if (eval.arrived().isEmpty()) {
-        return new long[] {0, 0};
-      }
-      CutBatch batch = CutBatch.join(eval.arrived(), scope);
-      NDArray outputs;
-      try (Autograd.NoGrad ng = Autograd.noGrad()) {
-        outputs = model.forwardInChunks(batch.inputs(), EVAL_CHUNK, scope);
-      }
-      CutLayerReplies.sendOutputs(step, new ServerSplitStep.Forward(batch, outputs).slices(), byClient, true);
-      return phases.gatherEvalReports(step, eval.arrived(), byClient,
-          Deadline.after(Ticker.system(), config.stepDeadline()));
-    }
-  }
-
-  /** The connected sessions of {@code clients}, in the order of {@link #connected}. */
-  private List<Session> sessionsOf(List<String> clients) {
-    java.util.Set<String> ids = new java.util.HashSet<>(clients);
-    return connected().stream().filter(s -> ids.contains(s.clientId)).toList();
-  }
-
-  /** Samples per evaluation forward pass: bounds the memory of evaluating every client's test share. */
-  private static final int EVAL_CHUNK = 128;
-
+  /** The connected sessions in the order of the concatenated batch ({@link Roster#connected}). */
   List<Session> connected() {
-    List<Session> out = new ArrayList<>();
-    for (Session s : sessions.values()) {
-      if (s.connected()) {
-        out.add(s);
-      }
-    }
-    // By client id, not by session id: a client that reconnects gets a new session id, and the order of
-    // the concatenated batch must not depend on who came back first (resumed runs repeat the original).
-    out.sort(java.util.Comparator.comparing((Session x) -> x.clientId).thenComparingLong(x -> x.id));
-    return out;
+    return roster.connected();
   }
 
   /** Adds an observer of sessions, refusals, steps and epochs (see {@link ServerObserver}); call before training. */
