@@ -59,7 +59,7 @@ public final class ScaleBenchmark {
    *     ends: what a deployment runs on the devices, and what shares the cores with the server here
    */
   public record Row(int clients, int clientBatch, Timings stepSeconds, double stepVsCentralized,
-      Timings serverCpuSecondsPerStep, Timings clientCpuSecondsPerStep, long idleRss,
+      Timings serverCpuSecondsPerStep, Timings serverJitSecondsPerStep, Timings clientCpuSecondsPerStep, long idleRss,
       long peakRssTraining, long peakRssDelta, long peakRssWithEpochEnd, long liveHeapAfterLastStep,
       int optimizerStates, int serverThreads, double memoryRatioVsFirst, double deltaRatioVsFirst) {}
 
@@ -102,19 +102,22 @@ public final class ScaleBenchmark {
       Row first = rows.isEmpty() ? null : rows.get(0);
       Timings cpu = Timings.of(Arrays.copyOfRange(r.stepCpuSeconds(), s.warmupSteps(), steps));
       Timings clients = Timings.of(perStep(clientCpu, s.warmupSteps(), steps));
-      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, clients, r.idleRss(), r.peakRssTraining(), delta,
+      Timings jit = Timings.of(Arrays.copyOfRange(r.stepJitSeconds(), s.warmupSteps(), steps));
+      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, jit, clients, r.idleRss(), r.peakRssTraining(), delta,
           r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
           first == null ? 1.0 : (double) r.peakRssTraining() / first.peakRssTraining(),
           first == null ? 1.0 : (double) delta / first.peakRssDelta()));
-      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s, clients' CPU %.3f s), "
+      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s, of it JIT %.3f s; clients' CPU %.3f s), "
               + "server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b, t.median(), cpu.median(),
-          clients.median(), r.idleRss() / 1048576.0,
+          jit.median(), clients.median(), r.idleRss() / 1048576.0,
           r.peakRssTraining() / 1048576.0, delta / 1048576.0, r.liveHeapAfterLastStep() / 1048576.0));
     }
     return new Result(s.model(), BenchModels.describe(s.model()), s.totalBatch(), s.heapMb(), central, rows,
         "server in its own JVM (-Xms=-Xmx=" + s.heapMb() + "m, pre-touched), clients in the benchmark JVM over "
             + "loopback TCP (one connection each); RSS from /proc/<server>/status, peak = VmHWM reset after the idle "
-            + "reading, read at the last training step (before the epoch end)");
+            + "reading, read at the last training step (before the epoch end); " + s.warmupSteps() + " uncounted warm-up "
+            + "steps and " + s.measuredSteps() + " counted per client count; simulated clients' CPU: their callbacks on a "
+            + "pool of " + Runtime.getRuntime().availableProcessors() + " threads in the benchmark JVM");
   }
 
   /** Seconds between consecutive readings {@code nanos} (the first from 0), steps [from, to). */
