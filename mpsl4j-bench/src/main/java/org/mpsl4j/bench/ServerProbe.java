@@ -35,7 +35,7 @@ public final class ServerProbe {
     ScaleBenchmark.Setup s = ScaleBenchmark.setup(model, clients, clientBatch, steps, seed);
     List<Long> ends = new ArrayList<>();
     List<Long> cpu = new ArrayList<>();
-    List<Long> jit = new ArrayList<>(); // JIT compiler threads' time, ms: what a short run spends compiling
+    List<Long> jit = new ArrayList<>(); // JIT compiler threads' CPU, ns: what a short run spends compiling
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long[] atLast = new long[3];
@@ -50,7 +50,7 @@ public final class ServerProbe {
       server.onProgress((epoch, step, total) -> {
         ends.add(System.nanoTime());
         cpu.add(os.getProcessCpuTime());
-        jit.add(ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
+        jit.add(CompilerCpu.nanos());
         System.out.println("STEP " + step); // the benchmark reads its clients' CPU time at each step end
         System.out.flush();
         if (step == steps - 1) {
@@ -65,7 +65,7 @@ public final class ServerProbe {
       System.out.flush();
       long start = System.nanoTime();
       long cpuStart = os.getProcessCpuTime();
-      long jitStart = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+      long jitStart = CompilerCpu.nanos();
       server.train(e -> { });
       long peakAll = ProcessMemory.peakRss();
       double[] seconds = new double[ends.size()];
@@ -79,7 +79,7 @@ public final class ServerProbe {
         cpuSeconds[i] = (cpu.get(i) - prevCpu) / 1e9;
         prev = ends.get(i);
         prevCpu = cpu.get(i);
-        jitSeconds[i] = (jit.get(i) - prevJit) / 1e3;
+        jitSeconds[i] = (jit.get(i) - prevJit) / 1e9;
         prevJit = jit.get(i);
       }
       Report r = new Report(clients, clientBatch, idle, atLast[0], atLast[1], peakAll, atLast[2],
