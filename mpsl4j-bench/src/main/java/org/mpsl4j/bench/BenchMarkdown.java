@@ -48,8 +48,8 @@ public final class BenchMarkdown {
           + "peak RSS vs first | (peak - idle) vs first |\n"
           + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       for (ScaleBenchmark.Row x : b.rows()) {
-        md.append(String.format(Locale.ROOT, "| %d x %d | %.3f | %.3f | %.3f | %.2f | %.3f | %.3f | %.3f | %.0f | %.0f | %.0f "
-                + "| %.0f | %.1f | %d | %.3f | %.2f |%n", x.clients(), x.clientBatch(), x.stepSeconds().median(),
+        md.append(String.format(Locale.ROOT, "| %d x %d | %.3f | %.3f | %.3f | %.2f | %.3f | %.3f | %.3f | %.0f | %.0f "
+                + "| %.0f | %.0f | %.1f | %d | %.3f | %.2f |%n", x.clients(), x.clientBatch(), x.stepSeconds().median(),
             x.stepSeconds().min(), x.stepSeconds().max(), x.stepVsCentralized(), x.serverCpuSecondsPerStep().median(),
             x.serverJitSecondsPerStep().median(), x.clientCpuSecondsPerStep().median(), mib(x.idleRss()),
             mib(x.peakRssTraining()), mib(x.peakRssDelta()), mib(x.peakRssWithEpochEnd()),

@@ -103,13 +103,13 @@ public final class ScaleBenchmark {
       Timings cpu = Timings.of(Arrays.copyOfRange(r.stepCpuSeconds(), s.warmupSteps(), steps));
       Timings clients = Timings.of(perStep(clientCpu, s.warmupSteps(), steps));
       Timings jit = Timings.of(Arrays.copyOfRange(r.stepJitSeconds(), s.warmupSteps(), steps));
-      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, jit, clients, r.idleRss(), r.peakRssTraining(), delta,
-          r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
+      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, jit, clients, r.idleRss(), r.peakRssTraining(),
+          delta, r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
           first == null ? 1.0 : (double) r.peakRssTraining() / first.peakRssTraining(),
           first == null ? 1.0 : (double) delta / first.peakRssDelta()));
-      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s, of it JIT %.3f s; clients' CPU %.3f s), "
-              + "server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b, t.median(), cpu.median(),
-          jit.median(), clients.median(), r.idleRss() / 1048576.0,
+      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s, of it JIT %.3f s; "
+              + "clients' CPU %.3f s), server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b,
+          t.median(), cpu.median(), jit.median(), clients.median(), r.idleRss() / 1048576.0,
           r.peakRssTraining() / 1048576.0, delta / 1048576.0, r.liveHeapAfterLastStep() / 1048576.0));
     }
     return new Result(s.model(), BenchModels.describe(s.model()), s.totalBatch(), s.heapMb(), central, rows,

@@ -61,7 +61,8 @@ class DecodeJoinedTest {
   @Test
   void partsOfDifferentWidth_doNotJoin() {
     try (NDManager m = NDManager.newBaseManager()) {
-      List<Tensor> parts = List.of(TensorCodec.encode(m.ones(new Shape(1, 3))), TensorCodec.encode(m.ones(new Shape(1, 4))));
+      List<Tensor> parts = List.of(TensorCodec.encode(m.ones(new Shape(1, 3))),
+          TensorCodec.encode(m.ones(new Shape(1, 4))));
       assertThatThrownBy(() -> TensorCodec.decodeJoined(parts, m)).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("does not join");
     }
