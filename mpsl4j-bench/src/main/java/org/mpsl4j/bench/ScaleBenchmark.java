@@ -53,8 +53,13 @@ public final class ScaleBenchmark {
     }
   }
 
+  /**
+   * @param clientCpuSecondsPerStep CPU time of the simulated clients' callbacks (their whole compute: tokenizer
+   *     forward, loss, backward, optimizer, tensor coding) in this JVM between the server's consecutive step
+   *     ends: what a deployment runs on the devices, and what shares the cores with the server here
+   */
   public record Row(int clients, int clientBatch, Timings stepSeconds, double stepVsCentralized,
-      Timings serverCpuSecondsPerStep, long idleRss,
+      Timings serverCpuSecondsPerStep, Timings serverJitSecondsPerStep, Timings clientCpuSecondsPerStep, long idleRss,
       long peakRssTraining, long peakRssDelta, long peakRssWithEpochEnd, long liveHeapAfterLastStep,
       int optimizerStates, int serverThreads, double memoryRatioVsFirst, double deltaRatioVsFirst) {}
 
@@ -89,28 +94,50 @@ public final class ScaleBenchmark {
     List<Row> rows = new ArrayList<>();
     for (int n : s.clientCounts()) {
       int b = s.totalBatch() / n;
-      ServerProbe.Report r = runOne(s, n, b, steps, log);
+      List<Long> clientCpu = new ArrayList<>();
+      ServerProbe.Report r = runOne(s, n, b, steps, clientCpu, log);
       double[] measured = Arrays.copyOfRange(r.stepSeconds(), s.warmupSteps(), steps);
       Timings t = Timings.of(measured);
       long delta = r.peakRssTraining() - r.idleRss();
       Row first = rows.isEmpty() ? null : rows.get(0);
       Timings cpu = Timings.of(Arrays.copyOfRange(r.stepCpuSeconds(), s.warmupSteps(), steps));
-      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, r.idleRss(), r.peakRssTraining(), delta,
-          r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
+      Timings clients = Timings.of(perStep(clientCpu, s.warmupSteps(), steps));
+      Timings jit = Timings.of(Arrays.copyOfRange(r.stepJitSeconds(), s.warmupSteps(), steps));
+      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, jit, clients, r.idleRss(), r.peakRssTraining(),
+          delta, r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
           first == null ? 1.0 : (double) r.peakRssTraining() / first.peakRssTraining(),
           first == null ? 1.0 : (double) delta / first.peakRssDelta()));
-      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s), server RSS idle %.0f MiB, "
-              + "peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b, t.median(), cpu.median(), r.idleRss() / 1048576.0,
+      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s, of it JIT %.3f s; "
+              + "clients' CPU %.3f s), server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b,
+          t.median(), cpu.median(), jit.median(), clients.median(), r.idleRss() / 1048576.0,
           r.peakRssTraining() / 1048576.0, delta / 1048576.0, r.liveHeapAfterLastStep() / 1048576.0));
     }
     return new Result(s.model(), BenchModels.describe(s.model()), s.totalBatch(), s.heapMb(), central, rows,
         "server in its own JVM (-Xms=-Xmx=" + s.heapMb() + "m, pre-touched), clients in the benchmark JVM over "
             + "loopback TCP (one connection each); RSS from /proc/<server>/status, peak = VmHWM reset after the idle "
-            + "reading, read at the last training step (before the epoch end)");
+            + "reading, read at the last training step (before the epoch end); " + s.warmupSteps() + " uncounted warm-up "
+            + "steps and " + s.measuredSteps() + " counted per client count; simulated clients' CPU: their callbacks on a "
+            + "pool of " + Runtime.getRuntime().availableProcessors() + " threads in the benchmark JVM");
   }
 
-  private static ServerProbe.Report runOne(Settings s, int clients, int clientBatch, int steps, Consumer<String> log)
-      throws IOException, InterruptedException {
+  /** Seconds between consecutive readings {@code nanos} (the first from 0), steps [from, to). */
+  private static double[] perStep(List<Long> nanos, int from, int to) {
+    if (nanos.size() < to) {
+      return new double[] {Double.NaN};
+    }
+    double[] out = new double[to - from];
+    for (int i = from; i < to; i++) {
+      out[i - from] = (nanos.get(i) - (i == 0 ? 0 : nanos.get(i - 1))) / 1e9;
+    }
+    return out;
+  }
+
+  /**
+   * @param clientCpuAtStepEnds receives, at each step end the server reports, the simulated clients' callback CPU
+   *     nanoseconds so far
+   */
+  private static ServerProbe.Report runOne(Settings s, int clients, int clientBatch, int steps,
+      List<Long> clientCpuAtStepEnds, Consumer<String> log) throws IOException, InterruptedException {
     Path err = Files.createTempFile("mpsl4j-server-probe", ".log");
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -135,6 +162,9 @@ public final class ScaleBenchmark {
     List<ClientRunner> runners = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
     List<CompletableFuture<Status>> streams = new ArrayList<>();
+    // The simulated clients' callbacks (their whole compute) share one pool the size of the machine, as the
+    // in-process simulation's clients do; gRPC's default pool would run them on ~130 threads at 1000 clients.
+    CpuCountingPool clientPool = new CpuCountingPool(Runtime.getRuntime().availableProcessors());
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();
       while (line != null && !line.startsWith("PORT ")) {
@@ -146,13 +176,17 @@ public final class ScaleBenchmark {
       int port = Integer.parseInt(line.substring(5).trim());
       Setup setup = setup(s.model(), clients, clientBatch, steps, s.seed());
       for (int i = 0; i < clients; i++) {
-        ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes());
+        ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes(), null,
+            clientPool);
         channels.add(ch);
         ClientRunner r = new ClientRunner(setup.setup().client(i, ""), ch);
         runners.add(r);
         streams.add(r.start());
       }
       while ((line = out.readLine()) != null) {
+        if (line.startsWith("STEP ")) {
+          clientCpuAtStepEnds.add(clientPool.cpuNanos());
+        }
         if (line.startsWith("RESULT ")) {
           ServerProbe.Report report = new ObjectMapper().readValue(line.substring(7), ServerProbe.Report.class);
           try {
@@ -171,6 +205,8 @@ public final class ScaleBenchmark {
       for (ManagedChannel ch : channels) {
         ch.awaitTermination(5, TimeUnit.SECONDS);
       }
+      clientPool.shutdownNow();
+      clientPool.awaitTermination(10, TimeUnit.SECONDS); // no callback may still use a client closed below
       for (ClientRunner r : runners) {
         r.client().close();
       }

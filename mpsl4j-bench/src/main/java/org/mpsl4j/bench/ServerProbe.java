@@ -23,7 +23,8 @@ public final class ServerProbe {
   /** What the server process measured. Bytes; seconds. */
   public record Report(int clients, int clientBatch, long idleRss, long peakRssTraining, long rssAfterLastStep,
       long peakRssWithEpochEnd, long liveHeapAfterLastStep, long committedHeap, int optimizerStates,
-      boolean peakReset, double[] stepSeconds, double[] stepCpuSeconds, int threadsAtLastStep) {}
+      boolean peakReset, double[] stepSeconds, double[] stepCpuSeconds, double[] stepJitSeconds,
+      int threadsAtLastStep) {}
 
   public static void main(String[] args) throws Exception {
     String model = args[0];
@@ -34,6 +35,7 @@ public final class ServerProbe {
     ScaleBenchmark.Setup s = ScaleBenchmark.setup(model, clients, clientBatch, steps, seed);
     List<Long> ends = new ArrayList<>();
     List<Long> cpu = new ArrayList<>();
+    List<Long> jit = new ArrayList<>(); // JIT compiler threads' CPU, ns: what a short run spends compiling
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long[] atLast = new long[3];
@@ -48,6 +50,9 @@ public final class ServerProbe {
       server.onProgress((epoch, step, total) -> {
         ends.add(System.nanoTime());
         cpu.add(os.getProcessCpuTime());
+        jit.add(CompilerCpu.nanos());
+        System.out.println("STEP " + step); // the benchmark reads its clients' CPU time at each step end
+        System.out.flush();
         if (step == steps - 1) {
           atLast[0] = ProcessMemory.peakRss();
           atLast[1] = ProcessMemory.rss();
@@ -60,21 +65,26 @@ public final class ServerProbe {
       System.out.flush();
       long start = System.nanoTime();
       long cpuStart = os.getProcessCpuTime();
+      long jitStart = CompilerCpu.nanos();
       server.train(e -> { });
       long peakAll = ProcessMemory.peakRss();
       double[] seconds = new double[ends.size()];
       double[] cpuSeconds = new double[ends.size()];
       long prev = start;
       long prevCpu = cpuStart;
+      double[] jitSeconds = new double[ends.size()];
+      long prevJit = jitStart;
       for (int i = 0; i < seconds.length; i++) {
         seconds[i] = (ends.get(i) - prev) / 1e9;
         cpuSeconds[i] = (cpu.get(i) - prevCpu) / 1e9;
         prev = ends.get(i);
         prevCpu = cpu.get(i);
+        jitSeconds[i] = (jit.get(i) - prevJit) / 1e9;
+        prevJit = jit.get(i);
       }
       Report r = new Report(clients, clientBatch, idle, atLast[0], atLast[1], peakAll, atLast[2],
           ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted(), server.optimizerStateCount(), reset,
-          seconds, cpuSeconds, threads[0]);
+          seconds, cpuSeconds, jitSeconds, threads[0]);
       System.out.println("RESULT " + new ObjectMapper().writeValueAsString(r));
       System.out.flush();
       grpc.shutdown();

@@ -35,6 +35,9 @@ class BenchHarnessTest {
       assertThat(row.idleRss()).isPositive();
       assertThat(row.peakRssTraining()).isGreaterThanOrEqualTo(row.idleRss() / 2);
       assertThat(row.stepSeconds().iterations()).isEqualTo(2);
+      // one reading of the simulated clients' CPU per measured step, and they did compute in those steps
+      assertThat(row.clientCpuSecondsPerStep().iterations()).isEqualTo(2);
+      assertThat(row.clientCpuSecondsPerStep().max()).isPositive();
       assertThat(row.optimizerStates()).isPositive();
     }
   }

@@ -96,8 +96,12 @@ final class BenchCommand implements Callable<Integer> {
   int scaleBatch;
 
   @Option(names = "--scale-steps", defaultValue = "4",
-      description = "B2 measured steps, after 3 warm-up steps (default: ${DEFAULT-VALUE}).")
+      description = "B2 measured steps, after the warm-up steps (default: ${DEFAULT-VALUE}).")
   int scaleSteps;
+
+  @Option(names = "--scale-warmup", defaultValue = "3",
+      description = "B2 uncounted warm-up steps per client count (default: ${DEFAULT-VALUE}; --quick: 1).")
+  int scaleWarmup;
 
   @Option(names = "--scale-heap-mb", defaultValue = "768",
       description = "B2 server process heap, fixed and pre-touched (default: ${DEFAULT-VALUE}).")
@@ -188,7 +192,7 @@ final class BenchCommand implements Callable<Integer> {
           + "' (suite, overhead, scale, codec, pytorch, env, all, step, profile)");
     };
     BenchSuite.Settings s = new BenchSuite.Settings(parts, b1Models, clients, clientBatch, quick ? 2 : rounds,
-        stepsPerTurn, quick ? 3 : warmupSeconds, threads, scaleModel, scaleClients, scaleBatch, quick ? 1 : 3,
+        stepsPerTurn, quick ? 3 : warmupSeconds, threads, scaleModel, scaleClients, scaleBatch, quick ? 1 : scaleWarmup,
         quick ? 2 : scaleSteps, scaleHeapMb, quick, codecShapes, pytorchModels, batch, 1, quick ? 2 : pytorchIterations,
         quick ? 1 : envRounds, quick ? 5 : envSteps, 2024);
     String policy = System.getenv("OMP_WAIT_POLICY");

@@ -137,16 +137,90 @@ public final class TensorCodec {
     return t.getCodec() == Codec.UNRECOGNIZED ? "number " + t.getCodecValue() : t.getCodec().name();
   }
 
-  /** @param lossy the codec of the data, null for RAW */
-  private static NDArray decode(Tensor tensor, NDManager manager, TensorLimits limits, String what, WireCodec lossy) {
-    DataType dtype = switch (tensor.getDtype()) {
+  /**
+   * Checks a RAW tensor exactly as {@link #decode(Tensor, NDManager, TensorLimits, String)} does (codec,
+   * dtype, rank, dimensions, element limit, byte count) without allocating anything, and returns its
+   * shape: for a receiver that copies many messages into one tensor ({@link #decodeJoined}). Values are
+   * not looked at.
+   *
+   * @throws MalformedTensorException naming {@code what} and the failed check
+   */
+  public static Shape checkRaw(Tensor tensor, TensorLimits limits, String what) {
+    if (tensor.getCodec() != Codec.RAW) {
+      throw new MalformedTensorException(what + ": unsupported codec " + codecName(tensor));
+    }
+    DataType dtype = dtypeOf(tensor, what);
+    long[] shape = checkedShape(tensor, limits, what);
+    checkByteCount(tensor, shape, dtype, what);
+    return new Shape(shape);
+  }
+
+  /**
+   * The RAW tensors {@code parts} joined along their first dimension into one new native tensor: one
+   * allocation and one view of its memory, then one bulk copy per part into its rows, with no native
+   * tensor per part. Each part must have passed {@link #checkRaw} (the caller's limits), and all must
+   * share dtype and trailing dimensions. The same bytes as decoding each part and concatenating them.
+   * Values are not checked (a caller checks the joined tensor once).
+   *
+   * @throws IllegalArgumentException if {@code parts} is empty or the parts do not fit together
+   */
+  public static NDArray decodeJoined(java.util.List<Tensor> parts, NDManager manager) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("nothing to join");
+    }
+    Tensor first = parts.get(0);
+    DataType dtype = dtypeOf(first, "joined tensor");
+    long[] shape = new long[first.getShapeCount()];
+    long rowBytes = dtype.getNumOfBytes();
+    for (int i = 1; i < shape.length; i++) {
+      shape[i] = first.getShape(i);
+      rowBytes *= shape[i];
+    }
+    for (Tensor t : parts) {
+      boolean fits = t.getCodec() == Codec.RAW && t.getDtype() == first.getDtype()
+          && t.getShapeCount() == shape.length && t.getData().size() == t.getShape(0) * rowBytes;
+      for (int i = 1; fits && i < shape.length; i++) {
+        fits = t.getShape(i) == shape[i];
+      }
+      if (!fits) {
+        throw new IllegalArgumentException("a part of shape " + t.getShapeList() + " (" + t.getDtype() + ", "
+            + t.getCodec() + ", " + t.getData().size() + " bytes) does not join with " + first.getShapeList());
+      }
+      shape[0] += t.getShape(0);
+    }
+    long bytes = shape[0] * rowBytes;
+    NDArray joined = manager.create(new Shape(shape), dtype);
+    try {
+      ByteBuffer target = joined.toByteBuffer(true);
+      if (!target.isDirect() || target.capacity() != bytes) {
+        // Not a view of the tensor's memory (an engine other than PyTorch): copy through a buffer.
+        joined.close();
+        ByteBuffer direct = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        for (Tensor t : parts) {
+          t.getData().copyTo(direct);
+        }
+        direct.flip();
+        return manager.create(direct, new Shape(shape), dtype);
+      }
+      for (Tensor t : parts) {
+        t.getData().copyTo(target); // advances the position: each part lands right after the previous one
+      }
+    } catch (RuntimeException e) {
+      joined.close();
+      throw e;
+    }
+    return joined;
+  }
+
+  private static DataType dtypeOf(Tensor tensor, String what) {
+    return switch (tensor.getDtype()) {
       case FLOAT32 -> DataType.FLOAT32;
       case INT64 -> DataType.INT64;
       default -> throw new MalformedTensorException(what + ": unsupported dtype " + tensor.getDtype());
     };
-    if (lossy != null && dtype != DataType.FLOAT32) {
-      throw new MalformedTensorException(what + ": codec " + tensor.getCodec() + " needs dtype FLOAT32, not " + dtype);
-    }
+  }
+
+  private static long[] checkedShape(Tensor tensor, TensorLimits limits, String what) {
     int rank = tensor.getShapeCount();
     if (rank == 0 || rank > limits.maxRank()) {
       throw new MalformedTensorException(what + ": rank " + rank + " is outside [1, " + limits.maxRank() + "]");
@@ -164,6 +238,27 @@ public final class TensorCodec {
         throw new MalformedTensorException(what + ": more than " + limits.maxElements() + " elements");
       }
     }
+    return shape;
+  }
+
+  private static void checkByteCount(Tensor tensor, long[] shape, DataType dtype, String what) {
+    long expectedBytes = dtype.getNumOfBytes();
+    for (long d : shape) {
+      expectedBytes *= d; // cannot overflow: checkedShape bounded the element count
+    }
+    if (tensor.getData().size() != expectedBytes) {
+      throw new MalformedTensorException(what + ": shape " + new Shape(shape) + " of " + dtype + " needs "
+          + expectedBytes + " bytes but the message has " + tensor.getData().size());
+    }
+  }
+
+  /** @param lossy the codec of the data, null for RAW */
+  private static NDArray decode(Tensor tensor, NDManager manager, TensorLimits limits, String what, WireCodec lossy) {
+    DataType dtype = dtypeOf(tensor, what);
+    if (lossy != null && dtype != DataType.FLOAT32) {
+      throw new MalformedTensorException(what + ": codec " + tensor.getCodec() + " needs dtype FLOAT32, not " + dtype);
+    }
+    long[] shape = checkedShape(tensor, limits, what);
     ByteString data = tensor.getData();
     if (lossy != null) {
       NDArray array = lossy.decode(data, new Shape(shape), manager, what);
@@ -177,11 +272,7 @@ public final class TensorCodec {
       }
       return array;
     }
-    long expectedBytes = elements * dtype.getNumOfBytes();
-    if (data.size() != expectedBytes) {
-      throw new MalformedTensorException(what + ": shape " + new Shape(shape) + " of " + dtype + " needs "
-          + expectedBytes + " bytes but the message has " + data.size());
-    }
+    checkByteCount(tensor, shape, dtype, what);
     // An uninitialized native tensor, and a view of its memory: one bulk copy from the message into it.
     NDArray array = manager.create(new Shape(shape), dtype);
     try {

@@ -148,6 +148,18 @@ public final class TcpTransport {
 
   /** A channel to a server started by {@link #serve}: TLS when {@code tls} is not null, else plaintext. */
   public static ManagedChannel connect(String host, int port, int maxMessageBytes, ClientTls tls) {
+    return connect(host, port, maxMessageBytes, tls, null);
+  }
+
+  /**
+   * As {@link #connect(String, int, int, ClientTls)}, with the stream's callbacks (a client's compute:
+   * its tokenizer's forward, loss, backward and optimizer step) run on {@code callbacks}; null: gRPC's
+   * default, an unbounded cached pool. Many simulated clients in one process should share a pool the size
+   * of the machine: on the default pool 1,000 clients over TCP ran on about 130 threads, each with its own
+   * libtorch thread state, contending for two cores (docs/BENCHMARKS.md, B2). The caller owns the pool.
+   */
+  public static ManagedChannel connect(String host, int port, int maxMessageBytes, ClientTls tls,
+      java.util.concurrent.Executor callbacks) {
     ChannelCredentials credentials = InsecureChannelCredentials.create();
     if (tls != null) {
       try {
@@ -160,8 +172,11 @@ public final class TcpTransport {
         throw new IllegalArgumentException("cannot read the TLS files " + tls + ": " + e.getMessage(), e);
       }
     }
-    return NettyChannelBuilder.forAddress(host, port, credentials)
-        .maxInboundMessageSize(maxMessageBytes)
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port, credentials);
+    if (callbacks != null) {
+      b.executor(callbacks);
+    }
+    return b.maxInboundMessageSize(maxMessageBytes)
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveTimeout(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .build();

@@ -53,6 +53,24 @@ final class ClientTensors {
     }
   }
 
+  /**
+   * Checks a RAW float32 client tensor's header like {@link #decodeUnchecked} (dtype, rank, dimensions,
+   * {@code limits}, byte count) without decoding it, and returns its shape: for callers that copy many
+   * clients' tensors into one ({@link TensorCodec#decodeJoined}) once all passed, then check the values.
+   */
+  static ai.djl.ndarray.types.Shape checkRaw(Tensor t, TensorLimits limits, String what) {
+    if (t.getDtype() != DType.FLOAT32) {
+      throw new MalformedTensorException(what + ": dtype " + t.getDtype() + " but FLOAT32 is required");
+    }
+    try {
+      return TensorCodec.checkRaw(t, limits, what);
+    } catch (MalformedTensorException e) {
+      throw e;
+    } catch (RuntimeException e) { // e.g. a shape whose element count overflows a long
+      throw new MalformedTensorException(what + ": cannot decode (" + e + ")");
+    }
+  }
+
   /** Whether every value is finite and within ±{@value #MAX_ABS_VALUE}: one reduction (a NaN maximum fails). */
   static boolean valuesOk(NDArray a) {
     try (NDArray abs = a.abs(); NDArray max = abs.max()) {

@@ -2,13 +2,13 @@ package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.mpsl4j.core.cut.CutActivations;
-import org.mpsl4j.core.cut.CutBatch;
 import org.mpsl4j.core.cut.CutOutputs;
 import org.mpsl4j.core.cut.OutputGradient;
 import org.mpsl4j.core.port.Arrivals;
@@ -76,8 +76,13 @@ final class StepPhases {
     List<Session> expected = outputs.stream().map(o -> sessions.get(o.client())).toList();
     Map<Session, ClientMessage> replies = collector.collect(step, expected, ClientMessage.BodyCase.OUTPUT_GRAD,
         deadline, false);
-    List<OutputGradient> accepted = new ArrayList<>();
-    List<Session> from = new ArrayList<>();
+    // Each message's header, shape, loss and count are checked first; the gradients that pass are then copied
+    // into one native tensor (one allocation and one bulk copy per message, not one native tensor each) and
+    // each client gets a view of its rows. As for activations, the values are checked once for the whole step,
+    // per client only when that fails.
+    List<CutOutputs> passed = new ArrayList<>();
+    List<org.mpsl4j.protocol.v1.Tensor> raw = new ArrayList<>();
+    List<OutputGrad> messages = new ArrayList<>();
     List<String> missed = new ArrayList<>();
     for (CutOutputs o : outputs) {
       Session s = sessions.get(o.client());
@@ -89,35 +94,46 @@ final class StepPhases {
       OutputGrad og = msg.getOutputGrad();
       String what = outputGradWhat(s, step);
       try {
-        NDArray g = ClientTensors.decodeUnchecked(og.getGrad(), scope, limits, what, org.mpsl4j.protocol.CodecSpec.RAW);
+        Shape got = og.getGrad().getCodec() == org.mpsl4j.protocol.v1.Codec.RAW
+            ? ClientTensors.checkRaw(og.getGrad(), limits, what)
+            : ClientTensors.decodeUnchecked(og.getGrad(), scope, limits, what, org.mpsl4j.protocol.CodecSpec.RAW)
+                .getShape(); // not RAW: throws, naming the codec
         Shape want = new Shape(o.batch(), o.all().getShape().get(1));
-        if (!g.getShape().equals(want)) {
-          throw new MalformedTensorException(what + ": shape " + g.getShape() + " but " + want);
+        if (!got.equals(want)) {
+          throw new MalformedTensorException(what + ": shape " + got + " but " + want);
         }
         if (!(og.getLoss() >= 0 && og.getLoss() <= ClientTensors.MAX_ABS_VALUE) || og.getCorrect() > o.batch()) {
           throw new MalformedTensorException(what + ": loss " + og.getLoss() + ", correct " + og.getCorrect());
         }
-        accepted.add(new OutputGradient(o.client(), g, og.getLoss(), og.getCorrect()));
-        from.add(s);
+        passed.add(o);
+        raw.add(og.getGrad());
+        messages.add(og);
       } catch (MalformedTensorException e) {
         missed.add(o.client());
         s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
       }
     }
-    // As for activations: one check of the whole step's values, per client only when it fails.
-    if (!accepted.isEmpty()
-        && !ClientTensors.valuesOk(CutBatch.concat(accepted.stream().map(OutputGradient::gradient).toList()))) {
-      List<OutputGradient> good = new ArrayList<>();
-      for (int i = 0; i < accepted.size(); i++) {
-        try {
-          ClientTensors.checkValues(accepted.get(i).gradient(), outputGradWhat(from.get(i), step));
-          good.add(accepted.get(i));
-        } catch (MalformedTensorException e) {
-          missed.add(accepted.get(i).client());
-          from.get(i).error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
+    if (passed.isEmpty()) {
+      return new Arrivals<>(List.of(), missed);
+    }
+    NDArray joined = TensorCodec.decodeJoined(raw, scope);
+    boolean valuesOk = ClientTensors.valuesOk(joined);
+    List<OutputGradient> accepted = new ArrayList<>();
+    long row = 0;
+    for (int i = 0; i < passed.size(); i++) {
+      CutOutputs o = passed.get(i);
+      NDArray g = passed.size() == 1 ? joined : joined.get(new NDIndex().addSliceDim(row, row + o.batch()));
+      row += o.batch();
+      Session s = sessions.get(o.client());
+      try {
+        if (!valuesOk) {
+          ClientTensors.checkValues(g, outputGradWhat(s, step));
         }
+        accepted.add(new OutputGradient(o.client(), g, messages.get(i).getLoss(), messages.get(i).getCorrect()));
+      } catch (MalformedTensorException e) {
+        missed.add(o.client());
+        s.error(step, ErrorCode.MALFORMED_TENSOR, e.getMessage());
       }
-      accepted = good;
     }
     return new Arrivals<>(accepted, missed);
   }
