@@ -129,6 +129,14 @@ final class MixedLossTest {
     }
   }
 
+  @Test
+  void settings_refuseFewerThanOneSamplePerMix_namingTheFlag() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PrivacySettings.NONE.withMixing(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--mix-representations");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PrivacySettings.NONE.withLogitNoise(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--logit-noise");
+  }
+
   /** Mᵀ·(softmax(M·Z·W) − M·Y)·Wᵀ / b in doubles. */
   private static double[][] expectedGradient(float[] m) {
     double[][] mixedZ = new double[B][D];
