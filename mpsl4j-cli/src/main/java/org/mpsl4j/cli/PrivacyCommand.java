@@ -38,9 +38,11 @@ final class PrivacyCommand implements Callable<Integer> {
       description = "Configurations: plain (no defense), head-client (U-shaped), head-fixed (U-shaped, untrained common "
           + "head), label-dp (--label-epsilon), grad-noise "
           + "(--grad-noise), class-noise (--class-noise), norm-eq (--equalize-norms), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
-          + "(--activation-noise), private (the head on the clients, --head client or client-fixed, with every defense set "
-          + "by the options and loss/correct off; with --secure-aggregation or --private-average, the private configuration"
-          + " averages that way) (default: ${DEFAULT-VALUE}).")
+          + "(--activation-noise), mix (the head on the clients, --head client or client-fixed, trained on mixes: "
+          + "--mix-representations), logit-noise (the head on the clients, --logit-noise), private (the head on the "
+          + "clients, --head client or client-fixed, with every defense set by the options and loss/correct off; with "
+          + "--secure-aggregation or --private-average, the private configuration averages that way) "
+          + "(default: ${DEFAULT-VALUE}).")
   List<String> configs;
 
   @Option(names = "--threads", defaultValue = "2", description = "Client worker threads (default: ${DEFAULT-VALUE}).")
@@ -62,17 +64,19 @@ final class PrivacyCommand implements Callable<Integer> {
     if (chosen.clientSeed() == null) {
       chosen = chosen.withClientSeed(x.seed + 1_000_003L); // a seed the server is not told
     }
+    // Noise and randomized response from the run's seed (each client its own stream), so an audit row repeats.
+    chosen = chosen.withNoiseSeed(x.seed);
     List<AttackReport> reports = new ArrayList<>();
     Path dir = RunReport.directory(out, "privacy");
     Files.createDirectories(dir);
     System.out.printf("privacy audit: %s, %d train / %d test, %d clients (alpha %s), %d epochs; defenses: %s%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, x.alpha, x.epochs, chosen);
     for (String name : configs) {
-      PrivacySettings none = PrivacySettings.NONE;
+      PrivacySettings none = PrivacySettings.NONE.withNoiseSeed(x.seed);
       ModelConfig model = switch (name) {
         case "head-client" -> clientHead;
         case "head-fixed" -> fixedHead;
-        case "private" -> privateHead;
+        case "private", "mix", "logit-noise" -> privateHead;
         default -> serverHead;
       };
       PrivacySettings settings = switch (name) {
@@ -84,6 +88,8 @@ final class PrivacyCommand implements Callable<Integer> {
         case "no-loss" -> none.withReportLoss(false);
         case "client-seed" -> none.withClientSeed(chosen.clientSeed());
         case "act-noise" -> none.withActivationNoise(chosen.activationNoise());
+        case "mix" -> none.withMixing(chosen.mixRepresentations());
+        case "logit-noise" -> none.withLogitNoise(chosen.logitNoise());
         case "private" -> chosen.withReportLoss(false);
         default -> throw new IllegalArgumentException("unknown configuration '" + name + "'; see --help");
       };

@@ -40,12 +40,23 @@ final class PrivacyOptions {
           + "cannot know their weights (default: the run's --seed, which the server knows).")
   Long clientSeed;
 
+  @Option(names = "--mix-representations", defaultValue = "1",
+      description = "Train the client's head and loss on mixes of K samples of its batch (their representations, or "
+          + "logits with the head on the server) against the mixed labels, so each returned gradient row carries "
+          + "several samples' labels; 1 = off (default: ${DEFAULT-VALUE}).")
+  int mixRepresentations;
+
+  @Option(names = "--logit-noise", defaultValue = "0",
+      description = "Gaussian noise on the gradient at the logits, std in units of its RMS entry, carried back through "
+          + "the client's head (noise only in the directions the head can reach); 0 = off (default: ${DEFAULT-VALUE}).")
+  double logitNoise;
+
   PrivacySettings settings() {
     if (!lossReport.equals("on") && !lossReport.equals("off")) {
       throw new IllegalArgumentException("--loss-report must be on or off but was '" + lossReport + "'");
     }
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise,
-        lossReport.equals("on"), clientSeed, 0);
+        lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise);
   }
 
   /** {@code client} with these defenses; its own noise seed comes from its id and the secure random source. */

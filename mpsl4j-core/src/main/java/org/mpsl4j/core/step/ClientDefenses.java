@@ -48,4 +48,12 @@ public interface ClientDefenses {
 
   /** Whether the loss and correct count go to the server (otherwise both are sent as 0). */
   boolean reportsLoss();
+
+  /**
+   * The loss the client trains with, given its plain one and its model: a defense that acts inside the loss (e.g.
+   * training the head on mixes of the batch's representations) replaces it. Called once, when the defenses are set.
+   */
+  default OutputLoss loss(OutputLoss plain, org.mpsl4j.model.ClientModel model) {
+    return plain;
+  }
 }

@@ -36,7 +36,8 @@ public final class ClientSplitStep implements AutoCloseable {
   private final int[] indices;
   private final int batchSize;
   private final long dataSeed;
-  private final OutputLoss loss;
+  private final OutputLoss plainLoss;
+  private OutputLoss loss;
   private ClientDefenses defenses = ClientDefenses.NONE;
   private boolean sharedTokenizer;
   private Pending pending;
@@ -64,12 +65,14 @@ public final class ClientSplitStep implements AutoCloseable {
     this.indices = indices.clone();
     this.batchSize = batchSize;
     this.dataSeed = dataSeed;
+    this.plainLoss = loss;
     this.loss = loss;
   }
 
-  /** Applies {@code defenses} to this client's labels, activations, output gradients and reported loss. */
+  /** Applies {@code defenses} to this client's labels, activations, loss, output gradients and reported loss. */
   public void useDefenses(ClientDefenses defenses) {
     this.defenses = java.util.Objects.requireNonNull(defenses, "defenses");
+    this.loss = defenses.loss(plainLoss, model);
   }
 
   /**

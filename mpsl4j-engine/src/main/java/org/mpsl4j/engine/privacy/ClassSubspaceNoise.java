@@ -25,20 +25,23 @@ public final class ClassSubspaceNoise {
 
   private final double power;
   private final int classes;
+  private final SeededGaussian gaussian;
   private double[][] means; // (classes, k); null until the first batch
   private double[] weights; // running share of each class
 
   /**
    * @param power expected squared noise norm per row, in units of the batch's mean squared row norm (> 0)
    * @param classes number of classes the labels take
+   * @param gaussian the client's noise generator
    */
-  public ClassSubspaceNoise(double power, int classes) {
+  ClassSubspaceNoise(double power, int classes, SeededGaussian gaussian) {
     if (!(power > 0)) {
       throw new IllegalArgumentException("class-subspace noise power must be > 0 but was " + power
           + " (use --class-noise)");
     }
     this.power = power;
     this.classes = classes;
+    this.gaussian = gaussian;
   }
 
   /**
@@ -57,11 +60,11 @@ public final class ClassSubspaceNoise {
     long b = g.getShape().get(0);
     if (frobenius < 1e-30) { // fewer than two classes seen: isotropic noise of the same power
       float std = (float) Math.sqrt(power * meanSquaredNorm / k);
-      return scope.randomNormal(0f, std, g.getShape(), DataType.FLOAT32);
+      return gaussian.draw(g.getShape(), std, scope);
     }
     float scale = (float) Math.sqrt(power * meanSquaredNorm / frobenius);
     NDArray m = scope.create(basis, new Shape(classes, k));
-    return scope.randomNormal(0f, scale, new Shape(b, classes), DataType.FLOAT32).matMul(m);
+    return gaussian.draw(new Shape(b, classes), scale, scope).matMul(m);
   }
 
   /** The running class means and shares, updated with one batch by array ops (one small copy to the heap). */

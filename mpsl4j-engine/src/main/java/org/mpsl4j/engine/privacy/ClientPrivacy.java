@@ -2,13 +2,13 @@ package org.mpsl4j.engine.privacy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
 /**
  * One client's defenses at the points where its messages are made: labels before the loss, activations before they
  * are encoded, the output gradient before it is sent, loss and correct counts. Randomized response is seeded by the
- * client's {@link PrivacySettings#noiseSeed()}; the Gaussian noise comes from libtorch's generator. One instance per
- * client: the class-subspace noise keeps that client's running class means.
+ * client's {@link PrivacySettings#noiseSeed()}, and so is the Gaussian noise (its own generator, {@link SeededGaussian}), so
+ * a defended run repeats from its seeds. One instance per client: the class-subspace noise keeps that client's running
+ * class means.
  */
 public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses {
   /** No defense. */
@@ -17,12 +17,16 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
   private final PrivacySettings settings;
   private final RandomizedResponse labels;
   private final ClassSubspaceNoise classNoise;
+  private final SeededGaussian gaussian;
 
   public ClientPrivacy(PrivacySettings settings, int classes) {
     this.settings = settings;
     this.labels = Double.isInfinite(settings.labelEpsilon()) ? null
         : new RandomizedResponse(settings.labelEpsilon(), classes, settings.noiseSeed());
-    this.classNoise = settings.classNoise() == 0 ? null : new ClassSubspaceNoise(settings.classNoise(), classes);
+    // Another stream than randomized response's (which draws from the seed itself, per sample).
+    this.gaussian = new SeededGaussian(settings.noiseSeed() ^ 0x5DEECE66DL);
+    this.classNoise = settings.classNoise() == 0 ? null
+        : new ClassSubspaceNoise(settings.classNoise(), classes, gaussian);
   }
 
   public PrivacySettings settings() {
@@ -48,7 +52,7 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
     if (settings.activationNoise() == 0) {
       return a;
     }
-    return a.add(scope.randomNormal(0f, (float) settings.activationNoise(), a.getShape(), DataType.FLOAT32));
+    return a.add(gaussian.draw(a.getShape(), (float) settings.activationNoise(), scope));
   }
 
   /**
@@ -60,12 +64,30 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
     NDArray out = g;
     if (settings.gradientNoise() != 0) {
       float rms = g.square().mean().sqrt().getFloat();
-      out = out.add(scope.randomNormal(0f, (float) settings.gradientNoise() * rms, g.getShape(), DataType.FLOAT32));
+      out = out.add(gaussian.draw(g.getShape(), (float) settings.gradientNoise() * rms, scope));
     }
     if (classNoise != null) {
       out = out.add(classNoise.draw(g, labels, scope));
     }
     return settings.equalizeNorms() ? NormEqualization.apply(out) : out;
+  }
+
+  /**
+   * With mixing or logit noise, a {@link MixedLoss} through the client's head (or on the logits, when the server runs
+   * the head); otherwise the plain loss.
+   */
+  @Override
+  public org.mpsl4j.core.step.OutputLoss loss(org.mpsl4j.core.step.OutputLoss plain, org.mpsl4j.model.ClientModel model) {
+    if (settings.mixRepresentations() == 1 && settings.logitNoise() == 0) {
+      return plain;
+    }
+    if (org.mpsl4j.model.train.Objective.of(model.config().head()) != org.mpsl4j.model.train.Objective.CLASSIFICATION) {
+      throw new IllegalArgumentException("--mix-representations and --logit-noise need a classification head, not "
+          + model.config().head());
+    }
+    RepresentationMixing mixing = settings.mixRepresentations() == 1 ? null
+        : new RepresentationMixing(settings.mixRepresentations(), settings.noiseSeed() ^ 0x2545F4914F6CDD1DL);
+    return new MixedLoss(model::outputs, mixing, settings.logitNoise(), gaussian);
   }
 
   @Override

@@ -20,23 +20,33 @@ package org.mpsl4j.engine.privacy;
  * @param reportLoss whether per-client loss and correct counts are sent; off, the client sends 0 for both
  * @param clientSeed seed of the clients' initial tokenizers (and head), shared among the clients and not with the
  *     server; null draws them from the run's seed, which the server knows
- * @param noiseSeed seed of this client's randomized response and noise (a client-local secret)
+ * @param noiseSeed seed of this client's randomized response, noise and mixing (a client-local secret)
+ * @param mixRepresentations samples per mix when the client trains its head and loss on mixes of its batch's
+ *     representations against mixed labels ({@link RepresentationMixing}); 1 is off
+ * @param logitNoise Gaussian noise on the gradient at the logits, σ × its RMS entry, carried back through the client's
+ *     head ({@link MixedLoss}); 0 is off
  */
 public record PrivacySettings(double labelEpsilon, double gradientNoise, double classNoise, boolean equalizeNorms,
-    double activationNoise, boolean reportLoss, Long clientSeed, long noiseSeed) {
+    double activationNoise, boolean reportLoss, Long clientSeed, long noiseSeed, int mixRepresentations,
+    double logitNoise) {
 
   /** No defense: what the protocol does by itself. */
   public static final PrivacySettings NONE =
-      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, false, 0, true, null, 0);
+      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, false, 0, true, null, 0, 1, 0);
 
   public PrivacySettings {
     if (!(labelEpsilon > 0)) {
       throw new IllegalArgumentException("label ε must be > 0 (or +∞ for off) but was " + labelEpsilon
           + " (use --label-epsilon)");
     }
-    if (!(gradientNoise >= 0) || !(classNoise >= 0) || !(activationNoise >= 0)) {
+    if (!(gradientNoise >= 0) || !(classNoise >= 0) || !(activationNoise >= 0) || !(logitNoise >= 0)) {
       throw new IllegalArgumentException("noise scales must be >= 0 but were " + gradientNoise + " (--grad-noise), "
-          + classNoise + " (--class-noise) and " + activationNoise + " (--activation-noise)");
+          + classNoise + " (--class-noise), " + activationNoise + " (--activation-noise) and " + logitNoise
+          + " (--logit-noise)");
+    }
+    if (mixRepresentations < 1) {
+      throw new IllegalArgumentException("samples per mix must be >= 1 (1 = off) but was " + mixRepresentations
+          + " (use --mix-representations)");
     }
   }
 
@@ -46,41 +56,51 @@ public record PrivacySettings(double labelEpsilon, double gradientNoise, double 
 
   public PrivacySettings withNoiseSeed(long seed) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, seed);
+        clientSeed, seed, mixRepresentations, logitNoise);
   }
 
   public PrivacySettings withLabelEpsilon(double epsilon) {
     return new PrivacySettings(epsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed);
+        clientSeed, noiseSeed, mixRepresentations, logitNoise);
   }
 
   public PrivacySettings withGradientNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, sigma, classNoise, equalizeNorms, activationNoise, reportLoss, clientSeed,
-        noiseSeed);
+        noiseSeed, mixRepresentations, logitNoise);
   }
 
   public PrivacySettings withClassNoise(double power) {
     return new PrivacySettings(labelEpsilon, gradientNoise, power, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed);
+        clientSeed, noiseSeed, mixRepresentations, logitNoise);
   }
 
   public PrivacySettings withEqualizedNorms(boolean on) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, on, activationNoise, reportLoss, clientSeed,
-        noiseSeed);
+        noiseSeed, mixRepresentations, logitNoise);
   }
 
   public PrivacySettings withActivationNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, sigma, reportLoss, clientSeed,
-        noiseSeed);
+        noiseSeed, mixRepresentations, logitNoise);
   }
 
   public PrivacySettings withReportLoss(boolean on) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, on, clientSeed,
-        noiseSeed);
+        noiseSeed, mixRepresentations, logitNoise);
   }
 
   public PrivacySettings withClientSeed(Long seed) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss, seed,
-        noiseSeed);
+        noiseSeed, mixRepresentations, logitNoise);
+  }
+
+  public PrivacySettings withMixing(int samplesPerMix) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
+        clientSeed, noiseSeed, samplesPerMix, logitNoise);
+  }
+
+  public PrivacySettings withLogitNoise(double sigma) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
+        clientSeed, noiseSeed, mixRepresentations, sigma);
   }
 }

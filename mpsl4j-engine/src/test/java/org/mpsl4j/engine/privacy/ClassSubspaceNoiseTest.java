@@ -30,7 +30,7 @@ final class ClassSubspaceNoiseTest {
     try (NDManager m = NDManager.newBaseManager()) {
       float[] labels = new float[ROWS];
       NDArray g = twoClassRows(m, labels);
-      float[] z = new ClassSubspaceNoise(4, 2).draw(g, m.create(labels).toType(ai.djl.ndarray.types.DataType.INT64,
+      float[] z = new ClassSubspaceNoise(4, 2, new SeededGaussian(1)).draw(g, m.create(labels).toType(ai.djl.ndarray.types.DataType.INT64,
           false), m).toFloatArray();
 
       double squared = 0;
@@ -51,7 +51,7 @@ final class ClassSubspaceNoiseTest {
       for (int i = 0; i < ROWS; i++) {
         g[i * 3] = 1;
       }
-      float[] z = new ClassSubspaceNoise(3, 2).draw(m.create(g, new Shape(ROWS, 3)), m.zeros(new Shape(ROWS),
+      float[] z = new ClassSubspaceNoise(3, 2, new SeededGaussian(2)).draw(m.create(g, new Shape(ROWS, 3)), m.zeros(new Shape(ROWS),
           ai.djl.ndarray.types.DataType.INT64), m).toFloatArray();
 
       double[] perAxis = new double[3];
