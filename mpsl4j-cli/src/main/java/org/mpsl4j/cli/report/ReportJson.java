@@ -18,29 +18,25 @@ public final class ReportJson {
 
   /** An indenting mapper that writes non-finite doubles and floats as null. */
   public static ObjectMapper mapper() {
-    SimpleModule finiteOrNull = new SimpleModule("finite-or-null");
-    JsonSerializer<Double> doubles = new JsonSerializer<>() {
-      @Override
-      public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
-        if (Double.isFinite(v)) {
-          g.writeNumber(v);
-        } else {
-          g.writeNull();
-        }
-      }
-    };
-    JsonSerializer<Float> floats = new JsonSerializer<>() {
-      @Override
-      public void serialize(Float v, JsonGenerator g, SerializerProvider p) throws IOException {
-        if (Float.isFinite(v)) {
-          g.writeNumber(v);
-        } else {
-          g.writeNull();
-        }
-      }
-    };
-    finiteOrNull.addSerializer(Double.class, doubles).addSerializer(Double.TYPE, doubles)
+    FiniteOrNull<Double> doubles = new FiniteOrNull<>();
+    FiniteOrNull<Float> floats = new FiniteOrNull<>();
+    SimpleModule module = new SimpleModule("finite-or-null")
+        .addSerializer(Double.class, doubles).addSerializer(Double.TYPE, doubles)
         .addSerializer(Float.class, floats).addSerializer(Float.TYPE, floats);
-    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).registerModule(finiteOrNull);
+    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).registerModule(module);
+  }
+
+  /** Writes a finite number as itself (a float keeps its own shortest form) and NaN or an infinity as null. */
+  private static final class FiniteOrNull<T extends Number> extends JsonSerializer<T> {
+    @Override
+    public void serialize(T v, JsonGenerator g, SerializerProvider p) throws IOException {
+      if (!Double.isFinite(v.doubleValue())) {
+        g.writeNull();
+      } else if (v instanceof Float f) {
+        g.writeNumber(f);
+      } else {
+        g.writeNumber(v.doubleValue());
+      }
+    }
   }
 }

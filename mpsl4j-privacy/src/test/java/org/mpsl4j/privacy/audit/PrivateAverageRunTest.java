@@ -91,7 +91,7 @@ final class PrivateAverageRunTest {
       assertThat(longs(sums.get(0).getSecaggSum().getValues())).isEqualTo(round.total());
     }
     float[] serverDecoded = round.decoded();
-    assertThat(fractionClose(serverDecoded, plain)).as("values the server's decoding gets within 1e-3")
+    assertThat(SecureAggregationRunTest.fractionClose(serverDecoded, plain)).as("values the server's decoding gets within 1e-3")
         .isLessThan(0.01);
     assertThat(SecureSums.averages(tap, config.model())).as("averages the audit can give the server").isEmpty();
 
@@ -99,13 +99,13 @@ final class PrivateAverageRunTest {
     for (MpslClient c : clients) {
       MpslClient.Average a = c.privateAverage();
       assertThat(a).as(c.clientId() + " decoded an average").isNotNull();
-      double worst = maxAbsDiff(flat(a.parameters()), plain);
+      double worst = SecureAggregationRunTest.maxAbsDiff(flat(a.parameters()), plain);
       System.out.printf("private average: %s, %d values, max |decoded - plain average| = %.3g%n", c.clientId(),
           plain.length, worst);
       assertThat(worst).as(c.clientId() + "'s average against the plain weighted average").isLessThan(1e-6);
     }
-    assertThat(maxAbsDiff(evaluated[0], plain)).as("the simulation evaluates the clients' average").isLessThan(1e-6);
-    assertThat(maxAbsDiff(plain, w0)).as("the average is not a survivor's own tokenizer").isGreaterThan(1e-3);
+    assertThat(SecureAggregationRunTest.maxAbsDiff(evaluated[0], plain)).as("the simulation evaluates the clients' average").isLessThan(1e-6);
+    assertThat(SecureAggregationRunTest.maxAbsDiff(plain, w0)).as("the average is not a survivor's own tokenizer").isGreaterThan(1e-3);
   }
 
   /** Name-ordered values of parameters (MNIST has no row tables), as float arrays or DJL parameters. */
@@ -130,21 +130,5 @@ final class PrivateAverageRunTest {
     long[] out = new long[bytes.size() / Long.BYTES];
     bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
     return out;
-  }
-
-  private static double fractionClose(float[] decoded, float[] truth) {
-    int close = 0;
-    for (int k = 0; k < truth.length; k++) {
-      close += Math.abs(decoded[k] - truth[k]) < 1e-3 ? 1 : 0;
-    }
-    return (double) close / truth.length;
-  }
-
-  private static double maxAbsDiff(float[] a, float[] b) {
-    double m = 0;
-    for (int k = 0; k < a.length; k++) {
-      m = Math.max(m, Math.abs(a[k] - b[k]));
-    }
-    return m;
   }
 }

@@ -175,7 +175,7 @@ final class SecureAggregationRunTest {
   }
 
   /** Share of the parameters (the last element, the sample count, left out) decoded within 1e-3 of the truth. */
-  private static double fractionClose(float[] decoded, float[] truth) {
+  static double fractionClose(float[] decoded, float[] truth) {
     int close = 0;
     for (int k = 0; k < truth.length; k++) {
       close += Math.abs(decoded[k] - truth[k]) < 1e-3 ? 1 : 0;
@@ -183,7 +183,7 @@ final class SecureAggregationRunTest {
     return (double) close / truth.length;
   }
 
-  private static double maxAbsDiff(float[] a, float[] b) {
+  static double maxAbsDiff(float[] a, float[] b) {
     double m = 0;
     for (int k = 0; k < a.length; k++) {
       m = Math.max(m, Math.abs(a[k] - b[k]));
