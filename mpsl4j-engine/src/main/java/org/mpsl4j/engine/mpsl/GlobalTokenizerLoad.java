@@ -2,10 +2,12 @@ package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.HashMap;
 import java.util.Map;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.Parameter;
+import org.mpsl4j.model.nn.RowDeltaTable;
 import org.mpsl4j.protocol.MalformedTensorException;
 import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
@@ -43,34 +45,51 @@ final class GlobalTokenizerLoad {
    */
   static void apply(TokenizerWeights weights, ClientModel model, boolean shared, NDManager manager) {
     Map<String, Parameter> params = new java.util.LinkedHashMap<>();
+    Map<String, RowDeltaTable> tables = new java.util.LinkedHashMap<>();
     java.util.Set<String> trained = shared ? SharedTokenizerStep.trainedNames(model) : null;
+    java.util.function.Predicate<String> expected =
+        name -> shared ? trained.contains(name) : TokenizerAverage.averaged(model.config(), name);
     model.namedParameters().forEach((name, p) -> {
-      boolean expected = shared ? trained.contains(name) : TokenizerAverage.averaged(model.config(), name);
-      if (expected) { // a fixed head is the client's own
+      if (expected.test(name)) { // a fixed head is the client's own
         params.put(name, p);
+      }
+    });
+    // Tables held as rows over a shared base (simulated text clients) take the average as rows too.
+    model.namedTables().forEach((name, t) -> {
+      if (expected.test(name)) {
+        tables.put(name, t);
       }
     });
     try (NDManager scope = manager.newSubManager()) {
       Map<String, NDArray> values = new HashMap<>();
       for (NamedTensor t : weights.getParametersList()) {
         Parameter p = params.get(t.getName());
+        RowDeltaTable table = tables.get(t.getName());
+        Shape shape = p != null ? p.shape() : table != null ? table.shape() : null;
         String what = "global tokenizer parameter '" + t.getName() + "'";
-        if (p == null || values.containsKey(t.getName()) || t.hasRows()) {
-          throw new MalformedTensorException(what + ": unknown, repeated or sent by rows; the model has "
-              + params.keySet());
+        if (shape == null || values.containsKey(t.getName()) || t.hasRows()) {
+          java.util.Set<String> known = new java.util.TreeSet<>(params.keySet());
+          known.addAll(tables.keySet());
+          throw new MalformedTensorException(what + ": unknown, repeated or sent by rows; the model has " + known);
         }
-        NDArray a = TensorCodec.decode(t.getTensor(), scope, new TensorLimits(8, Math.max(1, p.shape().size()), true),
+        NDArray a = TensorCodec.decode(t.getTensor(), scope, new TensorLimits(8, Math.max(1, shape.size()), true),
             what);
-        if (!a.getShape().equals(p.shape())) {
-          throw new MalformedTensorException(what + ": shape " + a.getShape() + " but the model has " + p.shape());
+        if (!a.getShape().equals(shape)) {
+          throw new MalformedTensorException(what + ": shape " + a.getShape() + " but the model has " + shape);
         }
         values.put(t.getName(), a);
       }
-      if (values.size() != params.size()) {
-        throw new MalformedTensorException("global tokenizers lack " + params.keySet().stream()
-            .filter(n -> !values.containsKey(n)).toList());
+      if (values.size() != params.size() + tables.size()) {
+        throw new MalformedTensorException("global tokenizers lack " + java.util.stream.Stream.concat(
+            params.keySet().stream(), tables.keySet().stream()).filter(n -> !values.containsKey(n)).toList());
       }
-      values.forEach((name, a) -> params.get(name).copyFrom(a));
+      values.forEach((name, a) -> {
+        if (params.containsKey(name)) {
+          params.get(name).copyFrom(a);
+        } else {
+          tables.get(name).assign(a, scope);
+        }
+      });
     }
   }
 }

@@ -91,6 +91,36 @@ class SharedBaseClientsTest {
     }
   }
 
+  @Test
+  @Timeout(60)
+  void periodicSynchronization_clientsHoldingRowsTakeTheServersAverageOfTheirTables() throws Exception {
+    RandomDataset data = new RandomDataset(24, 3, 11);
+    ServerConfig config = new ServerConfig(2, 1, LR, 5, 0.1f, Duration.ofSeconds(30), Duration.ofSeconds(20), Map.of(),
+        null, 8);
+    try (SharedClientBase shared = new SharedClientBase(MODEL, SEED);
+        MpslServer server = new MpslServer(config, MODEL, SEED).withTokenizerPolicy(TokenizerPolicy.parse("2", 1f));
+        InProcessMpsl net = new InProcessMpsl(server); NDManager scope = NDManager.newBaseManager()) {
+      List<ClientRunner> runners = new ArrayList<>();
+      runners.add(net.connect(new MpslClient(new ClientConfig("a", "", 4, SEED, 1), MODEL, data, range(0, 8), LR,
+          shared)));
+      runners.add(net.connect(new MpslClient(new ClientConfig("b", "", 4, SEED, 2), MODEL, data, range(8, 24), LR,
+          shared)));
+      server.train(e -> {});
+      net.awaitClients();
+
+      // The epoch end synchronizes too: afterwards every client holds the server's average, word table included.
+      float[] global = server.globalTokenizers().namedParameters().get(WORDS).array().toFloatArray();
+      for (ClientRunner r : runners) {
+        assertThat(r.client().lastError()).as("client %s refused an average", r.client().clientId()).isNull();
+        float[] own = r.client().model().namedTables().get(WORDS).materialize(scope).toFloatArray();
+        for (int i = 0; i < global.length; i++) {
+          assertThat(own[i]).as("%s's %s[%d]", r.client().clientId(), WORDS, i).isCloseTo(global[i],
+              org.assertj.core.data.Offset.offset(1e-6f));
+        }
+      }
+    }
+  }
+
   private static int[] range(int from, int to) {
     return IntStream.range(from, to).toArray();
   }

@@ -323,6 +323,37 @@ public final class RowDeltaTable {
   }
 
   /**
+   * Sets the whole table to {@code full} (a server's average of the clients' tables): this owner then holds every row
+   * where {@code full} differs from the base, and the rows it held before; a row it held keeps its optimizer moments
+   * (as the dense parameters of a client keep theirs when the average replaces them), a row new to it starts with zero
+   * moments. Temporaries live in {@code scope}.
+   *
+   * @throws IllegalArgumentException if {@code full} is not of this table's shape
+   */
+  public void assign(NDArray full, NDManager scope) {
+    if (!full.getShape().equals(base.getShape())) {
+      throw new IllegalArgumentException("a table of shape " + base.getShape() + " cannot take " + full.getShape());
+    }
+    boolean[] differs = full.neq(base).toType(DataType.INT32, false).sum(new int[] {1}).gt(0).toBooleanArray();
+    Delta before = delta(scope);
+    long[] held = before.rows().toLongArray();
+    long[] rowIds = java.util.stream.LongStream.concat(java.util.Arrays.stream(held),
+        java.util.stream.IntStream.range(0, differs.length).filter(r -> differs[r]).asLongStream())
+        .sorted().distinct().toArray();
+    NDArray rowIndex = scope.create(rowIds);
+    NDArray kept = scope.zeros(new Shape(rowIds.length, width));
+    NDArray keptSq = scope.zeros(new Shape(rowIds.length, width));
+    if (held.length > 0) {
+      long[] at = java.util.Arrays.stream(held).map(r -> java.util.Arrays.binarySearch(rowIds, r)).toArray();
+      NDIndex positions = new NDIndex("{}", scope.create(at));
+      kept.set(positions, before.expAvg());
+      keptSq.set(positions, before.expAvgSq());
+    }
+    NDArray values = rowIds.length == 0 ? scope.zeros(new Shape(0, width)) : full.get(new NDIndex("{}", rowIndex));
+    restore(new Delta(rowIndex, values, kept, keptSq));
+  }
+
+  /**
    * Replaces the delta with {@code d} (a checkpoint): rows strictly ascending in [0, rows), values and
    * moments (k, width). The arrays are copied into this table's manager.
    *

@@ -73,6 +73,48 @@ class RowDeltaTableTest {
   }
 
   @Test
+  void assignedAverage_isTheWholeTable_heldRowsKeepTheirMoments_newRowsStartAtZero() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Embedding base = new Embedding(manager, ROWS, WIDTH, new Random(5));
+      Embedding shared = Embedding.sharing(base, manager);
+      Adam adam = new Adam(manager, LR);
+      train(shared, adam, new long[][] {{3, 7}}, manager);
+      RowDeltaTable table = shared.namedTables().get("weight");
+      try (NDManager scope = manager.newSubManager()) {
+        RowDeltaTable.Delta before = table.delta(scope);
+        // an "average": row 7 moved by another client, row 11 trained only elsewhere; row 3 back at the base
+        NDArray average = table.materialize(scope);
+        NDArray baseWeight = base.namedParameters().get("weight").array();
+        average.set(new NDIndex("3"), baseWeight.get("3"));
+        average.set(new NDIndex("7"), average.get("7").add(0.5f));
+        average.set(new NDIndex("11"), average.get("11").add(-0.25f));
+
+        table.assign(average, scope);
+
+        assertThat(table.materialize(scope).toFloatArray()).containsExactly(average.toFloatArray());
+        RowDeltaTable.Delta after = table.delta(scope);
+        assertThat(after.rows().toLongArray()).as("held before (3, 7) and differing from the base (7, 11)")
+            .containsExactly(3, 7, 11);
+        assertThat(after.expAvg().get("0:2").toFloatArray()).as("rows 3 and 7 keep their moments")
+            .containsExactly(before.expAvg().toFloatArray());
+        assertThat(after.expAvgSq().get("0:2").toFloatArray()).containsExactly(before.expAvgSq().toFloatArray());
+        assertThat(after.expAvg().get("2").toFloatArray()).as("row 11 is new to this client").containsOnly(0f);
+      }
+    }
+  }
+
+  @Test
+  void assign_refusesATableOfAnotherShape() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      RowDeltaTable table = Embedding.sharing(new Embedding(manager, ROWS, WIDTH, new Random(5)), manager)
+          .namedTables().get("weight");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> table.assign(manager.zeros(
+          new ai.djl.ndarray.types.Shape(ROWS, WIDTH + 1)), manager)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("cannot take");
+    }
+  }
+
+  @Test
   void lookupWithoutRecording_storesAndUpdatesNothing() {
     try (NDManager manager = NDManager.newBaseManager()) {
       Embedding shared = Embedding.sharing(new Embedding(manager, ROWS, WIDTH, new Random(5)), manager);
