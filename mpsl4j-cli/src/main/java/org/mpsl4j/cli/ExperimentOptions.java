@@ -145,7 +145,9 @@ final class ExperimentOptions {
 
   @Option(names = "--client-batches", defaultValue = "equal", description = "MPSL: equal (every client --client-batch, "
       + "the paper) or proportional (client i takes round(n_i * N * b / n) samples per step, so all clients finish "
-      + "their data together and no epoch ends with steps of the largest clients alone) (default: ${DEFAULT-VALUE}).")
+      + "their data together and no epoch ends with steps of the largest clients alone) or spread (an epoch has "
+      + "T = ceil(n / (N * b)) steps and client i slices its data into T parts of ceil or floor(n_i / T), so every "
+      + "client is in every step; clients learn T from the server) (default: ${DEFAULT-VALUE}).")
   String clientBatches;
 
   @Option(names = "--secure-aggregation", description = "MPSL: the epoch-end average of the clients' tokenizers (and"

@@ -180,6 +180,7 @@ final class ServerCommand implements Callable<Integer> {
         .limitTrainSamples(maxTrainSamples).withTokenizerPolicy(x.tokenizerPolicy())
         .withServerChunk(x.serverChunk)) {
       x.configureServer(server);
+      x.batches().configure(server, x.clients, x.clientBatch);
       try {
         String resumed = resumeIfAsked(server);
         if (resumed != null) {

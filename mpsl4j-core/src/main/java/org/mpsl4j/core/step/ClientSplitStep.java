@@ -10,6 +10,7 @@ import org.mpsl4j.core.cut.CutOutputs;
 import org.mpsl4j.core.cut.OutputGradient;
 import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.core.data.EpochOrder;
+import org.mpsl4j.core.data.SpreadBatches;
 import org.mpsl4j.core.port.StepPlan;
 import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.model.Autograd;
@@ -35,6 +36,8 @@ public final class ClientSplitStep implements AutoCloseable {
   private final LabeledDataset data;
   private final int[] indices;
   private final int batchSize;
+  /** With spread batches (SpreadBatches), the epoch's steps T its data is sliced over; 0: fixed batches. */
+  private int spreadSteps;
   private final long dataSeed;
   private final OutputLoss plainLoss;
   private OutputLoss loss;
@@ -119,7 +122,25 @@ public final class ClientSplitStep implements AutoCloseable {
 
   /** Training steps this client needs for one pass over its data. */
   public int stepsPerEpoch() {
-    return EpochOrder.steps(indices.length, batchSize);
+    return spreadSteps > 0 ? spreadSteps : EpochOrder.steps(indices.length, batchSize);
+  }
+
+  /**
+   * Spread batches ({@link SpreadBatches}): step s takes rows [⌊s·nᵢ/T⌋, ⌊(s+1)·nᵢ/T⌋) of the epoch order, so this
+   * client spans all {@code steps} steps of the server's epoch; 0 goes back to fixed batches of the batch size.
+   *
+   * @throws IllegalArgumentException if a slice would exceed the batch size (the most rows a step may carry)
+   */
+  public void spreadOver(int steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("steps per epoch must be >= 0 but was " + steps);
+    }
+    if (steps > 0 && SpreadBatches.largestBatch(indices.length, steps) > batchSize) {
+      throw new IllegalArgumentException("client '" + clientId + "': " + indices.length + " samples over " + steps
+          + " steps need slices of " + SpreadBatches.largestBatch(indices.length, steps) + " rows, more than its batch "
+          + batchSize + "; start server and clients with the same partition and --client-batch");
+    }
+    spreadSteps = steps;
   }
 
   /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */
@@ -138,11 +159,23 @@ public final class ClientSplitStep implements AutoCloseable {
       cachedOrder = epochOrder(plan.epoch());
       cachedEpoch = plan.epoch();
     }
-    int from = plan.stepInEpoch() * batchSize;
-    if (from >= cachedOrder.length) {
+    int step = plan.stepInEpoch();
+    int from;
+    int to;
+    if (spreadSteps > 0) {
+      if (step >= spreadSteps) {
+        return null;
+      }
+      from = SpreadBatches.sliceStart(cachedOrder.length, spreadSteps, step);
+      to = SpreadBatches.sliceStart(cachedOrder.length, spreadSteps, step + 1);
+    } else {
+      from = step * batchSize;
+      to = Math.min(cachedOrder.length, from + batchSize);
+    }
+    if (from >= to) {
       return null;
     }
-    int[] batchIdx = Arrays.copyOfRange(cachedOrder, from, Math.min(cachedOrder.length, from + batchSize));
+    int[] batchIdx = Arrays.copyOfRange(cachedOrder, from, to);
     NDManager scope = manager.newSubManager();
     org.mpsl4j.data.Batch batch = data.batch(batchIdx);
     if (defenses != ClientDefenses.NONE) {

@@ -51,6 +51,8 @@ public final class MpslClient implements AutoCloseable {
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final org.mpsl4j.engine.secagg.SecAggClient secAgg;
   private volatile boolean secureAggregationRequired;
+  /** Spread batches (--client-batches spread): slice the data over the Welcome's steps per epoch. */
+  private boolean spreadBatches;
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
@@ -149,6 +151,16 @@ public final class MpslClient implements AutoCloseable {
   }
 
   /**
+   * Spreads this client's data over the whole epoch ({@link org.mpsl4j.core.data.SpreadBatches}): step s takes rows
+   * [⌊s·nᵢ/T⌋, ⌊(s+1)·nᵢ/T⌋) of its epoch order, with T the steps per epoch the server's Welcome gives. The batch
+   * size of its config is the largest slice it may send, ⌈nᵢ/T⌉.
+   */
+  public MpslClient withSpreadBatches() {
+    this.spreadBatches = true;
+    return this;
+  }
+
+  /**
    * Applies client-side defenses ({@link org.mpsl4j.engine.privacy.PrivacySettings}): randomized labels, noise,
    * withheld loss; with a client seed, the tokenizers (and a client-side head) start from that seed instead of the
    * run's, and large tables are uploaded whole, since the server cannot fill in rows it does not know.
@@ -220,6 +232,9 @@ public final class MpslClient implements AutoCloseable {
         split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
             CodecSpec.fromProto(m.getWelcome().getCodecDown()));
         split.shareTokenizer(m.getWelcome().getSharedTokenizer());
+        if (spreadBatches) {
+          split.spreadOver(m.getWelcome().getStepsPerEpoch());
+        }
         yield List.of();
       }
       case STEP_BEGIN -> {

@@ -287,6 +287,16 @@ public final class MpslServer implements AutoCloseable {
   }
 
   /**
+   * Spread client batches ({@code --client-batches spread}, {@link org.mpsl4j.core.data.SpreadBatches}): an epoch
+   * has T = ⌈n/B⌉ steps for the clients' n samples and server batch {@code serverBatch}, and the Welcome tells the
+   * clients T, over which each slices its data so that it takes part in every step. Call before {@link #train}.
+   */
+  public MpslServer spreadBatches(int serverBatch) {
+    roster.spreadBatches(serverBatch);
+    return this;
+  }
+
+  /**
    * Caps the training-set size a Hello may declare (a deployment policy: the server knows no partition, and a
    * client's size sets the epoch length for everyone); a Hello over it is refused naming the cap.
    */

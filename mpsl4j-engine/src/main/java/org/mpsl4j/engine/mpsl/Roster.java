@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.mpsl4j.core.data.EpochOrder;
+import org.mpsl4j.core.data.SpreadBatches;
 
 /**
  * The server's view of who takes part: the connected sessions in a stable order, waiting for the expected clients at
@@ -18,6 +19,8 @@ final class Roster {
   private final Map<Long, Session> sessions;
   private final Admission admission;
   private final ServerConfig config;
+  /** Spread batches ({@link SpreadBatches}): the server batch B of T = ⌈n/B⌉; 0 for fixed client batches. */
+  private volatile int spreadServerBatch;
 
   Roster(Map<Long, Session> sessions, Admission admission, ServerConfig config) {
     this.sessions = sessions;
@@ -82,6 +85,40 @@ final class Roster {
    * {@link Admission} refuses a later one whose share would not fit.
    */
   int epochLength() {
+    return Math.max(fixedBatchSteps(), spreadSteps());
+  }
+
+  /** Spread batches: every client's data is sliced over T = ⌈n/B⌉ steps (the clients learn T from the Welcome). */
+  void spreadBatches(int serverBatch) {
+    if (serverBatch < 1) {
+      throw new IllegalArgumentException("spread batches need a server batch >= 1 but got " + serverBatch);
+    }
+    spreadServerBatch = serverBatch;
+  }
+
+  /**
+   * T = ⌈n/B⌉ with spread batches, else 0; n is the run's partition where the server knows it, so a client joining
+   * late still finds its share in the epoch, else the connected clients' declared shares.
+   */
+  private int spreadSteps() {
+    if (spreadServerBatch == 0) {
+      return 0;
+    }
+    long samples = 0;
+    if (admission.expectedSamples().isEmpty()) {
+      for (Session s : connected()) {
+        samples += s.trainSamples;
+      }
+    } else {
+      for (int n : admission.expectedSamples().values()) {
+        samples += n;
+      }
+    }
+    return SpreadBatches.stepsPerEpoch(samples, spreadServerBatch);
+  }
+
+  /** Steps for every client's share in its declared batch size. */
+  private int fixedBatchSteps() {
     int steps = 0;
     int smallestBatch = Integer.MAX_VALUE;
     Set<String> joined = new HashSet<>();

@@ -80,6 +80,11 @@ public final class WireClientStep implements AutoCloseable {
     }
   }
 
+  /** Spread batches over the Welcome's {@code steps} per epoch ({@link ClientSplitStep#spreadOver}). */
+  public void spreadOver(int steps) {
+    step.spreadOver(steps);
+  }
+
   /** FedSGD on the tokenizers (Welcome.shared_tokenizer; {@link ClientSplitStep#shareTokenizer}). */
   public void shareTokenizer(boolean shared) {
     sharesTokenizer = shared;

@@ -1,6 +1,9 @@
 package org.mpsl4j.engine.sim;
 
+import org.mpsl4j.core.data.SpreadBatches;
 import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.mpsl.MpslClient;
+import org.mpsl4j.engine.mpsl.MpslServer;
 
 /**
  * How big each client's mini-batch is (docs/GLOBAL_MODEL.md).
@@ -11,23 +14,51 @@ import org.mpsl4j.data.partition.Partition;
  * (measured: after one epoch of one class per client, the global model predicted the largest clients'
  * class for every test sample). {@link #PROPORTIONAL} gives client i the batch bᵢ = max(1, round(nᵢ·B/n))
  * with B = N·b the server batch: every client finishes its data in about the same number of steps, and
- * every step's server batch has the class mix of the whole training set.
+ * every step's server batch has the class mix of the whole training set. Rounding still lets some clients finish a
+ * step or two early. {@link #SPREAD} removes that: the epoch has T = ⌈n/B⌉ steps and client i slices its data into T
+ * nearly equal parts ({@link SpreadBatches}), so every client with at least T samples is in every step; its declared
+ * batch is the largest slice ⌈nᵢ/T⌉, and it learns T from the server's Welcome.
  */
 public enum ClientBatches {
   EQUAL,
-  PROPORTIONAL;
+  PROPORTIONAL,
+  SPREAD;
 
   /** Client {@code index}'s batch in {@code partition}, with {@code base} the equal batch b. */
   public int batch(Partition partition, int index, int base) {
     if (this == EQUAL) {
       return base;
     }
+    long total = total(partition);
+    if (this == SPREAD) {
+      return SpreadBatches.largestBatch(partition.clientSize(index),
+          SpreadBatches.stepsPerEpoch(total, serverBatch(partition.numClients(), base)));
+    }
+    long serverBatch = (long) partition.numClients() * base;
+    return (int) Math.max(1, Math.round((double) partition.clientSize(index) * serverBatch / total));
+  }
+
+  /** The server batch B = N·b that proportional and spread batches split among the clients. */
+  public static int serverBatch(int clients, int base) {
+    return Math.multiplyExact(clients, base);
+  }
+
+  /** Tells {@code server} how this run sizes its epochs (spread batches: T = ⌈n/B⌉); other plans need nothing. */
+  public MpslServer configure(MpslServer server, int clients, int base) {
+    return this == SPREAD ? server.spreadBatches(serverBatch(clients, base)) : server;
+  }
+
+  /** Tells {@code client} how to cut its batches (spread: over the Welcome's steps per epoch). */
+  public MpslClient configure(MpslClient client) {
+    return this == SPREAD ? client.withSpreadBatches() : client;
+  }
+
+  private static long total(Partition partition) {
     long total = 0;
     for (int c = 0; c < partition.numClients(); c++) {
       total += partition.clientSize(c);
     }
-    long serverBatch = (long) partition.numClients() * base;
-    return (int) Math.max(1, Math.round((double) partition.clientSize(index) * serverBatch / total));
+    return total;
   }
 
   /** The largest client batch of {@code partition} (bounds what the server accepts). */
@@ -39,13 +70,13 @@ public enum ClientBatches {
     return max;
   }
 
-  /** Parses {@code equal} or {@code proportional}. */
+  /** Parses {@code equal}, {@code proportional} or {@code spread}. */
   public static ClientBatches parse(String value) {
     for (ClientBatches b : values()) {
       if (b.name().equalsIgnoreCase(value.trim())) {
         return b;
       }
     }
-    throw new IllegalArgumentException("client batches '" + value + "' is not one of equal, proportional");
+    throw new IllegalArgumentException("client batches '" + value + "' is not one of equal, proportional, spread");
   }
 }

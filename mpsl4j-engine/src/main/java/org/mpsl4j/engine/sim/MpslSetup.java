@@ -86,6 +86,11 @@ public final class MpslSetup implements AutoCloseable {
     return CodecPolicy.only(config.codecUp(), config.codecDown());
   }
 
+  /** Sizes the server's epochs for this run's client batches ({@link ClientBatches#configure}). */
+  public MpslServer configureBatches(MpslServer server) {
+    return config.batches().configure(server, config.clients(), config.clientBatch());
+  }
+
   /** How the server keeps the clients' tokenizers together (see {@link MpslServer#withTokenizerPolicy}). */
   public org.mpsl4j.engine.mpsl.TokenizerPolicy tokenizerPolicy() {
     return config.tokenizers();
@@ -118,8 +123,9 @@ public final class MpslSetup implements AutoCloseable {
     if (testShare.length > MessageLimits.MAX_EVAL_SAMPLES) {
       testShare = Arrays.copyOf(testShare, MessageLimits.MAX_EVAL_SAMPLES);
     }
-    return new MpslClient(cc, config.model(), data.train(), partition.client(index), config.learningRate(), sharedBase())
-        .withLocalTestShare(data.test(), testShare).withCodecs(config.codecUp(), config.codecDown());
+    return config.batches().configure(new MpslClient(cc, config.model(), data.train(), partition.client(index),
+        config.learningRate(), sharedBase()).withLocalTestShare(data.test(), testShare)
+        .withCodecs(config.codecUp(), config.codecDown()));
   }
 
   /**

@@ -120,6 +120,7 @@ public final class Simulation {
         config.seed())) {
       server.acceptCodecs(setup.codecPolicy()).expectTrainSamples(setup.trainSamplesByClient())
           .withTokenizerPolicy(config.tokenizers()).withServerChunk(config.serverChunk());
+      setup.configureBatches(server);
       serverEdit.accept(server);
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)

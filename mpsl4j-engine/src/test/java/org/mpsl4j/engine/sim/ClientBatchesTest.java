@@ -36,9 +36,19 @@ final class ClientBatchesTest {
   }
 
   @Test
+  void spread_declaresTheLargestSliceOverTheEpochsSteps() {
+    // B = 3 x 7 = 21, T = ceil(1,000 / 21) = 48 steps: slices of ceil(n_i / 48)
+    assertThat(ClientBatches.SPREAD.batch(SKEWED, 0, 7)).isEqualTo(3);
+    assertThat(ClientBatches.SPREAD.batch(SKEWED, 1, 7)).isEqualTo(7);
+    assertThat(ClientBatches.SPREAD.batch(SKEWED, 2, 7)).isEqualTo(13);
+    assertThat(ClientBatches.SPREAD.max(SKEWED, 7)).isEqualTo(13);
+  }
+
+  @Test
   void parse_namesTheChoices() {
     assertThat(ClientBatches.parse("Proportional")).isEqualTo(ClientBatches.PROPORTIONAL);
-    assertThatThrownBy(() -> ClientBatches.parse("fair")).hasMessageContaining("equal, proportional");
+    assertThat(ClientBatches.parse("spread")).isEqualTo(ClientBatches.SPREAD);
+    assertThatThrownBy(() -> ClientBatches.parse("fair")).hasMessageContaining("equal, proportional, spread");
   }
 
   private static int[] range(int from, int to) {
