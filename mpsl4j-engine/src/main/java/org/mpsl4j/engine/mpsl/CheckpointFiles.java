@@ -203,10 +203,15 @@ final class CheckpointFiles {
 
   /** Restores {@code optimizer} from the {@code exp_avg.} and {@code exp_avg_sq.} tensors and its step count. */
   static void restoreAdam(Loaded loaded, Adam optimizer, long steps, NDManager scope) {
+    restoreAdam(loaded, "", optimizer, steps, scope);
+  }
+
+  /** As above, from the tensors {@code prefix + "exp_avg."} and {@code prefix + "exp_avg_sq."} (a second optimizer). */
+  static void restoreAdam(Loaded loaded, String prefix, Adam optimizer, long steps, NDManager scope) {
     Map<String, NDArray> m = new TreeMap<>();
     Map<String, NDArray> v = new TreeMap<>();
-    section(loaded, "exp_avg.").forEach((k, t) -> m.put(k, array(t, scope)));
-    section(loaded, "exp_avg_sq.").forEach((k, t) -> v.put(k, array(t, scope)));
+    section(loaded, prefix + "exp_avg.").forEach((k, t) -> m.put(k, array(t, scope)));
+    section(loaded, prefix + "exp_avg_sq.").forEach((k, t) -> v.put(k, array(t, scope)));
     optimizer.restore(steps, m, v);
   }
 

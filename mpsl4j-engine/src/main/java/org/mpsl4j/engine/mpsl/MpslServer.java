@@ -115,21 +115,21 @@ public final class MpslServer implements AutoCloseable {
     if (unresumable != null) {
       throw new IllegalArgumentException(unresumable);
     }
+    if (checkpoints.resumedFrom() != null && policy.sharedGradients() != tokenizerPolicy.sharedGradients()) {
+      // the checkpoint's tokenizer optimizer is restored (or not) by resumeFrom, under the policy set then
+      throw new IllegalStateException("set the tokenizer policy before resuming from a checkpoint");
+    }
     this.tokenizerPolicy = policy;
     applyAdversary();
     return this;
   }
 
   /**
-   * Why server checkpoints cannot resume a run with this policy, or null. The shared tokenizer's optimizer and the
-   * client adversary are server state that {@link ServerCheckpoint} does not hold, so a resumed run would quietly
-   * differ from an uninterrupted one; such runs are refused checkpoints instead.
+   * Why server checkpoints cannot resume a run with this policy, or null. The client adversary is server state that
+   * {@link ServerCheckpoint} does not hold, so a resumed run would quietly differ from an uninterrupted one; such runs
+   * are refused checkpoints instead. The shared tokenizer (FedSGD) and its optimizer are in the checkpoint.
    */
   public static String checkpointRefusal(TokenizerPolicy policy) {
-    if (policy.sharedGradients()) {
-      return "server checkpoints do not hold the shared tokenizer's optimizer (--tokenizer-sync "
-          + TokenizerPolicy.GRADIENTS + "), so a resumed run would differ from an uninterrupted one";
-    }
     if (policy.clientAdversary() != 0) {
       return "server checkpoints do not hold the client adversary (--client-adversary), so a resumed run would"
           + " differ from an uninterrupted one";
@@ -202,8 +202,13 @@ public final class MpslServer implements AutoCloseable {
    * @throws IOException if the checkpoint cannot be read
    */
   public void resumeFrom(ServerCheckpoint checkpoint) throws IOException {
-    checkpoints.resume(checkpoint, model, tokenizerAverage.model(), optimizer, manager);
+    checkpoints.resume(checkpoint, model, tokenizerAverage.model(), optimizer, sharedTokenizerOptimizer(), manager);
     globalStep = checkpoint.globalStep();
+  }
+
+  /** The shared tokenizer's optimizer under FedSGD on the tokenizers (checkpointed with the server), else null. */
+  private org.mpsl4j.model.train.Adam sharedTokenizerOptimizer() {
+    return tokenizerPolicy.sharedGradients() ? sharedTokenizer.optimizer() : null;
   }
 
   /** The run id in checkpoints and Welcomes. */
@@ -345,6 +350,9 @@ public final class MpslServer implements AutoCloseable {
       EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
       for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
         long t0 = System.nanoTime();
+        if (tokenizerPolicy.sharedGradients()) {
+          sharedTokenizer.sendToNewcomers(globalStep, connected());
+        }
         StepReport r = step(epoch, s, acc);
         observers.stepDone(observerReport(r, epoch, s, globalStep, (System.nanoTime() - t0) / 1e9));
         if (tokenizerPolicy.sharedGradients()) { // FedSGD on the tokenizers, docs/GLOBAL_MODEL.md
@@ -376,8 +384,8 @@ public final class MpslServer implements AutoCloseable {
   }
 
   private void checkpoint(int nextEpoch, int nextStepInEpoch, ServerCheckpoint.EpochSoFar soFar) {
-    checkpoints.write(model, tokenizerAverage.model(), optimizer, globalStep, stepsPerEpoch, nextEpoch, nextStepInEpoch,
-        soFar);
+    checkpoints.write(model, tokenizerAverage.model(), optimizer, sharedTokenizerOptimizer(), globalStep, stepsPerEpoch,
+        nextEpoch, nextStepInEpoch, soFar);
   }
 
   private StepReport step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
@@ -428,6 +436,11 @@ public final class MpslServer implements AutoCloseable {
   @FunctionalInterface
   public interface ProgressListener {
     void stepDone(int epoch, int stepInEpoch, int stepsPerEpoch);
+  }
+
+  /** Updates of the shared tokenizer so far (FedSGD on the tokenizers; restored with a checkpoint); 0 without it. */
+  public long sharedTokenizerSteps() {
+    return sharedTokenizer.optimizer().steps();
   }
 
   /** Optimizer updates of the server model so far (restored with a checkpoint). */

@@ -19,7 +19,9 @@ import org.mpsl4j.model.train.Adam;
  * step count, the FedAvg'd global tokenizers ({@code tokenizers.*}), the position in the schedule
  * (last global step, next epoch and step in it; the StepLR rate is a function of the epoch), the
  * running sums of the epoch in progress, the run id, the model fingerprint and the run settings that
- * must not change across a restart. The server draws no random numbers while training (the model
+ * must not change across a restart; under FedSGD on the tokenizers ({@code --tokenizer-sync gradients}) also the
+ * shared tokenizer's Adam moments ({@code tokenizer_exp_avg.*}, {@code tokenizer_exp_avg_sq.*}) and step count, the
+ * tokenizers themselves being the global ones. The server draws no random numbers while training (the model
  * is initialized from the seed, which is a checked setting; encoder dropout is 0 in every mpsl4j
  * model, see {@link #checkResumable}), so there is no generator state to keep.
  *
@@ -41,6 +43,9 @@ public record ServerCheckpoint(Path file, String runId, long globalStep, int nex
   public static final int KEEP = 2;
   static final String PREFIX = "server";
   private static final String FORMAT = "mpsl4j-server-checkpoint/1";
+  /** The shared tokenizer's optimizer (FedSGD on the tokenizers): its moments' prefix and its step count's key. */
+  private static final String TOKENIZER_ADAM = "tokenizer_";
+  private static final String TOKENIZER_ADAM_STEPS = "tokenizer-adam-steps";
 
   /** The running sums of an epoch in progress, so that a resumed epoch reports all its steps. */
   public record EpochSoFar(int steps, long samples, double lossSum, long correct, int missed) {
@@ -62,10 +67,14 @@ public record ServerCheckpoint(Path file, String runId, long globalStep, int nex
 
   /** Writes a checkpoint of the server's state after {@code globalStep} and prunes old ones. */
   static Path write(Path dir, ModelConfig modelConfig, Map<String, String> settings, ServerModel model,
-      ClientModel tokenizers, Adam optimizer, String runId, long globalStep, int nextEpoch, int nextStepInEpoch,
-      int stepsPerEpoch, EpochSoFar soFar) throws IOException {
+      ClientModel tokenizers, Adam optimizer, Adam tokenizerOptimizer, String runId, long globalStep, int nextEpoch,
+      int nextStepInEpoch, int stepsPerEpoch, EpochSoFar soFar) throws IOException {
     Map<String, NDArray> tensors = CheckpointFiles.tensors("model.", model.namedParameters(), optimizer);
     tokenizers.namedParameters().forEach((k, p) -> tensors.put("tokenizers." + k, p.array()));
+    if (tokenizerOptimizer != null) {
+      tokenizerOptimizer.state("exp_avg").forEach((k, v) -> tensors.put(TOKENIZER_ADAM + "exp_avg." + k, v));
+      tokenizerOptimizer.state("exp_avg_sq").forEach((k, v) -> tensors.put(TOKENIZER_ADAM + "exp_avg_sq." + k, v));
+    }
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", FORMAT);
     meta.put("fingerprint", modelConfig.fingerprint());
@@ -76,6 +85,9 @@ public record ServerCheckpoint(Path file, String runId, long globalStep, int nex
     meta.put("next-step-in-epoch", String.valueOf(nextStepInEpoch));
     meta.put("steps-per-epoch", String.valueOf(stepsPerEpoch));
     meta.put("adam-steps", String.valueOf(optimizer.steps()));
+    if (tokenizerOptimizer != null) {
+      meta.put(TOKENIZER_ADAM_STEPS, String.valueOf(tokenizerOptimizer.steps()));
+    }
     meta.put("epoch.steps", String.valueOf(soFar.steps()));
     meta.put("epoch.samples", String.valueOf(soFar.samples()));
     meta.put("epoch.loss-sum", Double.toString(soFar.lossSum()));
@@ -127,12 +139,20 @@ public record ServerCheckpoint(Path file, String runId, long globalStep, int nex
   }
 
   /**
-   * Refuses to resume this checkpoint with another model or other run settings.
+   * Refuses to resume this checkpoint with another model, other run settings, or with a shared tokenizer
+   * ({@code sharedTokenizer}) where the checkpointed run had none, or the other way round.
    *
    * @throws IllegalArgumentException naming the checkpoint and both values of what differs
    */
-  void checkResumable(ModelConfig modelConfig, Map<String, String> settings) throws IOException {
+  void checkResumable(ModelConfig modelConfig, Map<String, String> settings, boolean sharedTokenizer)
+      throws IOException {
     Map<String, String> meta = CheckpointFiles.read(file).metadata();
+    boolean withShared = meta.containsKey(TOKENIZER_ADAM_STEPS);
+    if (withShared != sharedTokenizer) {
+      throw new IllegalArgumentException("checkpoint " + file + " was written by a run " + (withShared ? "with" : "without")
+          + " --tokenizer-sync " + TokenizerPolicy.GRADIENTS + " but this server runs " + (sharedTokenizer ? "with" : "without")
+          + " it: resume with the same settings");
+    }
     if (!modelConfig.fingerprint().equals(meta.get("fingerprint"))) {
       throw new IllegalArgumentException("checkpoint " + file + " is of model " + meta.get("fingerprint") + " ("
           + meta.get("model") + ") but this server runs model " + modelConfig.fingerprint() + " (" + modelConfig
@@ -155,13 +175,20 @@ public record ServerCheckpoint(Path file, String runId, long globalStep, int nex
     }
   }
 
-  /** Loads the tensors into the server's model, global tokenizers and optimizer. */
-  void restore(ServerModel model, ClientModel tokenizers, Adam optimizer, NDManager manager) throws IOException {
+  /**
+   * Loads the tensors into the server's model, global tokenizers and optimizer, and the shared tokenizer's
+   * optimizer where {@code tokenizerOptimizer} is not null (checked by {@link #checkResumable}).
+   */
+  void restore(ServerModel model, ClientModel tokenizers, Adam optimizer, Adam tokenizerOptimizer, NDManager manager)
+      throws IOException {
     CheckpointFiles.Loaded l = CheckpointFiles.read(file);
     try (NDManager scope = manager.newSubManager()) {
       CheckpointFiles.restoreParameters(l, "model.", model.namedParameters(), scope);
       CheckpointFiles.restoreParameters(l, "tokenizers.", tokenizers.namedParameters(), scope);
-      CheckpointFiles.restoreAdam(l, optimizer, adamSteps, scope);
+      CheckpointFiles.restoreAdam(l, "", optimizer, adamSteps, scope);
+      if (tokenizerOptimizer != null) {
+        CheckpointFiles.restoreAdam(l, TOKENIZER_ADAM, tokenizerOptimizer, l.metaLong(TOKENIZER_ADAM_STEPS), scope);
+      }
     }
   }
 }

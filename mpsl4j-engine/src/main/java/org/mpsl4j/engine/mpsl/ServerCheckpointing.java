@@ -30,11 +30,14 @@ final class ServerCheckpointing {
     this.modelSeed = modelSeed;
   }
 
-  /** Checks {@code checkpoint} against this server's model and settings and loads it into the given parts. */
-  void resume(ServerCheckpoint checkpoint, ServerModel model, ClientModel tokenizers, Adam optimizer, NDManager manager)
-      throws IOException {
-    checkpoint.checkResumable(modelConfig, ServerCheckpoint.settings(config, modelSeed));
-    checkpoint.restore(model, tokenizers, optimizer, manager);
+  /**
+   * Checks {@code checkpoint} against this server's model and settings and loads it into the given parts;
+   * {@code tokenizerOptimizer} is the shared tokenizer's (FedSGD on the tokenizers), null without one.
+   */
+  void resume(ServerCheckpoint checkpoint, ServerModel model, ClientModel tokenizers, Adam optimizer,
+      Adam tokenizerOptimizer, NDManager manager) throws IOException {
+    checkpoint.checkResumable(modelConfig, ServerCheckpoint.settings(config, modelSeed), tokenizerOptimizer != null);
+    checkpoint.restore(model, tokenizers, optimizer, tokenizerOptimizer, manager);
     runId = checkpoint.runId();
     resumedFrom = checkpoint;
   }
@@ -75,14 +78,14 @@ final class ServerCheckpointing {
    * Writes a checkpoint of the state after {@code globalStep}, if checkpoints are on. A failed write
    * stops training: going on would silently lose the guarantee that a crash costs at most K steps.
    */
-  void write(ServerModel model, ClientModel tokenizers, Adam optimizer, long globalStep, int stepsPerEpoch,
-      int nextEpoch, int nextStepInEpoch, ServerCheckpoint.EpochSoFar soFar) {
+  void write(ServerModel model, ClientModel tokenizers, Adam optimizer, Adam tokenizerOptimizer, long globalStep,
+      int stepsPerEpoch, int nextEpoch, int nextStepInEpoch, ServerCheckpoint.EpochSoFar soFar) {
     if (config.checkpointDir() == null) {
       return;
     }
     try {
       ServerCheckpoint.write(config.checkpointDir(), modelConfig, ServerCheckpoint.settings(config, modelSeed), model,
-          tokenizers, optimizer, runId, globalStep, nextEpoch, nextStepInEpoch, stepsPerEpoch, soFar);
+          tokenizers, optimizer, tokenizerOptimizer, runId, globalStep, nextEpoch, nextStepInEpoch, stepsPerEpoch, soFar);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the checkpoint of step " + globalStep + " into "
           + config.checkpointDir() + ": " + e.getMessage(), e);

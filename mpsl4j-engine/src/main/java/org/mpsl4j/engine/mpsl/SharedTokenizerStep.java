@@ -33,6 +33,8 @@ final class SharedTokenizerStep {
   private final Adam optimizer;
   /** The parameters trained this way: all but the large tables, which stay at their shared initial values. */
   private final java.util.Set<String> trained;
+  /** Sessions that hold the current global tokenizers (sent them at least once; every send goes to all of these). */
+  private final java.util.Set<Long> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   SharedTokenizerStep(StepPhases phases, TokenizerAverage global, TokenizerSync sync, NDManager manager,
       float learningRate) {
@@ -103,9 +105,24 @@ final class SharedTokenizerStep {
   /** Sends the trained parameters of the global tokenizers to {@code participants} (after a step, at an epoch end). */
   void send(long step, List<Session> participants) {
     sync.sendAverage(step, participants, trained);
+    participants.forEach(s -> holding.add(s.id));
   }
 
-  /** The tokenizer optimizer, for its step count and state. */
+  /**
+   * Sends the global tokenizers to the sessions of {@code connected} that have not had them yet: every client at the
+   * start of training, one that joins late or reconnects, and every client after the server resumed from a
+   * checkpoint. So a client's first step runs through the current global tokenizers, whatever its own state (a
+   * client checkpoint is written before the step's tokenizer update comes back), and a resumed run continues exactly
+   * as an uninterrupted one. Called on the training thread before a step.
+   */
+  void sendToNewcomers(long step, List<Session> connected) {
+    List<Session> newcomers = connected.stream().filter(s -> !holding.contains(s.id)).toList();
+    if (!newcomers.isEmpty()) {
+      send(step, newcomers);
+    }
+  }
+
+  /** The tokenizer optimizer, for its step count and state (server checkpoints hold it). */
   Adam optimizer() {
     return optimizer;
   }

@@ -43,6 +43,8 @@ final class FaultyCluster implements AutoCloseable {
   private final List<Future<ReconnectingClient.Result>> futures = new ArrayList<>();
   private final List<MpslClient> crashed = new ArrayList<>();
   private Server transport;
+  /** Applied to every new server before it resumes (e.g. its tokenizer policy, which a resume must know). */
+  private java.util.function.UnaryOperator<MpslServer> serverSetup = s -> s;
   MpslServer server;
 
   /** Thrown from a progress listener: the server's training thread dies between two steps. */
@@ -62,9 +64,15 @@ final class FaultyCluster implements AutoCloseable {
     this.pool = Executors.newFixedThreadPool(clients);
   }
 
+  /** Every server this cluster starts is first passed through {@code setup}. */
+  FaultyCluster withServerSetup(java.util.function.UnaryOperator<MpslServer> setup) {
+    serverSetup = setup;
+    return this;
+  }
+
   /** Starts a server (resuming {@code checkpoint} if not null) and opens its transport. */
   MpslServer startServer(ServerCheckpoint checkpoint) throws IOException {
-    server = new MpslServer(config, model, seed);
+    server = serverSetup.apply(new MpslServer(config, model, seed));
     if (checkpoint != null) {
       server.resumeFrom(checkpoint);
     }

@@ -57,10 +57,10 @@ final class TokenizerSyncTest {
       ClientModel initial = new ClientModel(m, MODEL, new java.util.Random(SEED));
       run(TokenizerPolicy.sharedGradients(1f), r -> {
         // 3 steps per epoch, all 3 clients count in each: 3 asks for gradients per step; sends after every step
-        // and at the epoch end.
+        // and at the epoch end, and once to each client before its first step.
         assertThat(r.sent().stream().filter(x -> x.hasTokenizerSync() && x.getTokenizerSync().getGradients()).count())
             .isEqualTo(2 * 3 * 3);
-        assertThat(count(r.sent(), ServerMessage.BodyCase.GLOBAL_TOKENIZERS)).isEqualTo(2 * 4 * 3);
+        assertThat(count(r.sent(), ServerMessage.BodyCase.GLOBAL_TOKENIZERS)).isEqualTo(2 * 4 * 3 + 3);
         assertThat(r.sent().stream().filter(ServerMessage::hasWelcome).allMatch(x -> x.getWelcome().getSharedTokenizer()))
             .isTrue();
         for (ClientModel c : r.clients()) {
@@ -95,7 +95,7 @@ final class TokenizerSyncTest {
             "text.token_type_embeddings.weight")); // the text tables stay at their shared initial values
         assertThat(SharedTokenizerStep.trainedNames(initial)).containsExactlyInAnyOrderElementsOf(small);
         List<ServerMessage> sends = r.sent().stream().filter(ServerMessage::hasGlobalTokenizers).toList();
-        assertThat(sends).hasSize(2 * 4 * 3);
+        assertThat(sends).hasSize(2 * 4 * 3 + 3); // + once to each client before its first step
         for (ServerMessage x : sends) {
           assertThat(x.getGlobalTokenizers().getParametersList().stream().map(t -> t.getName()))
               .containsExactlyInAnyOrderElementsOf(small);

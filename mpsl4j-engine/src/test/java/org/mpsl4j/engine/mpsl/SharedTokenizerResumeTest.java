@@ -1,0 +1,181 @@
+package org.mpsl4j.engine.mpsl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Server checkpoints with one shared tokenizer trained by FedSGD ({@code --tokenizer-sync gradients}): the checkpoint
+ * holds the global tokenizers and their optimizer, and every client gets the global tokenizers before its first step
+ * after it (re)joins, so a run whose server crashed mid-epoch and resumed ends exactly like an undisturbed one.
+ */
+final class SharedTokenizerResumeTest {
+  private static final long SEED = 21;
+  private static final float LR = 2e-3f;
+  private static final int K = 4;
+  private static final int CLIENTS = 3;
+  private static final RandomDataset DATA = new RandomDataset(36, 3, 5);
+  private static final TokenizerPolicy SHARED = TokenizerPolicy.sharedGradients(1);
+
+  @TempDir Path tmp;
+
+  private static ServerConfig config(Path dir) {
+    return new ServerConfig(CLIENTS, 2, LR, 1, 0.5f, Duration.ofSeconds(30), Duration.ofSeconds(20), Map.of(), null, 8)
+        .withCheckpoints(dir.resolve("server"), K);
+  }
+
+  /** Client i: 12 samples, batch 2, so 6 steps per epoch; its own checkpoint folder. */
+  private static MpslClient client(Path dir, int i) {
+    return new MpslClient(new ClientConfig("client-" + i, "", 2, SEED, 100 + i), HostileInputTest.MODEL, DATA,
+        IntStream.range(12 * i, 12 * i + 12).toArray(), LR).withCheckpoints(dir.resolve("client-" + i));
+  }
+
+  private record Outcome(Map<String, float[]> server, Map<String, float[]> tokenizers, long serverSteps,
+      long tokenizerSteps, List<Map<String, float[]>> clients, List<EpochStats> epochs, long resumedAfter) {}
+
+  @Test
+  @Timeout(60)
+  void serverCrashMidEpoch_resumesTheSharedTokenizerAndItsOptimizer_andEndsLikeAnUndisturbedRun() throws Exception {
+    Outcome calm = run(tmp.resolve("calm"), -1);
+    Outcome crash = run(tmp.resolve("crash"), 11); // global step 11: the last checkpoint before it is step 9
+
+    assertThat(crash.resumedAfter()).isEqualTo(9);
+    assertThat(crash.serverSteps()).isEqualTo(calm.serverSteps()).isEqualTo(12);
+    assertThat(crash.tokenizerSteps()).as("shared tokenizer updates in the final model")
+        .isEqualTo(calm.tokenizerSteps()).isEqualTo(12);
+    assertThat(crash.epochs().get(0).samples()).isEqualTo(calm.epochs().get(1).samples()).isEqualTo(36);
+    try (MpslServer fresh = new MpslServer(config(tmp.resolve("fresh")), HostileInputTest.MODEL, SEED)) {
+      assertThat(FaultyCluster.maxDifference(FaultyCluster.parameters(fresh.globalTokenizers()), calm.tokenizers()))
+          .as("the shared tokenizer moved from its initialization").isGreaterThan(1e-4);
+    }
+    double server = FaultyCluster.maxDifference(calm.server(), crash.server());
+    double tokenizers = FaultyCluster.maxDifference(calm.tokenizers(), crash.tokenizers());
+    System.out.printf("shared-tokenizer resume: max |Δθ| server %.3g, global tokenizers %.3g%n", server, tokenizers);
+    assertThat(server).as("server parameters vs the undisturbed run").isLessThanOrEqualTo(1e-6);
+    assertThat(tokenizers).as("global tokenizers vs the undisturbed run").isLessThanOrEqualTo(1e-6);
+    for (int i = 0; i < CLIENTS; i++) {
+      assertThat(FaultyCluster.maxDifference(calm.clients().get(i), crash.clients().get(i))).as("client-" + i)
+          .isLessThanOrEqualTo(1e-6);
+      assertThat(FaultyCluster.maxDifference(calm.clients().get(i), calm.tokenizers()))
+          .as("client-%d holds the global tokenizers", i).isLessThanOrEqualTo(1e-6);
+    }
+  }
+
+  /** A checkpoint of a run with the shared tokenizer is not resumed by a server without it (its optimizer would go). */
+  @Test
+  @Timeout(60)
+  void checkpointOfASharedTokenizerRun_isRefusedByAServerWithoutIt() throws Exception {
+    run(tmp.resolve("calm"), -1);
+    ServerCheckpoint checkpoint = ServerCheckpoint.latest(tmp.resolve("calm").resolve("server"), new ArrayList<>());
+    try (MpslServer paper = new MpslServer(config(tmp.resolve("calm")), HostileInputTest.MODEL, SEED)) {
+      assertThatThrownBy(() -> paper.resumeFrom(checkpoint)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("written by a run with --tokenizer-sync gradients but this server runs without it");
+    }
+  }
+
+  @Test
+  void secureAggregationAndPrivateAverage_withTheSharedTokenizer_areRefusedNamingWhy() {
+    String why = "--tokenizer-sync gradients would upload tokenizer gradients in the clear at every step";
+    try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
+      s.withTokenizerPolicy(SHARED);
+      assertThatThrownBy(s::withSecureAggregation).isInstanceOf(IllegalStateException.class).hasMessageContaining(why);
+      assertThatThrownBy(s::withPrivateAverage).isInstanceOf(IllegalStateException.class).hasMessageContaining(why);
+    }
+    try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
+      s.withSecureAggregation();
+      assertThatThrownBy(() -> s.withTokenizerPolicy(SHARED)).hasMessageContaining(why);
+    }
+  }
+
+  /**
+   * A client that joins after training started (--min-clients) sends its first activations through the current
+   * global tokenizers, not its seeded initial ones: the server sends them before the client's first step.
+   */
+  @Test
+  @Timeout(60)
+  void lateJoiner_runsItsFirstStepThroughTheCurrentGlobalTokenizers() throws Exception {
+    ServerConfig cfg = new ServerConfig(3, 1, LR, 5, 0.1f, Duration.ofMillis(1000), Duration.ofSeconds(10), Map.of(),
+        null, 8).withMinClients(2);
+    AtomicReference<Double> atFirstStep = new AtomicReference<>();
+    AtomicReference<Long> joinedAfter = new AtomicReference<>();
+    try (MpslServer server = new MpslServer(cfg, HostileInputTest.MODEL, SEED).withTokenizerPolicy(SHARED);
+        InProcessMpsl net = new InProcessMpsl(server)) {
+      server.expectTrainSamples(Map.of("a", 12, "b", 12, "late", 12));
+      net.connect(plain("a", 0));
+      net.connect(plain("b", 1));
+      List<ScriptedClient> late = new ArrayList<>();
+      server.onProgress((epoch, step, steps) -> {
+        if (late.isEmpty() && step >= 1) {
+          joinedAfter.set(server.globalStep());
+          MpslClient c = plain("late", 2);
+          late.add(new ScriptedClient(c, net.channel(), reply -> {
+            if (reply.hasActivations() && atFirstStep.get() == null) {
+              atFirstStep.set(FaultyCluster.maxDifference(FaultyCluster.parameters(server.globalTokenizers()),
+                  FaultyCluster.parameters(c.model())));
+            }
+            return List.of(reply);
+          }));
+        }
+      });
+      server.train(e -> {});
+      net.awaitClients();
+    }
+    assertThat(joinedAfter.get()).as("joined after the tokenizer had moved").isGreaterThanOrEqualTo(2);
+    assertThat(atFirstStep.get()).as("late client's tokenizers vs the global ones at its first step").isNotNull()
+        .isLessThanOrEqualTo(0.0);
+  }
+
+  private static MpslClient plain(String id, int i) {
+    return new MpslClient(new ClientConfig(id, "", 2, SEED, 100 + i), HostileInputTest.MODEL, DATA,
+        IntStream.range(12 * i, 12 * i + 12).toArray(), LR);
+  }
+
+  private Outcome run(Path dir, long crashAfter) throws Exception {
+    ServerConfig config = config(dir);
+    try (FaultyCluster cluster = new FaultyCluster(config, HostileInputTest.MODEL, SEED, CLIENTS, i -> client(dir, i))
+        .withServerSetup(s -> s.withTokenizerPolicy(SHARED))) {
+      MpslServer first = cluster.startServer(null);
+      if (crashAfter > 0) {
+        first.onProgress((epoch, step, steps) -> {
+          if (first.globalStep() == crashAfter) {
+            throw new FaultyCluster.Crash();
+          }
+        });
+      }
+      for (int i = 0; i < CLIENTS; i++) {
+        cluster.startClient(i);
+      }
+      List<EpochStats> epochs = new ArrayList<>();
+      long resumedAfter = 0;
+      MpslServer last = first;
+      try {
+        epochs.addAll(first.train(e -> {}));
+      } catch (FaultyCluster.Crash expected) {
+        cluster.crashServer();
+        List<String> warnings = new ArrayList<>();
+        ServerCheckpoint checkpoint = ServerCheckpoint.latest(config.checkpointDir(), warnings);
+        assertThat(warnings).isEmpty();
+        last = cluster.startServer(checkpoint);
+        resumedAfter = checkpoint.globalStep();
+        epochs.addAll(last.train(e -> {}));
+      }
+      assertThat(cluster.awaitClients()).as("every client finished; log: " + cluster.log).isTrue();
+      List<Map<String, float[]>> clients = new ArrayList<>();
+      for (int i = 0; i < CLIENTS; i++) {
+        clients.add(FaultyCluster.parameters(cluster.client(i).model()));
+      }
+      return new Outcome(FaultyCluster.parameters(last.model()), FaultyCluster.parameters(last.globalTokenizers()),
+          last.optimizerSteps(), last.sharedTokenizerSteps(), clients, epochs, resumedAfter);
+    }
+  }
+}
