@@ -233,7 +233,12 @@ public final class MpslClient implements AutoCloseable {
             CodecSpec.fromProto(m.getWelcome().getCodecDown()));
         split.shareTokenizer(m.getWelcome().getSharedTokenizer());
         if (spreadBatches) {
-          split.spreadOver(m.getWelcome().getStepsPerEpoch());
+          try {
+            split.spreadOver(m.getWelcome().getStepsPerEpoch());
+          } catch (IllegalArgumentException e) { // its share does not fit the server's epoch: fixed batches, and why
+            lastError = e.getMessage();
+            notes.add(e.getMessage());
+          }
         }
         yield List.of();
       }
