@@ -57,7 +57,7 @@ public final class SplitFedV1 extends SplitStrategy {
     int parts = adoptClientParts(collectClientParts(grid, clients, round));
     beforeAverage.accept(copies);
     averageCopies(grid);
-    return new RoundStats(meanLoss(sum), sum.missed() + clients.size() - parts);
+    return new RoundStats(meanLoss(sum), sum.missed() + clients.size() - parts, sum.counted().size());
   }
 
   /** FedAvg of the server copies' trained parameters, weighted by each client's sample count. */
