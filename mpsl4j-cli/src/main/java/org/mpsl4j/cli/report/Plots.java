@@ -22,8 +22,12 @@ public final class Plots {
     System.setProperty("java.awt.headless", "true");
   }
 
-  /** Writes the three plots into {@code dir}; returns their file names. */
-  public static List<String> write(Path dir, List<MethodResult> results) throws IOException {
+  /**
+   * Writes the three plots into {@code dir}; returns their file names. A method that did not train is left out (the
+   * report names it and says why).
+   */
+  public static List<String> write(Path dir, List<MethodResult> all) throws IOException {
+    List<MethodResult> results = all.stream().filter(MethodResult::trained).toList();
     List<String> files = new ArrayList<>();
     files.add(accuracy(dir, results));
     List<MethodResult> withClients = results.stream().filter(r -> r.method().hasClients()).toList();

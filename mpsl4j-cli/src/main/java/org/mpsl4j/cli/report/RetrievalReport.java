@@ -36,6 +36,10 @@ public final class RetrievalReport {
         .append(" R@1 | R@5 | R@10 | mean R@1 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     long n = 0;
     for (MethodResult r : results) {
+      if (!r.trained()) {
+        b.append("| ").append(r.label()).append(" | not trained".repeat(7)).append(" |\n");
+        continue;
+      }
       RecallAtK k = r.finalRecall();
       if (k == null) {
         continue;
