@@ -61,10 +61,10 @@ public final class RetrievalReport {
 
   /** {@code recall.png}: R@1/5/10 (mean of both directions) per method; returns the file name. */
   public static String plot(Path dir, List<MethodResult> results) throws IOException {
-    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
-        .title("Retrieval on the test split (mean of both directions)").yAxisTitle("Recall@K (%)").build();
     List<MethodResult> with = results.stream().filter(r -> r.finalRecall() != null).toList();
     List<String> names = with.stream().map(MethodResult::label).toList();
+    CategoryChart chart = CategoryLabels.chart(new CategoryChartBuilder()
+        .title("Retrieval on the test split (mean of both directions)").yAxisTitle("Recall@K (%)"), 900, 560, names);
     for (int i = 0; i < RecallAtK.KS.length; i++) {
       int at = i;
       List<Double> values = new ArrayList<>();
