@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.function.IntFunction;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.protocol.v1.ClientMessage;
-import org.mpsl4j.protocol.v1.ServerMessage;
 
 /**
  * Client replies that miss the deadline are the method's result too: the round loop records them per epoch, and a
@@ -19,21 +16,6 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  */
 final class RoundLoopMissedRepliesTest {
   private static final Duration STEP_DEADLINE = Duration.ofMillis(100);
-
-  /** A client that joins and then never answers: its every reply misses the deadline. */
-  private static final class SilentClient extends BaselineClient {
-    SilentClient(Experiment x, int i) {
-      super("client-" + i, x.model().tokenizers(), x.partition().clientSize(i), x.clientBatch());
-    }
-
-    @Override
-    protected List<ClientMessage> handle(ServerMessage m) {
-      return List.of();
-    }
-
-    @Override
-    public void close() {}
-  }
 
   private static Experiment experiment(Duration deadline) {
     DatasetSplit split = SmallMnist.load(200);
