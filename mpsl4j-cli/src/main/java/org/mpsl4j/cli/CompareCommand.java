@@ -315,7 +315,7 @@ public final class CompareCommand implements Callable<Integer> {
         + model.pooling() + " pooling, task " + x.choices.choices().task()
         + (x.retrieval() ? " (symmetric InfoNCE, learned temperature from " + org.mpsl4j.model.retrieval.InfoNce.INITIAL_TEMPERATURE
             + ")" : ""));
-    s.put("seed", seeds.isEmpty() ? String.valueOf(x.seed) : "model, partition and orders from each of --seeds "
+    s.put("seed", seeds.isEmpty() ? (Object) x.seed : "model, partition and orders from each of --seeds "
         + seeds + "; the data (train/test split, sample subset) from --seed " + dataSeed + " for all of them");
     s.put("MPSL cut-layer codecs", "activations " + x.codecUp + ", gradients " + x.codecDown
         + (codecs.isEmpty() ? "" : "; variants " + String.join(", ", codecs)));
