@@ -326,7 +326,7 @@ public final class CompareCommand implements Callable<Integer> {
   private String commandLine() {
     return "./mpsl4j compare --dataset " + x.dataset + " --samples " + x.samples + " --clients " + x.clients + " --alpha "
         + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.learningRate() + " --encoder " + x.encoder
-        + " --width " + x.width + " --depth " + x.depth
+        + " --width " + x.width + " --depth " + x.depth + " --patch " + x.patch + " --deadline-s " + x.deadlineSeconds
         + (seeds.isEmpty() ? " --seed " + x.seed : " --seed " + dataSeed + " --seeds " + seeds.stream().map(String::valueOf)
             .reduce((a, b) -> a + "," + b).orElse("")) + x.choices.commandLine()
         + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
