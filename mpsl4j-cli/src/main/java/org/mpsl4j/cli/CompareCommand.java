@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mpsl4j.cli.report.CodecReport;
 import org.mpsl4j.cli.report.MarkdownReport;
+import org.mpsl4j.cli.report.RecallSeedSummary;
 import org.mpsl4j.cli.report.Plots;
 import org.mpsl4j.cli.report.RetrievalReport;
 import org.mpsl4j.cli.report.ResultFiles;
@@ -24,6 +25,7 @@ import org.mpsl4j.engine.baselines.Experiment;
 import org.mpsl4j.engine.baselines.Method;
 import org.mpsl4j.engine.baselines.MethodResult;
 import org.mpsl4j.engine.baselines.MethodRunner;
+import org.mpsl4j.engine.baselines.UntrainedRoundException;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.protocol.CodecSpec;
 import picocli.CommandLine;
@@ -112,6 +114,7 @@ public final class CompareCommand implements Callable<Integer> {
     if (!variants.isEmpty() && !chosen.contains(Method.MPSL)) {
       chosen = java.util.stream.Stream.concat(java.util.stream.Stream.of(Method.MPSL), chosen.stream()).toList();
     }
+    dataSeed = x.seed; // drew the split and the sample subset above: the same data for every --seeds entry
     List<Long> seedList = seeds.isEmpty() ? List.of(x.seed) : List.copyOf(seeds);
     List<List<MethodResult>> perSeed = new ArrayList<>();
     progress = TaskProgress.start("compare", (long) seedList.size() * (chosen.size() + variants.size()) * x.epochs);
@@ -150,7 +153,13 @@ public final class CompareCommand implements Callable<Integer> {
       plots.add(RetrievalReport.plot(dir, results));
     }
     if (seedList.size() > 1) {
-      seedSection = SeedSummary.table(seedRows, seedList) + "\n";
+      seedSection = SeedSummary.table(seedRows, seedList, metric) + "\n";
+      List<RecallSeedSummary> recallRows = x.retrieval() ? RecallSeedSummary.of(perSeed) : List.of();
+      if (x.retrieval()) {
+        seedSection += RecallSeedSummary.table(recallRows, seedList, model.tokenizers().get(0).input(),
+            model.tokenizers().get(1).input(), dataSeed) + "\n";
+      }
+      ResultFiles.writeSeedsJson(dir.resolve("seeds.json"), seedList, dataSeed, seedRows, recallRows);
       System.out.print("\n" + seedSection);
       plots.add(0, SeedSummary.plot(dir, seedRows));
       for (int i = 1; i < seedList.size(); i++) {
@@ -170,6 +179,13 @@ public final class CompareCommand implements Callable<Integer> {
     Files.writeString(dir.resolve("partition.json"),
         partition.summarize(split.train().labels(), split.train().classNames()).toJson());
     System.out.println("\nwrote " + dir.resolve("report.md") + " (+ results.json, epochs.csv, " + String.join(", ", plots) + ")");
+    List<String> untrained = perSeed.stream().flatMap(List::stream).filter(r -> !r.trained()).map(MethodResult::label)
+        .toList();
+    if (!untrained.isEmpty()) {
+      System.err.println("compare: " + untrained.size() + " run(s) did not train (" + String.join(", ", untrained)
+          + "); the report says why");
+      return 1;
+    }
     return 0;
   }
 
@@ -187,10 +203,17 @@ public final class CompareCommand implements Callable<Integer> {
     for (Method m : chosen) {
       System.out.printf("%n[%d/%d] %s%n", results.size() + 1, runs, m.label());
       Experiment mx = rates.containsKey(m) ? experiment.withLearningRate(rates.get(m)) : experiment;
-      MethodResult r = m == Method.MPSL || m == Method.MPSL_SERVER_LOSS
-          ? MethodRunner.mpsl(mx, x.codecUp, x.codecDown, true, x.tokenizerPolicy(), x.batches(),
-              m == Method.MPSL_SERVER_LOSS || x.choices.serverSideLoss(), this::epochLine)
-          : MethodRunner.run(m, mx, this::epochLine);
+      MethodResult r;
+      try {
+        r = m == Method.MPSL || m == Method.MPSL_SERVER_LOSS
+            ? MethodRunner.mpsl(mx, x.codecUp, x.codecDown, true, x.tokenizerPolicy(), x.batches(),
+                m == Method.MPSL_SERVER_LOSS || x.choices.serverSideLoss(), this::epochLine)
+            : MethodRunner.run(m, mx, this::epochLine);
+      } catch (UntrainedRoundException e) {
+        // The other methods' runs stay; this one is reported as not trained, and the command's exit code says so.
+        System.err.println("\ncompare: " + e.getMessage());
+        r = e.result();
+      }
       results.add(r);
       if (m == Method.MPSL) {
         codecRuns.add(new CodecReport.Variant(x.codecUp, x.codecDown, true, r));
@@ -216,6 +239,9 @@ public final class CompareCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f, test %s %.2f%%, %.1f KiB up / %.1f KiB down per client, "
         + "%.1f s%n", e.epoch(), x.epochs, e.trainLoss(), e.recall() != null ? "mean R@1" : "acc",
         100 * e.testAccuracy(), e.bytesUpPerClient() / 1024, e.bytesDownPerClient() / 1024, e.seconds());
+    if (e.missedReplies() > 0) {
+      System.out.printf("    %d client replies missed the deadline or were refused%n", e.missedReplies());
+    }
     if (e.recall() != null) {
       System.out.println("    " + e.recall());
     }
@@ -269,6 +295,9 @@ public final class CompareCommand implements Callable<Integer> {
     return out;
   }
 
+  /** The seed the data was loaded with (--seed), whatever --seeds says; set before the runs. */
+  private long dataSeed;
+
   private Map<String, Object> settings(DatasetSplit split, Partition partition, ModelConfig model) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("dataset", x.dataset);
@@ -286,7 +315,8 @@ public final class CompareCommand implements Callable<Integer> {
         + model.pooling() + " pooling, task " + x.choices.choices().task()
         + (x.retrieval() ? " (symmetric InfoNCE, learned temperature from " + org.mpsl4j.model.retrieval.InfoNce.INITIAL_TEMPERATURE
             + ")" : ""));
-    s.put("seed", x.seed);
+    s.put("seed", seeds.isEmpty() ? (Object) x.seed : "model, partition and orders from each of --seeds "
+        + seeds + "; the data (train/test split, sample subset) from --seed " + dataSeed + " for all of them");
     s.put("MPSL cut-layer codecs", "activations " + x.codecUp + ", gradients " + x.codecDown
         + (codecs.isEmpty() ? "" : "; variants " + String.join(", ", codecs)));
     s.put("threads", Runtime.getRuntime().availableProcessors() + " cores, " + threads + " client threads");
@@ -296,8 +326,8 @@ public final class CompareCommand implements Callable<Integer> {
   private String commandLine() {
     return "./mpsl4j compare --dataset " + x.dataset + " --samples " + x.samples + " --clients " + x.clients + " --alpha "
         + x.alpha + " --epochs " + x.epochs + " --client-batch " + x.clientBatch + " --lr " + x.learningRate() + " --encoder " + x.encoder
-        + " --width " + x.width + " --depth " + x.depth
-        + (seeds.isEmpty() ? " --seed " + x.seed : " --seeds " + seeds.stream().map(String::valueOf)
+        + " --width " + x.width + " --depth " + x.depth + " --patch " + x.patch + " --deadline-s " + x.deadlineSeconds
+        + (seeds.isEmpty() ? " --seed " + x.seed : " --seed " + dataSeed + " --seeds " + seeds.stream().map(String::valueOf)
             .reduce((a, b) -> a + "," + b).orElse("")) + x.choices.commandLine()
         + " --partition " + x.partitionKind + " --tokenizer-sync " + x.tokenizerSync
         + " --tokenizer-lr-scale " + x.tokenizerLrScale + " --client-batches " + x.clientBatches

@@ -98,7 +98,8 @@ final class ExperimentOptions {
   @Option(names = "--seed", defaultValue = "2024", description = "Seed of model, partition and orders (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--deadline-s", defaultValue = "120", description = "Per-phase step deadline in seconds (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--deadline-s", defaultValue = "120", description = "Per-phase step deadline in seconds (default: ${DEFAULT-VALUE}); compare's FedAvg and FedCLIP "
+      + "wait this long per mini-batch of a client's local epoch.")
   int deadlineSeconds;
 
   // Manifest datasets (--dataset manifest:<path>, docs/OWN_DATA.md): rows that name their client are the partition

@@ -22,8 +22,12 @@ public final class Plots {
     System.setProperty("java.awt.headless", "true");
   }
 
-  /** Writes the three plots into {@code dir}; returns their file names. */
-  public static List<String> write(Path dir, List<MethodResult> results) throws IOException {
+  /**
+   * Writes the three plots into {@code dir}; returns their file names. A method that did not train is left out (the
+   * report names it and says why).
+   */
+  public static List<String> write(Path dir, List<MethodResult> all) throws IOException {
+    List<MethodResult> results = all.stream().filter(MethodResult::trained).toList();
     List<String> files = new ArrayList<>();
     files.add(accuracy(dir, results));
     List<MethodResult> withClients = results.stream().filter(r -> r.method().hasClients()).toList();
@@ -48,9 +52,9 @@ public final class Plots {
   }
 
   private static String bytes(Path dir, List<MethodResult> results) throws IOException {
-    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
-        .title("Traffic per client per epoch (mean)").yAxisTitle("KiB (log scale)").build();
     List<String> names = results.stream().map(MethodResult::label).toList();
+    CategoryChart chart = CategoryLabels.chart(new CategoryChartBuilder()
+        .title("Traffic per client per epoch (mean)").yAxisTitle("KiB (log scale)"), 900, 560, names);
     List<Double> up = results.stream().map(r -> r.meanBytesUpPerClientPerEpoch() / 1024).toList();
     List<Double> down = results.stream().map(r -> r.meanBytesDownPerClientPerEpoch() / 1024).toList();
     logAxisFrom(chart, java.util.stream.Stream.concat(up.stream(), down.stream()).toList());
@@ -60,12 +64,13 @@ public final class Plots {
   }
 
   private static String macs(Path dir, List<MethodResult> results) throws IOException {
-    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
-        .title("Client compute per training sample").yAxisTitle("MACs, forward + backward (log scale)").build();
+    List<String> names = results.stream().map(MethodResult::label).toList();
+    CategoryChart chart = CategoryLabels.chart(new CategoryChartBuilder()
+        .title("Client compute per training sample").yAxisTitle("MACs, forward + backward (log scale)"), 900, 560, names);
     chart.getStyler().setLegendVisible(false);
     List<Double> macs = results.stream().map(r -> (double) r.clientTrainingMacs()).toList();
     logAxisFrom(chart, macs);
-    chart.addSeries("client MACs", results.stream().map(MethodResult::label).toList(), macs);
+    chart.addSeries("client MACs", names, macs);
     return save(chart, dir, "client-macs.png");
   }
 

@@ -21,10 +21,10 @@ public final class PrivacyPlot {
 
   /** Writes the plot into {@code dir}; returns its file name. */
   public static String write(Path dir, List<AttackReport> reports) throws IOException {
-    CategoryChart chart = new CategoryChartBuilder().width(1000).height(500)
-        .title("Utility and what the server learns, per configuration").xAxisTitle("configuration").yAxisTitle("0..1")
-        .build();
     List<String> names = reports.stream().map(AttackReport::configuration).toList();
+    CategoryChart chart = CategoryLabels.chart(new CategoryChartBuilder()
+        .title("Utility and what the server learns, per configuration").xAxisTitle("configuration").yAxisTitle("0..1"),
+        1000, 500, names);
     chart.addSeries("test accuracy", names, reports.stream().map(r -> nan0(r.testAccuracy())).toList());
     chart.addSeries("best label attack accuracy", names, reports.stream().map(r -> nan0(r.bestLabelAccuracy())).toList());
     chart.addSeries("label chance (majority class)", names, reports.stream().map(r -> nan0(r.chance())).toList());

@@ -36,6 +36,10 @@ public final class RetrievalReport {
         .append(" R@1 | R@5 | R@10 | mean R@1 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     long n = 0;
     for (MethodResult r : results) {
+      if (!r.trained()) {
+        b.append("| ").append(r.label()).append(" | not trained".repeat(7)).append(" |\n");
+        continue;
+      }
       RecallAtK k = r.finalRecall();
       if (k == null) {
         continue;
@@ -57,10 +61,10 @@ public final class RetrievalReport {
 
   /** {@code recall.png}: R@1/5/10 (mean of both directions) per method; returns the file name. */
   public static String plot(Path dir, List<MethodResult> results) throws IOException {
-    CategoryChart chart = new CategoryChartBuilder().width(900).height(560)
-        .title("Retrieval on the test split (mean of both directions)").yAxisTitle("Recall@K (%)").build();
     List<MethodResult> with = results.stream().filter(r -> r.finalRecall() != null).toList();
     List<String> names = with.stream().map(MethodResult::label).toList();
+    CategoryChart chart = CategoryLabels.chart(new CategoryChartBuilder()
+        .title("Retrieval on the test split (mean of both directions)").yAxisTitle("Recall@K (%)"), 900, 560, names);
     for (int i = 0; i < RecallAtK.KS.length; i++) {
       int at = i;
       List<Double> values = new ArrayList<>();

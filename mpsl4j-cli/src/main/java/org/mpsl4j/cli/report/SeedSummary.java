@@ -14,12 +14,17 @@ import org.mpsl4j.engine.baselines.MethodResult;
 
 /**
  * One method's figures over several seeds (each seed draws its own model, partition and orders): test
- * accuracy per epoch, final and best, as mean ± sample standard deviation, and mean traffic.
+ * accuracy per epoch, final and best, as mean ± sample standard deviation, and mean traffic. Only the seeds
+ * whose run trained count in the means; the others are counted in {@code untrainedSeeds}.
  *
+ * @param seeds seeds whose run trained (the means are over these)
  * @param epochMean mean test accuracy after each epoch, {@code epochStd} its standard deviation
+ * @param missedRepliesMean client replies missed per run (deadline or refused), mean over the trained seeds
+ * @param untrainedSeeds seeds whose run did not train ({@link MethodResult#failure})
  */
 public record SeedSummary(String label, int seeds, double finalMean, double finalStd, double bestMean, double bestStd,
-    double kibPerClientEpoch, double wallSecondsMean, double[] epochMean, double[] epochStd) {
+    double kibPerClientEpoch, double wallSecondsMean, double[] epochMean, double[] epochStd, double missedRepliesMean,
+    int untrainedSeeds) {
 
   static {
     System.setProperty("java.awt.headless", "true");
@@ -34,7 +39,8 @@ public record SeedSummary(String label, int seeds, double finalMean, double fina
       }
     }
     List<SeedSummary> out = new ArrayList<>();
-    byLabel.forEach((label, runs) -> {
+    byLabel.forEach((label, all) -> {
+      List<MethodResult> runs = all.stream().filter(MethodResult::trained).toList();
       int epochs = runs.stream().mapToInt(r -> r.epochs().size()).min().orElse(0);
       double[] mean = new double[epochs];
       double[] std = new double[epochs];
@@ -49,22 +55,41 @@ public record SeedSummary(String label, int seeds, double finalMean, double fina
       double kib = runs.stream().mapToDouble(r -> r.meanBytesUpPerClientPerEpoch() + r.meanBytesDownPerClientPerEpoch())
           .average().orElse(0) / 1024;
       double wall = runs.stream().mapToDouble(MethodResult::wallSeconds).average().orElse(0);
-      out.add(new SeedSummary(label, runs.size(), mean(fin), std(fin), mean(best), std(best), kib, wall, mean, std));
+      double missed = runs.stream().mapToInt(MethodResult::missedReplies).average().orElse(Double.NaN);
+      out.add(new SeedSummary(label, runs.size(), mean(fin), std(fin), mean(best), std(best), kib, wall, mean, std,
+          missed, all.size() - runs.size()));
     });
     return out;
   }
 
   /** The Markdown table: accuracies in percent as mean ± std over the seeds. */
   public static String table(List<SeedSummary> rows, List<Long> seeds) {
+    return table(rows, seeds, "test acc");
+  }
+
+  /** As above, naming the score {@code metric} (e.g. {@code mean R@1} for retrieval). */
+  public static String table(List<SeedSummary> rows, List<Long> seeds, String metric) {
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-        "Over %d seeds (%s): test accuracy of the global model, mean ± sample standard deviation.%n%n", seeds.size(),
-        seeds.stream().map(String::valueOf).reduce((a, c) -> a + ", " + c).orElse("")));
-    b.append("| method | final test acc | best test acc | KiB up + down per client-epoch | wall time (mean) |\n");
-    b.append("|---|---:|---:|---:|---:|\n");
+        "Over %d seeds (%s): %s of the global model, mean ± sample standard deviation.%n%n", seeds.size(),
+        seeds.stream().map(String::valueOf).reduce((a, c) -> a + ", " + c).orElse(""),
+        metric.equals("test acc") ? "test accuracy" : metric));
+    b.append("| method | final " + metric + " | best " + metric + " | missed client replies (mean) | KiB up + down per client-epoch "
+        + "| wall time (mean) |\n");
+    b.append("|---|---:|---:|---:|---:|---:|\n");
     for (SeedSummary s : rows) {
-      b.append(String.format(Locale.ROOT, "| %s | %.2f ± %.2f %% | %.2f ± %.2f %% | %,.1f | %.1f s |%n", s.label(),
-          100 * s.finalMean(), 100 * s.finalStd(), 100 * s.bestMean(), 100 * s.bestStd(), s.kibPerClientEpoch(),
-          s.wallSecondsMean()));
+      if (s.seeds() == 0) {
+        b.append("| ").append(s.label()).append(" | not trained | not trained | – | – | – |\n");
+        continue;
+      }
+      b.append(String.format(Locale.ROOT, "| %s | %.2f ± %.2f %% | %.2f ± %.2f %% | %.1f | %,.1f | %.1f s |%n", s.label(),
+          100 * s.finalMean(), 100 * s.finalStd(), 100 * s.bestMean(), 100 * s.bestStd(), s.missedRepliesMean(),
+          s.kibPerClientEpoch(), s.wallSecondsMean()));
+    }
+    for (SeedSummary s : rows) {
+      if (s.untrainedSeeds() > 0) {
+        b.append(String.format(Locale.ROOT, "%n%s did not train with %d of %d seeds; its row is over the other %d.%n",
+            s.label(), s.untrainedSeeds(), s.untrainedSeeds() + s.seeds(), s.seeds()));
+      }
     }
     return b.toString();
   }
@@ -75,6 +100,9 @@ public record SeedSummary(String label, int seeds, double finalMean, double fina
         .title("Test accuracy of the global model (mean ± std over seeds)").xAxisTitle("epoch (round)")
         .yAxisTitle("test accuracy (%)").build();
     for (SeedSummary s : rows) {
+      if (s.seeds() == 0) {
+        continue; // not trained with any seed: nothing to draw
+      }
       double[] x = new double[s.epochMean().length];
       double[] y = new double[x.length];
       double[] err = new double[x.length];

@@ -42,6 +42,17 @@ final class SeedSummaryTest {
     assertThat(SeedSummary.table(rows, List.of(1L, 2L))).contains("| MPSL | 80.00 ± 14.14 % |").contains("(1, 2)");
   }
 
+  @Test
+  void aSeedThatDidNotTrain_isCountedNotAveraged() {
+    List<SeedSummary> rows = SeedSummary.of(List.of(List.of(run(Method.FEDAVG, 0.5, 0.7)),
+        List.of(run(Method.FEDAVG, 0.1, 0.1).failed("round 1: no reply"))));
+
+    assertThat(rows.get(0).seeds()).isEqualTo(1);
+    assertThat(rows.get(0).untrainedSeeds()).isEqualTo(1);
+    assertThat(rows.get(0).finalMean()).isCloseTo(0.7, EXACT);
+    assertThat(SeedSummary.table(rows, List.of(1L, 2L))).contains("FedAvg did not train with 1 of 2 seeds");
+  }
+
   private static MethodResult run(Method m, double... accuracies) {
     List<MethodResult.Epoch> epochs = new java.util.ArrayList<>();
     for (int e = 0; e < accuracies.length; e++) {

@@ -19,7 +19,7 @@ import org.mpsl4j.model.macs.MacReport;
  */
 public final class FedClip extends FederatedStrategy {
   public FedClip(Experiment x) {
-    super(factory(x.model()), x.seed(), 1, x.deadline());
+    super(factory(x.model()), x.seed(), 1, new LocalTrainingDeadline(x.deadline(), x.clientBatch(), x.threads()));
     scoreBy(org.mpsl4j.model.train.Objective.of(x.model().head()));
   }
 

@@ -1,7 +1,6 @@
 package org.mpsl4j.engine.baselines;
 
 import ai.djl.ndarray.NDManager;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -19,13 +18,14 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * average. The round's training loss is the sample-weighted mean of the {@code train_loss} the
  * averaged uploads report (uploads without a finite, non-negative loss count for the model but not
  * for the loss). Subclasses only choose the local model; uploads that are late or malformed are left
- * out of the average, and a round where none arrive keeps the previous global model.
+ * out of the average (and counted as missed), and a round where none arrive keeps the previous global model and
+ * reports no contribution, which {@link RoundLoop} refuses. The round's deadline is {@link LocalTrainingDeadline}'s.
  */
 public abstract class FederatedStrategy implements Strategy {
   private final NDManager manager = NDManager.newBaseManager();
   private final LocalModel global;
   private final int localEpochs;
-  private final Duration deadline;
+  private final LocalTrainingDeadline deadline;
   private int lastAggregated;
   private double lastLoss = Double.NaN;
   private String lastRejection;
@@ -38,7 +38,7 @@ public abstract class FederatedStrategy implements Strategy {
     this.objective = objective;
   }
 
-  protected FederatedStrategy(LocalModel.Factory factory, long seed, int localEpochs, Duration deadline) {
+  protected FederatedStrategy(LocalModel.Factory factory, long seed, int localEpochs, LocalTrainingDeadline deadline) {
     this.global = factory.build(manager, seed);
     this.localEpochs = localEpochs;
     this.deadline = deadline;
@@ -64,9 +64,9 @@ public abstract class FederatedStrategy implements Strategy {
       grid.send(c, step, ServerMessage.newBuilder().setGlobalModel(model));
     }
     Map<String, ClientMessage> replies = grid.collect(step, clients, EnumSet.of(ClientMessage.BodyCase.MODEL_UPDATE),
-        deadline);
+        deadline.forRound(clients.stream().map(grid::trainSamples).toList(), localEpochs));
     int rejected = aggregate(replies);
-    return new RoundStats(lastLoss, clients.size() - replies.size() + rejected);
+    return new RoundStats(lastLoss, clients.size() - replies.size() + rejected, lastAggregated);
   }
 
   /**

@@ -113,7 +113,7 @@ public final class MethodRunner {
       }
       int n = Math.max(1, now.size());
       MethodResult.Epoch m = new MethodResult.Epoch(e.epoch(), e.trainLoss(), e.testAccuracy(), up / n, down / n,
-          e.seconds(), e.recall());
+          e.seconds(), e.recall(), e.missedDeadlines());
       epochs.add(m);
       onEpoch.accept(m);
       stateBytes.set(mpslStateBytes(server.get()));

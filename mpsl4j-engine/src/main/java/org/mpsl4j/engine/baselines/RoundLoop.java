@@ -12,7 +12,9 @@ import org.mpsl4j.model.macs.MacReport;
  * The round loop of every baseline, written once: builds the clients, opens the transport, then per
  * round sets the learning rate from the schedule, lets the {@link Strategy} run the round, measures
  * the bytes each client exchanged in it, evaluates the global model on the test split and reports the
- * epoch. Closes the transport, the clients and the strategy at the end, whatever happens.
+ * epoch with the client replies it missed. A round that no client's reply trained stops the method with an
+ * {@link UntrainedRoundException}: its model would otherwise be scored as the method's. Closes the transport,
+ * the clients and the strategy at the end, whatever happens.
  */
 public final class RoundLoop {
   /** How the loop reaches its clients. */
@@ -47,12 +49,17 @@ public final class RoundLoop {
           long[][] before = bytes(grid);
           long t0 = System.nanoTime();
           Strategy.RoundStats stats = strategy.round(round, x.schedule().learningRate(round), grid);
+          if (stats.contributions() == 0) {
+            String why = untrained(method, round, x, stats);
+            throw new UntrainedRoundException(why, new MethodResult(method, epochs, clientMacs.clientForward(),
+                clientMacs.clientTraining(), strategy.serverStateBytes(), (System.nanoTime() - start) / 1e9).failed(why));
+          }
           double seconds = (System.nanoTime() - t0) / 1e9;
           long[][] after = bytes(grid);
           double loss = stats.trainLoss(); // as the server learned it from the wire; NaN if no client reported one
           org.mpsl4j.engine.TestScore score = strategy.score(x.data().test());
           MethodResult.Epoch e = new MethodResult.Epoch(round + 1, loss, score.value(), meanDelta(before, after, 0),
-              meanDelta(before, after, 1), seconds, score.recall());
+              meanDelta(before, after, 1), seconds, score.recall(), stats.missed());
           epochs.add(e);
           onEpoch.accept(e);
         }
@@ -66,6 +73,15 @@ public final class RoundLoop {
         c.close();
       }
     }
+  }
+
+  /** Why a round that trained nothing stops the method: which method, round and deadline, and what to change. */
+  static String untrained(Method method, int round, Experiment x, Strategy.RoundStats stats) {
+    return method.label() + ", round " + (round + 1) + " of " + x.epochs() + ": no client's reply trained the global "
+        + "model (" + stats.missed() + " replies missed the deadline of "
+        + java.math.BigDecimal.valueOf(x.deadline().toNanos(), 9).stripTrailingZeros().toPlainString()
+        + " s per mini-batch step or were refused), so the method stopped instead of reporting an untrained model; "
+        + "raise --deadline-s or look for the clients' errors above";
   }
 
   private static long[][] bytes(Grid grid) {

@@ -31,7 +31,7 @@ public final class SequentialSl extends SplitStrategy {
       sum = sum.plus(clientTurn(grid, c, server, round, learningRate));
       missing += 1 - adoptClientParts(collectClientParts(grid, List.of(c), round));
     }
-    return new RoundStats(meanLoss(sum), sum.missed() + missing);
+    return new RoundStats(meanLoss(sum), sum.missed() + missing, sum.counted().size());
   }
 
   @Override

@@ -12,8 +12,8 @@ import org.mpsl4j.model.ServerModel;
 /**
  * SplitFed v1 (Thapa et al., 2022): clients step in parallel as in MPSL, but the server keeps one
  * copy of the server part <em>per client</em>, each with its own optimizer, and runs a separate
- * forward and backward per client. At the end of each round the server copies are averaged
- * (sample-weighted) into every copy, and the client parts are collected and averaged into the global
+ * forward and backward per client. At the end of each round the server copies of the clients that counted
+ * in a step are averaged (sample-weighted) into every copy, and the client parts are collected and averaged into the global
  * client part that every client gets at the next round's start.
  */
 public final class SplitFedV1 extends SplitStrategy {
@@ -56,15 +56,25 @@ public final class SplitFedV1 extends SplitStrategy {
     }
     int parts = adoptClientParts(collectClientParts(grid, clients, round));
     beforeAverage.accept(copies);
-    averageCopies(grid);
-    return new RoundStats(meanLoss(sum), sum.missed() + clients.size() - parts);
+    averageCopies(grid, new java.util.HashSet<>(sum.counted()));
+    return new RoundStats(meanLoss(sum), sum.missed() + clients.size() - parts, sum.counted().size());
   }
 
-  /** FedAvg of the server copies' trained parameters, weighted by each client's sample count. */
-  private void averageCopies(Grid grid) {
+  /**
+   * FedAvg of the server copies of the clients that counted in at least one step of the round ({@code trained}),
+   * weighted by each client's sample count, into every copy. The copy of a client whose every step missed did not
+   * train: averaged in, it would pull the model back towards the round's start by that client's weight.
+   */
+  private void averageCopies(Grid grid, java.util.Set<String> trained) {
+    if (trained.isEmpty()) {
+      return; // no copy trained; the round loop refuses the round
+    }
     try (var scope = manager.newSubManager()) {
       List<Aggregation.Update> updates = new ArrayList<>();
       for (Map.Entry<String, ServerPart> e : copies.entrySet()) {
+        if (!trained.contains(e.getKey())) {
+          continue;
+        }
         Map<String, ai.djl.ndarray.NDArray> values = new LinkedHashMap<>();
         e.getValue().model().trainableParameters().forEach((n, p) -> values.put(n, p.array()));
         updates.add(new Aggregation.Update(grid.trainSamples(e.getKey()), values));

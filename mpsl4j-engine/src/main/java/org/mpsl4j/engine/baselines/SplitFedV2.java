@@ -40,7 +40,7 @@ public final class SplitFedV2 extends SplitStrategy {
       uploads.putAll(collectClientParts(grid, List.of(c), round));
     }
     int parts = adoptClientParts(uploads);
-    return new RoundStats(meanLoss(sum), sum.missed() + order.size() - parts);
+    return new RoundStats(meanLoss(sum), sum.missed() + order.size() - parts, sum.counted().size());
   }
 
   @Override

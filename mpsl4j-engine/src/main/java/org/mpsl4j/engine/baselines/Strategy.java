@@ -40,7 +40,11 @@ public interface Strategy extends AutoCloseable {
    *
    * @param trainLoss sample-weighted mean training loss as it reached the server (split methods: the
    *     losses sent with the output gradients; federated: each upload's {@code train_loss}); NaN if none
-   * @param missed client replies that did not arrive within the deadline
+   * @param missed client replies that did not arrive within the deadline or were refused (federated: one model
+   *     update per client; split methods: each step's two replies and the round's client-part upload)
+   * @param contributions client replies that trained the global model (federated: averaged updates; split methods:
+   *     output gradients that counted in a step; a client part uploaded without any counted step is unchanged, so
+   *     it does not count); 0 means the round trained nothing
    */
-  record RoundStats(double trainLoss, int missed) {}
+  record RoundStats(double trainLoss, int missed, int contributions) {}
 }

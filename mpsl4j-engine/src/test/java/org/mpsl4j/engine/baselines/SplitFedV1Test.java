@@ -57,6 +57,35 @@ final class SplitFedV1Test {
     }
   }
 
+  /** A client that missed every step did not train its copy: the average is over the copies that trained. */
+  @Test
+  void round_averagesOnlyTheCopiesOfClientsThatCounted() throws Exception {
+    DatasetSplit split = SmallMnist.load(200);
+    int[] a = new int[10];
+    int[] b = new int[30];
+    Arrays.setAll(a, i -> i);
+    Arrays.setAll(b, i -> 10 + i);
+    Experiment x = SmallMnist.experiment(split, new Partition("test: 10 + 30", List.of(a, b)), 10, 1, 3e-3f);
+    x = new Experiment(x.model(), x.data(), x.partition(), x.clientBatch(), x.epochs(), x.learningRate(),
+        x.stepLrSize(), x.seed(), java.time.Duration.ofMillis(50), x.threads());
+
+    Map<String, float[]> trained = new LinkedHashMap<>();
+    try (SplitFedV1 strategy = new SplitFedV1(x); SplitClient c0 = SplitFedV1.client(x, 0);
+        SilentClient silent = new SilentClient(x, 1)) {
+      strategy.onBeforeAverage(copies -> copies.get("client-0").model().trainableParameters()
+          .forEach((n, p) -> trained.put(n, p.array().toFloatArray())));
+      try (DirectGrid grid = new DirectGrid(List.of(c0, silent))) {
+        Strategy.RoundStats stats = strategy.round(0, x.learningRate(), grid);
+        assertThat(stats.missed()).as("4 steps' activations and the client part").isEqualTo(4);
+        assertThat(stats.contributions()).isEqualTo(1);
+      }
+      for (ServerPart part : strategy.serverCopies().values()) {
+        part.model().trainableParameters().forEach((n, p) ->
+            assertThat(p.array().toFloatArray()).as(n).containsExactly(trained.get(n)));
+      }
+    }
+  }
+
   /**
    * Both halves trained per client from the same start and both averaged by samples each round is
    * exactly FedAvg with one local epoch: the two must agree loss for loss (a cross-check of both).
