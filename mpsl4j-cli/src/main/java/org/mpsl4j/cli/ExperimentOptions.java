@@ -149,7 +149,8 @@ final class ExperimentOptions {
   String clientBatches;
 
   @Option(names = "--secure-aggregation", description = "MPSL: the epoch-end average of the clients' tokenizers (and"
-      + " client heads) by pairwise masking, so the server learns only the sample-weighted sum (engine.secagg,"
+      + " client heads) by double masking (pairwise and self masks, Shamir-shared secrets: --secagg-threshold), so the"
+      + " server learns only the sample-weighted sum (engine.secagg,"
       + " docs/PRIVACY.md). On the server (and simulate) it runs the protocol; on a client it refuses to upload its"
       + " tokenizers in the clear.")
   boolean secureAggregation;
