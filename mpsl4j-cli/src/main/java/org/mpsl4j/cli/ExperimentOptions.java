@@ -152,7 +152,8 @@ final class ExperimentOptions {
   String clientBatches;
 
   @Option(names = "--secure-aggregation", description = "MPSL: the epoch-end average of the clients' tokenizers (and"
-      + " client heads) by pairwise masking, so the server learns only the sample-weighted sum (engine.secagg,"
+      + " client heads) by double masking (pairwise and self masks, Shamir-shared secrets: --secagg-threshold), so the"
+      + " server learns only the sample-weighted sum (engine.secagg,"
       + " docs/PRIVACY.md). On the server (and simulate) it runs the protocol; on a client it refuses to upload its"
       + " tokenizers in the clear.")
   boolean secureAggregation;
@@ -163,6 +164,12 @@ final class ExperimentOptions {
       + " average (so a server reports no global test accuracy). On a client it refuses every average the server"
       + " could read (docs/PRIVACY.md).")
   boolean privateAverage;
+
+  @Option(names = "--secagg-threshold", defaultValue = "0", description = "MPSL, with --secure-aggregation or"
+      + " --private-average: Shamir's threshold t of double masking, the survivors' shares that rebuild a client's"
+      + " mask secrets; it must exceed half a round's parties and not exceed them (0: floor(2n/3) + 1 of each round's"
+      + " n parties, which with 3 clients survives no dropout) (default: ${DEFAULT-VALUE}).")
+  int secAggThreshold;
 
   /** Parses a codec name for picocli, so a bad one is a usage error that lists the choices. */
   static final class CodecConverter implements CommandLine.ITypeConverter<CodecSpec> {
@@ -298,14 +305,21 @@ final class ExperimentOptions {
     if (choices.serverSideLoss()) {
       server.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
     }
+    if (secAggThreshold != 0 && !(secureAggregation || privateAverage)) {
+      throw new CommandLine.ParameterException(mixee.commandLine(),
+          "--secagg-threshold needs --secure-aggregation or --private-average");
+    }
     if (secureAggregation || privateAverage) {
       try {
+        if (secAggThreshold != 0) {
+          server.withSecAggThreshold(secAggThreshold);
+        }
         if (privateAverage) {
           server.withPrivateAverage();
         } else {
           server.withSecureAggregation();
         }
-      } catch (IllegalStateException e) {
+      } catch (IllegalStateException | IllegalArgumentException e) {
         throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
       }
     }

@@ -21,6 +21,7 @@ final class EpochEndAverage {
   private final ReplyCollector collector;
   private final Map<String, Shape> shapes;
   private SecureAggregation secure;
+  private int secAggThreshold; // 0: the default of each round's party count
 
   EpochEndAverage(TokenizerAverage average, StepPhases phases, ReplyCollector collector, Map<String, Shape> shapes) {
     this.average = average;
@@ -36,7 +37,7 @@ final class EpochEndAverage {
    */
   void useSecureAggregation(TokenizerPolicy policy) {
     check(policy, true);
-    secure = new SecureAggregation(collector, shapes, false);
+    secure = new SecureAggregation(collector, shapes, false, secAggThreshold);
   }
 
   /**
@@ -46,7 +47,15 @@ final class EpochEndAverage {
    */
   void usePrivateAverage(TokenizerPolicy policy) {
     check(policy, true);
-    secure = new SecureAggregation(collector, shapes, true);
+    secure = new SecureAggregation(collector, shapes, true, secAggThreshold);
+  }
+
+  /** Shamir's t for secure aggregation rounds, instead of ⌊2n/3⌋ + 1 of the round's n parties. */
+  void secAggThreshold(int t) {
+    secAggThreshold = t;
+    if (secure != null) {
+      secure.threshold(t);
+    }
   }
 
   /** Whether only the clients can decode the average (the server's global tokenizers are then not updated). */

@@ -268,8 +268,11 @@ public final class MpslClient implements AutoCloseable {
             : List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       }
       // Secure aggregation (engine.secagg): a refusal sends nothing, so this client counts as a dropout.
-      case SECAGG_KEYS -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggShare(
-          secAgg.share(m.getStep(), m.getSecaggKeys(), TokenizerVector.of(model, parameterOrder(), manager), indices.length)).build());
+      case SECAGG_KEYS -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggBoxes(
+          secAgg.boxes(m.getStep(), m.getSecaggKeys())).build());
+      case SECAGG_BOXES -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggShare(
+          secAgg.share(m.getStep(), m.getSecaggBoxes(), TokenizerVector.of(model, parameterOrder(), manager),
+              indices.length)).build());
       case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
           secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
       case SECAGG_SUM -> {

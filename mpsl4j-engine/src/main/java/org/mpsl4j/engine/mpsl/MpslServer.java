@@ -184,6 +184,21 @@ public final class MpslServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Shamir's threshold t of secure aggregation: how many survivors' shares rebuild a client's mask secrets. Default
+   * ⌊2n/3⌋ + 1 of each round's n parties; a round where t is out of range (n/2, n] ends without an average.
+   *
+   * @throws IllegalArgumentException if t is below 2 (no round of at least 3 parties could use it)
+   */
+  public MpslServer withSecAggThreshold(int t) {
+    if (t < 2) {
+      throw new IllegalArgumentException("--secagg-threshold must be at least 2 (more than half of at least "
+          + org.mpsl4j.engine.secagg.SecAggClient.MIN_PARTIES + " parties), not " + t);
+    }
+    epochEndAverage.secAggThreshold(t);
+    return this;
+  }
+
   /** Whether {@link #globalTokenizers} hold the clients' average (not with {@link #withPrivateAverage}). */
   public boolean holdsGlobalTokenizers() {
     return !epochEndAverage.privateAverage();

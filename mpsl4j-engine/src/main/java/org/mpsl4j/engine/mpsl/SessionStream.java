@@ -60,7 +60,7 @@ public final class SessionStream {
     }
     switch (m.getBodyCase()) {
       case ACTIVATIONS, NO_DATA, OUTPUT_GRAD, TOKENIZER_WEIGHTS, EVAL_ACTIVATIONS, EVAL_REPORT, SECAGG_KEY, SECAGG_SHARE,
-          SECAGG_SEEDS -> {
+          SECAGG_SEEDS, SECAGG_BOXES -> {
         if (!admission.enqueue(s, m)) {
           s.error(m.getStep(), ErrorCode.UNEXPECTED_MESSAGE, "more than " + Admission.MAX_QUEUED_MESSAGES
               + " messages (or their bytes) are already waiting for the server; this one is dropped");

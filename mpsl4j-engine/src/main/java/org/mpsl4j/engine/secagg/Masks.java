@@ -39,7 +39,7 @@ public final class Masks {
   }
 
   /** out += sign · stream, modulo 2^64. */
-  static void apply(long[] out, long[] stream, int sign) {
+  public static void apply(long[] out, long[] stream, int sign) {
     for (int i = 0; i < out.length; i++) {
       out[i] += sign * stream[i];
     }

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mpsl4j.protocol.v1.SecAggBoxes;
 import org.mpsl4j.protocol.v1.SecAggKeys;
-import org.mpsl4j.protocol.v1.SecAggRecover;
 import org.mpsl4j.protocol.v1.SecAggSeeds;
 import org.mpsl4j.protocol.v1.SecAggShare;
 import org.mpsl4j.protocol.v1.SecAggSum;
@@ -30,17 +30,17 @@ final class PrivateAverageTest {
   @Test
   void paddedShares_withADropoutRecovered_decodeOnTheClientsToTheSurvivorsAverage_butNotOnTheServer() {
     Map<String, SecAggClient> clients = clients(3, GROUP_SEED);
-    SecAggKeys keys = keys(clients, true);
-    SecureSum sum = new SecureSum(clients.keySet(), 4);
-    sum.accept("c0", longs(clients.get("c0").share(STEP, keys, VALUES[0], SAMPLES[0])));
-    sum.accept("c1", longs(clients.get("c1").share(STEP, keys, VALUES[1], SAMPLES[1])));
-    clients.get("c2").share(STEP, keys, VALUES[2], SAMPLES[2]); // never delivered: c2 dropped out
-    sum.beginRecovery();
+    SecAggKeys keys = Relay.keys(clients, STEP, 2, 4, true);
+    Map<String, SecAggBoxes> boxes = Relay.exchange(clients, STEP, keys);
+    SecureSum sum = new SecureSum(Relay.maskKeys(keys), clients.keySet(), 2, 4);
+    sum.accept("c0", longs(clients.get("c0").share(STEP, boxes.get("c0"), VALUES[0], SAMPLES[0])));
+    sum.accept("c1", longs(clients.get("c1").share(STEP, boxes.get("c1"), VALUES[1], SAMPLES[1])));
+    clients.get("c2").share(STEP, boxes.get("c2"), VALUES[2], SAMPLES[2]); // never delivered: c2 dropped out
+    sum.beginUnmasking();
     for (String survivor : List.of("c0", "c1")) {
-      SecAggSeeds seeds = clients.get(survivor).reveal(STEP, SecAggRecover.newBuilder().addDropped("c2").build());
-      Map<String, byte[]> raw = new LinkedHashMap<>();
-      seeds.getSeedsMap().forEach((id, s) -> raw.put(id, s.toByteArray()));
-      sum.recover(survivor, raw);
+      SecAggSeeds seeds = clients.get(survivor).reveal(STEP, SecAggClientTest.recover(List.of("c0", "c1"),
+          List.of("c2")));
+      sum.reveal(survivor, Relay.raw(seeds.getSelfMaskSharesMap()), Relay.raw(seeds.getKeySharesMap()));
     }
     long[] padded = sum.sum();
     assertThat(sum.counted()).containsExactly("c0", "c1");
@@ -66,14 +66,20 @@ final class PrivateAverageTest {
   void average_withAnotherGroupSecret_isRefusedNamingTheSecret() {
     Map<String, SecAggClient> clients = clients(3, GROUP_SEED);
     clients.put("c3", new SecAggClient("c3").withGroupPads(GroupPads.fromClientSeed(GROUP_SEED + 1)));
-    SecAggKeys keys = keys(clients, true);
-    long[] total = new long[4];
+    SecAggKeys keys = Relay.keys(clients, STEP, 3, 4, true);
+    Map<String, SecAggBoxes> boxes = Relay.exchange(clients, STEP, keys);
+    SecureSum sum = new SecureSum(Relay.maskKeys(keys), clients.keySet(), 3, 4);
     int i = 0;
     for (Map.Entry<String, SecAggClient> e : clients.entrySet()) {
-      long[] share = longs(e.getValue().share(STEP, keys, VALUES[i % 3], SAMPLES[i % 3]));
-      Masks.apply(total, share, 1);
+      sum.accept(e.getKey(), longs(e.getValue().share(STEP, boxes.get(e.getKey()), VALUES[i % 3], SAMPLES[i % 3])));
       i++;
     }
+    sum.beginUnmasking();
+    for (Map.Entry<String, SecAggClient> e : clients.entrySet()) {
+      SecAggSeeds seeds = e.getValue().reveal(STEP, SecAggClientTest.recover(List.copyOf(clients.keySet()), List.of()));
+      sum.reveal(e.getKey(), Relay.raw(seeds.getSelfMaskSharesMap()), Relay.raw(seeds.getKeySharesMap()));
+    }
+    long[] total = sum.sum();
     SecAggSum back = SecAggSum.newBuilder().setValues(bytes(total)).addAllCounted(clients.keySet()).build();
     assertThatThrownBy(() -> clients.get("c0").average(STEP, back))
         .hasMessageStartingWith("the padded sum decodes to ")
@@ -99,22 +105,22 @@ final class PrivateAverageTest {
   @Test
   void paddedSum_countingANonParty_tooFewClients_orOfAPlainRound_isRefused() {
     Map<String, SecAggClient> clients = clients(3, GROUP_SEED);
-    SecAggKeys keys = keys(clients, true);
-    clients.get("c0").share(STEP, keys, VALUES[0], 1);
+    SecAggKeys keys = Relay.keys(clients, STEP, 2, 4, true);
+    clients.get("c0").share(STEP, Relay.exchange(clients, STEP, keys).get("c0"), VALUES[0], 1);
     ByteString zeros = bytes(new long[4]);
     assertThatThrownBy(() -> clients.get("c0").average(STEP, SecAggSum.newBuilder().setValues(zeros)
         .addCounted("c0").addCounted("c9").build()))
         .hasMessage("the padded sum counts 'c9', who is not a party of this round");
     assertThatThrownBy(() -> clients.get("c0").average(STEP, SecAggSum.newBuilder().setValues(zeros)
         .addCounted("c0").build()))
-        .hasMessage("the padded sum counts 1 client(s); at least 2 are needed");
+        .hasMessage("the padded sum counts 1 client(s), fewer than the threshold 2");
     assertThatThrownBy(() -> clients.get("c0").average(STEP, SecAggSum.newBuilder().setValues(bytes(new long[3]))
         .addCounted("c0").addCounted("c1").build()))
         .hasMessage("the padded sum has 24 bytes but 4 int64 values (32 bytes) are expected");
 
     Map<String, SecAggClient> plain = clients(3, GROUP_SEED);
-    SecAggKeys plainKeys = keys(plain, false);
-    plain.get("c0").share(STEP, plainKeys, VALUES[0], 1);
+    SecAggKeys plainKeys = Relay.keys(plain, STEP, 2, 4, false);
+    plain.get("c0").share(STEP, Relay.exchange(plain, STEP, plainKeys).get("c0"), VALUES[0], 1);
     assertThatThrownBy(() -> plain.get("c0").average(STEP, SecAggSum.newBuilder().setValues(zeros).build()))
         .hasMessage("a padded sum for step 11, which was not a private average");
   }
@@ -134,12 +140,6 @@ final class PrivateAverageTest {
       out.put("c" + i, new SecAggClient("c" + i).withGroupPads(GroupPads.fromClientSeed(groupSeed)));
     }
     return out;
-  }
-
-  private static SecAggKeys keys(Map<String, SecAggClient> clients, boolean privateAverage) {
-    SecAggKeys.Builder b = SecAggKeys.newBuilder().setLength(4);
-    clients.forEach((id, c) -> b.putPublicKeys(id, c.key(STEP, privateAverage).getPublicKey()));
-    return b.build();
   }
 
   private static long[] longs(SecAggShare share) {

@@ -1,7 +1,9 @@
 package org.mpsl4j.privacy.audit;
 
 import ai.djl.ndarray.NDManager;
+import com.google.protobuf.ByteString;
 import java.nio.ByteOrder;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,18 +14,20 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.mpsl4j.engine.secagg.FixedPoint;
+import org.mpsl4j.engine.secagg.SecAggClient;
 import org.mpsl4j.engine.secagg.SecureSum;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.privacy.capture.WireTap;
 import org.mpsl4j.protocol.v1.ClientMessage;
-import org.mpsl4j.protocol.v1.ServerMessage;
+import org.mpsl4j.protocol.v1.SecAggKeys;
+import org.mpsl4j.protocol.v1.SecAggSeeds;
 
 /**
  * The epoch-end sums of secure aggregation as the server holds them, rebuilt from the record alone: for each round,
- * the shares that came in, the masks of dropouts removed with the seeds the survivors revealed (the engine's own
- * {@link SecureSum}), and whether the server sent that sum back padded (a private average: the sum still carries the
+ * the shares that came in, unmasked with the Shamir shares the survivors revealed (the engine's own
+ * {@link SecureSum}: survivors' self masks, dropouts' pairwise masks), and whether the server sent that sum back padded (a private average: the sum still carries the
  * clients' group pads, which the server cannot remove). Rounds are read in step order.
  */
 final class SecureSums {
@@ -40,64 +44,70 @@ final class SecureSums {
 
   /** Every round of secure aggregation in {@code tap} that the server could finish. */
   static List<Round> of(WireTap tap) {
-    Map<Long, Map<String, byte[]>> keys = new TreeMap<>();
+    Map<Long, SecAggKeys> keyLists = new TreeMap<>();
+    Map<Long, Set<String>> boxed = new HashMap<>(); // who sent share boxes: the parties that mask with each other
     Map<Long, Map<String, long[]>> shares = new HashMap<>();
-    Map<Long, Map<String, Map<String, byte[]>>> seeds = new HashMap<>();
-    Map<Long, Integer> lengths = new HashMap<>();
+    Map<Long, Map<String, SecAggSeeds>> reveals = new HashMap<>();
     Set<Long> padded = new TreeSet<>();
     tap.sessions().forEach((client, messages) -> {
       for (WireTap.Message m : messages) {
         if (m.isInbound()) {
           ClientMessage c = m.inbound();
           switch (c.getBodyCase()) {
-            case SECAGG_KEY -> keys.computeIfAbsent(c.getStep(), k -> new TreeMap<>()).put(client, new byte[0]);
+            case SECAGG_BOXES -> boxed.computeIfAbsent(c.getStep(), k -> new TreeSet<>()).add(client);
             case SECAGG_SHARE -> shares.computeIfAbsent(c.getStep(), k -> new TreeMap<>())
                 .put(client, longs(c.getSecaggShare().getValues()));
-            case SECAGG_SEEDS -> {
-              Map<String, byte[]> revealed = new HashMap<>();
-              c.getSecaggSeeds().getSeedsMap().forEach((id, s) -> revealed.put(id, s.toByteArray()));
-              seeds.computeIfAbsent(c.getStep(), k -> new HashMap<>()).put(client, revealed);
-            }
+            case SECAGG_SEEDS -> reveals.computeIfAbsent(c.getStep(), k -> new HashMap<>()).put(client,
+                c.getSecaggSeeds());
             default -> { }
           }
         } else if (m.outbound().hasSecaggSum()) {
           padded.add(m.outbound().getStep());
         } else if (m.outbound().hasSecaggKeys()) {
-          ServerMessage s = m.outbound();
-          lengths.put(s.getStep(), s.getSecaggKeys().getLength());
-          s.getSecaggKeys().getPublicKeysMap().keySet()
-              .forEach(id -> keys.computeIfAbsent(s.getStep(), k -> new TreeMap<>()).put(id, new byte[0]));
+          keyLists.put(m.outbound().getStep(), m.outbound().getSecaggKeys()); // the same list goes to every party
         }
       }
     });
     List<Round> out = new ArrayList<>();
-    for (long step : keys.keySet()) {
+    for (Map.Entry<Long, SecAggKeys> e : keyLists.entrySet()) {
+      long step = e.getKey();
+      SecAggKeys list = e.getValue();
       Map<String, long[]> in = shares.getOrDefault(step, Map.of());
-      if (in.size() < 2 || !lengths.containsKey(step)) {
+      if (in.size() < 2) {
         continue;
       }
-      SecureSum sum = new SecureSum(keys.get(step).keySet(), lengths.get(step));
-      in.forEach((client, share) -> {
-        try {
-          sum.accept(client, share);
-        } catch (IllegalArgumentException e) {
-          // refused by the server too (e.g. the wrong length), and recovered from as a dropout
-        }
-      });
       try {
-        sum.beginRecovery();
-        seeds.getOrDefault(step, Map.of()).forEach((survivor, revealed) -> {
+        Map<String, PublicKey> maskKeys = new TreeMap<>();
+        list.getPublicKeysMap().forEach((id, k) -> maskKeys.put(id, SecAggClient.publicKey(id, k)));
+        Set<String> maskers = new TreeSet<>(boxed.getOrDefault(step, Set.of()));
+        maskers.retainAll(maskKeys.keySet());
+        SecureSum sum = new SecureSum(maskKeys, maskers, list.getThreshold(), list.getLength());
+        in.forEach((client, share) -> {
           try {
-            sum.recover(survivor, revealed);
-          } catch (IllegalArgumentException e) {
-            // refused by the server too (a seed with a client that is no dropout)
+            sum.accept(client, share);
+          } catch (IllegalArgumentException ex) {
+            // refused by the server too (e.g. the wrong length), and recovered from as a dropout
+          }
+        });
+        sum.beginUnmasking();
+        reveals.getOrDefault(step, Map.of()).forEach((holder, r) -> {
+          try {
+            sum.reveal(holder, raw(r.getSelfMaskSharesMap()), raw(r.getKeySharesMap()));
+          } catch (IllegalArgumentException ex) {
+            // refused by the server too (a share of the wrong kind or size)
           }
         });
         out.add(new Round(step, sum.sum(), sum.counted(), padded.contains(step)));
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        // the server could not finish this round either (a malformed share, a missing seed): no sum to read
+      } catch (IllegalArgumentException | IllegalStateException ex) {
+        // the server could not finish this round either (too few shares, a bad key): no sum to read
       }
     }
+    return out;
+  }
+
+  private static Map<String, byte[]> raw(Map<String, ByteString> in) {
+    Map<String, byte[]> out = new HashMap<>();
+    in.forEach((id, b) -> out.put(id, b.toByteArray()));
     return out;
   }
 

@@ -28,7 +28,7 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * A private average in a real run: three clients with a common client seed train one epoch; at the epoch end client-2
  * sends its key and then its share is lost. The server runs secure aggregation as always, but the shares carry the
  * clients' group pads: from exactly what its transport handed over (the {@link WireTap}), the sum it can form
- * (survivors' shares, dropout masks removed with the revealed seeds: {@link SecureSums}) decodes to nothing near the
+ * (survivors' shares unmasked with the revealed Shamir shares: {@link SecureSums}) decodes to nothing near the
  * average, and that sum is what it sends back. Each client, the dropout included, decodes it to the plain
  * sample-weighted average of the survivors within 1e-6.
  */
@@ -51,7 +51,7 @@ final class PrivateAverageRunTest {
     MpslServer[] server = new MpslServer[1];
     float[][] evaluated = new float[1][];
 
-    new Simulation(config, split).configureServer(MpslServer::withPrivateAverage)
+    new Simulation(config, split).configureServer(s -> s.withSecAggThreshold(2).withPrivateAverage())
         .configureClients(c -> {
           MpslClient withSeed = c.withPrivacy(new ClientPrivacy(PrivacySettings.NONE.withClientSeed(CLIENT_SEED),
               classes)).requirePrivateAverage();

@@ -23,18 +23,23 @@ import org.mpsl4j.engine.mpsl.MpslClient;
 import org.mpsl4j.engine.mpsl.MpslServer;
 import org.mpsl4j.engine.secagg.FixedPoint;
 import org.mpsl4j.engine.secagg.Masks;
+import org.mpsl4j.engine.secagg.PairwiseSeeds;
+import org.mpsl4j.engine.secagg.SecAggClient;
+import org.mpsl4j.engine.secagg.Shamir;
 import org.mpsl4j.engine.sim.MpslSetup;
 import org.mpsl4j.engine.sim.Simulation;
 import org.mpsl4j.engine.sim.SimulationConfig;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.privacy.capture.WireTap;
 import org.mpsl4j.protocol.v1.ClientMessage;
+import org.mpsl4j.protocol.v1.SecAggSeeds;
 
 /**
  * Secure aggregation in a real run: three clients train one epoch in process; at the epoch end client-2 sends its key
  * and then drops out (its share is lost on the way to the server), or sends a malformed share. On exactly what the server's transport handed over
  * (the {@link WireTap}), no client uploaded its tokenizer, each share is masked, and even after removing every mask
- * the server holds a seed for (the survivors' seeds with client-2) a share stays masked; yet the server's global
+ * the server can rebuild (the survivor's self mask, its mask with client-2) a share stays masked by the survivors'
+ * pairwise mask; yet the server's global
  * tokenizer equals the plain sample-weighted average of the two survivors' tokenizers within 1e-6 (fixed point with
  * 24 fraction bits: at most 2 · 2⁻²⁵ / (n₀ + n₁) of rounding, plus float32 rounding of values below 8 in magnitude).
  */
@@ -79,7 +84,8 @@ final class SecureAggregationRunTest {
     MpslServer[] server = new MpslServer[1];
     WireTap tap = new WireTap();
 
-    new Simulation(config, split).configureServer(MpslServer::withSecureAggregation)
+    // t = 2 of 3, so that one dropout can be recovered (the default, floor(2n/3) + 1 = 3, would need every share)
+    new Simulation(config, split).configureServer(s -> s.withSecAggThreshold(2).withSecureAggregation())
         .configureClients(c -> {
           clients.add(c);
           return c;
@@ -114,15 +120,18 @@ final class SecureAggregationRunTest {
       String id = "client-" + i;
       int samples = partition.clientSize(i);
       long[] share = longs(only(inbound.get(id), ClientMessage::hasSecaggShare).getSecaggShare().getValues());
-      Map<String, com.google.protobuf.ByteString> seeds =
-          only(inbound.get(id), ClientMessage::hasSecaggSeeds).getSecaggSeeds().getSeedsMap();
-      assertThat(seeds.keySet()).as(id + " revealed its seed with the dropout only").containsExactly(DROPPED);
-      // Everything the server can take off this share: the mask with the dropout, whose seed it was given.
+      SecAggSeeds revealed = only(inbound.get(id), ClientMessage::hasSecaggSeeds).getSecaggSeeds();
+      assertThat(revealed.getSelfMaskSharesMap().keySet()).as(id + " revealed self-mask seed shares of the survivors")
+          .containsExactlyInAnyOrder("client-0", "client-1");
+      assertThat(revealed.getKeySharesMap().keySet()).as(id + " revealed a mask-key share of the dropout only")
+          .containsExactly(DROPPED);
+      // Everything the server can take off this share: its self mask and its mask with the dropout, both rebuilt
+      // from the two survivors' Shamir shares (x: position among the parties client-0..2, plus 1).
       long[] unmasked = share.clone();
-      long[] stream = Masks.stream(seeds.get(DROPPED).toByteArray(), share.length);
-      for (int k = 0; k < share.length; k++) {
-        unmasked[k] -= id.compareTo(DROPPED) < 0 ? stream[k] : -stream[k];
-      }
+      Masks.apply(unmasked, Masks.stream(rebuild(inbound, id, true), share.length), -1);
+      byte[] seed = PairwiseSeeds.seed(PairwiseSeeds.privateKey(DROPPED, rebuild(inbound, DROPPED, false),
+          publicKey(inbound, DROPPED)), DROPPED, id, publicKey(inbound, id));
+      Masks.apply(unmasked, Masks.stream(seed, share.length), id.compareTo(DROPPED) < 0 ? -1 : 1);
       float[] truth = clientWeights.get(id);
       assertThat(fractionClose(FixedPoint.decode(share, samples), truth)).as(id + "'s share as sent").isLessThan(0.01);
       assertThat(fractionClose(FixedPoint.decode(unmasked, samples), truth))
@@ -145,6 +154,20 @@ final class SecureAggregationRunTest {
     assertThat(rounds.get(0).padded()).isFalse();
     assertThat(maxAbsDiff(rounds.get(0).decoded(), run.global())).as("the audit's view of the server's average")
         .isLessThan(1e-6);
+  }
+
+  /** {@code owner}'s self-mask seed ({@code selfMask}) or mask key, from the survivors' revealed shares. */
+  private static byte[] rebuild(Map<String, List<ClientMessage>> inbound, String owner, boolean selfMask) {
+    Map<Integer, byte[]> byX = new TreeMap<>();
+    for (int i = 0; i < 2; i++) {
+      SecAggSeeds r = only(inbound.get("client-" + i), ClientMessage::hasSecaggSeeds).getSecaggSeeds();
+      byX.put(i + 1, (selfMask ? r.getSelfMaskSharesOrThrow(owner) : r.getKeySharesOrThrow(owner)).toByteArray());
+    }
+    return Shamir.recover(byX);
+  }
+
+  private static java.security.PublicKey publicKey(Map<String, List<ClientMessage>> inbound, String id) {
+    return SecAggClient.publicKey(id, only(inbound.get(id), ClientMessage::hasSecaggKey).getSecaggKey().getPublicKey());
   }
 
   /** Name-ordered values of every parameter of a client model (dense: MNIST has no row tables). */
