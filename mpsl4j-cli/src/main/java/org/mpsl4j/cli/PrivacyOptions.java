@@ -59,12 +59,27 @@ final class PrivacyOptions {
         lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise);
   }
 
-  /** {@code client} with these defenses; its own noise seed comes from its id and the secure random source. */
+  /**
+   * {@code client} of a deployment with these defenses; its own noise seed comes from the secure random source (the
+   * server knows the run's seed).
+   */
   static MpslClient apply(PrivacySettings settings, MpslClient client, int classes) {
     if (!settings.any()) {
       return client;
     }
     long noiseSeed = new java.security.SecureRandom().nextLong();
     return client.withPrivacy(new ClientPrivacy(settings.withNoiseSeed(noiseSeed), classes));
+  }
+
+  /**
+   * {@code client} of a simulation with these defenses, its noise seeded from the run's {@code seed} and its id as in
+   * the privacy audit ({@link PrivacySettings#forClient}), so that a defended {@code simulate} run repeats and matches
+   * the audit's run of the same settings.
+   */
+  static MpslClient applySeeded(PrivacySettings settings, long seed, MpslClient client, int classes) {
+    if (!settings.any()) {
+      return client;
+    }
+    return client.withPrivacy(new ClientPrivacy(settings.withNoiseSeed(seed).forClient(client.clientId()), classes));
   }
 }

@@ -59,6 +59,15 @@ public record PrivacySettings(double labelEpsilon, double gradientNoise, double 
         clientSeed, seed, mixRepresentations, logitNoise);
   }
 
+  /**
+   * These settings for one client of a run whose noise seed is {@link #noiseSeed()}: each client its own stream, drawn
+   * from the run's seed and its id, so that a simulated or audited run repeats from its seed. A deployed client draws
+   * its seed from a secure source instead (the server knows the run's seed).
+   */
+  public PrivacySettings forClient(String clientId) {
+    return withNoiseSeed(noiseSeed * 31 + clientId.hashCode());
+  }
+
   public PrivacySettings withLabelEpsilon(double epsilon) {
     return new PrivacySettings(epsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
         clientSeed, noiseSeed, mixRepresentations, logitNoise);

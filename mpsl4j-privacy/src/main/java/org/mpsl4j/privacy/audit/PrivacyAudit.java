@@ -51,8 +51,7 @@ public final class PrivacyAudit {
       throws IOException, InterruptedException {
     int classes = data.train().numClasses();
     Simulation simulation = new Simulation(config, data).configureServer(server).configureClients(c -> privacy.any()
-        ? c.withPrivacy(new ClientPrivacy(privacy.withNoiseSeed(privacy.noiseSeed() * 31 + c.clientId().hashCode()),
-            classes))
+        ? c.withPrivacy(new ClientPrivacy(privacy.forClient(c.clientId()), classes))
         : c);
     return run(name, simulation, config, data);
   }
