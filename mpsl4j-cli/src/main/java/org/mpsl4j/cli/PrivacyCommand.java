@@ -98,7 +98,8 @@ final class PrivacyCommand implements Callable<Integer> {
       AttackReport r = name.equals("private") ? PrivacyAudit.run(name, config, settings, split, x::configureServer)
           : PrivacyAudit.run(name, config, settings, split);
       reports.add(r);
-      System.out.printf(Locale.ROOT, "%s done in %.0f s%n", name, (System.nanoTime() - start) / 1e9);
+      System.out.printf(Locale.ROOT, "%s done in %.0f s; test accuracy by epoch: %s%n", name,
+          (System.nanoTime() - start) / 1e9, byEpoch(r, ", "));
       writeResults(dir, reports, chosen);
     }
     System.out.println();
@@ -117,11 +118,11 @@ final class PrivacyCommand implements Callable<Integer> {
     json.put("defenses", chosen.toString());
     json.put("reports", reports);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), json);
-    StringBuilder csv = new StringBuilder("configuration,test_acc,samples,chance,exact_rule,head_inversion,norm_auc,cosine_auc,"
+    StringBuilder csv = new StringBuilder("configuration,test_acc,test_acc_by_epoch,samples,chance,exact_rule,head_inversion,norm_auc,cosine_auc,"
         + "cosine_acc,cluster_purity,cluster_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank,"
         + "psnr_opt,ssim_opt,psnr_blind,ssim_blind\n");
     for (AttackReport r : reports) {
-      csv.append(String.join(",", r.configuration(), f(r.testAccuracy()), Integer.toString(r.samples()), f(r.chance()),
+      csv.append(String.join(",", r.configuration(), f(r.testAccuracy()), byEpoch(r, " "), Integer.toString(r.samples()), f(r.chance()),
           f(r.exactRule()), f(r.headInversion()), f(r.normLeakAuc()), f(r.cosineLeakAuc()), f(r.cosineAccuracy()), f(r.clusterPurity()),
           f(r.clusterChance()), f(r.lossMatching()), f(r.histogramError()), f(r.psnr()), f(r.ssim()),
           f(r.exactInputs()), f(r.psnrFromAverage()), f(r.ssimFromAverage()), f(r.psnrBlank()),
@@ -142,6 +143,12 @@ final class PrivacyCommand implements Callable<Integer> {
           f1(r.psnrBlind()) + " / " + f2(r.ssimBlind()), f1(r.psnrBlank()) + " / " + f2(r.ssimBlank()));
     }
     return t;
+  }
+
+  /** Test accuracy after each epoch, in percent, joined by {@code separator}. */
+  static String byEpoch(AttackReport r, String separator) {
+    return String.join(separator, r.epochTestAccuracies().stream()
+        .map(a -> String.format(Locale.ROOT, "%.1f", 100 * a)).toList());
   }
 
   private static String f(double v) {

@@ -5,6 +5,8 @@ package org.mpsl4j.privacy.audit;
  * rule on representation gradients, loss matching when no loss is sent).
  *
  * @param testAccuracy global-model test accuracy after the last epoch
+ * @param epochTestAccuracies global-model test accuracy after each epoch, in order (the last is {@code testAccuracy}):
+ *     whether a defense slows learning or stops it shows in the curve, not in one figure
  * @param samples training samples whose messages were attacked
  * @param chance the accuracy of always guessing the most frequent class among them
  * @param exactRule share of labels read off output gradients by the exact rule (argmin)
@@ -34,11 +36,16 @@ package org.mpsl4j.privacy.audit;
  *     epoch's average, or the run-seed weights in the first epoch), on the same steps
  * @param ssimBlind SSIM of those
  */
-public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
+public record AttackReport(String configuration, double testAccuracy, java.util.List<Double> epochTestAccuracies,
+    int samples, double chance, double exactRule,
     double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
     double ssimFromAverage, double psnrBlank, double ssimBlank, double psnrOptimized, double ssimOptimized,
     double psnrBlind, double ssimBlind) {
+
+  public AttackReport {
+    epochTestAccuracies = java.util.List.copyOf(epochTestAccuracies);
+  }
 
   /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
   public double bestLabelAccuracy() {

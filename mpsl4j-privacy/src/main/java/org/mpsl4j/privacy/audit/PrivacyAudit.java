@@ -62,8 +62,8 @@ public final class PrivacyAudit {
     WireTap tap = new WireTap();
     Partition partition = simulation.partition();
     SimulationResult result = simulation.interceptWith(tap).run(partition, e -> {}, s -> {});
-    double testAccuracy = result.epochs().get(result.epochs().size() - 1).testAccuracy();
-    return score(name, testAccuracy, ClientTranscript.all(tap), SecureSums.averages(tap, config.model()), config, data,
+    List<Double> accuracies = result.epochs().stream().map(SimulationResult.Epoch::testAccuracy).toList();
+    return score(name, accuracies, ClientTranscript.all(tap), SecureSums.averages(tap, config.model()), config, data,
         partition);
   }
 
@@ -71,7 +71,7 @@ public final class PrivacyAudit {
    * Scores the attacks on a recorded run; {@code secureAverages}: the averages the server decoded from secure
    * aggregation ({@link SecureSums}; none under a private average), used where no tokenizer was uploaded in the clear.
    */
-  static AttackReport score(String name, double testAccuracy, Map<String, ClientTranscript> transcripts,
+  static AttackReport score(String name, List<Double> epochTestAccuracies, Map<String, ClientTranscript> transcripts,
       List<Map<String, float[]>> secureAverages, SimulationConfig config, DatasetSplit data, Partition partition) {
     GroundTruth truth = new GroundTruth(data.train(), partition, config.clientBatch(), config.seed());
     int classes = data.train().numClasses();
@@ -166,7 +166,8 @@ public final class PrivacyAudit {
     }
     double chance = y.length == 0 ? Double.NaN
         : (double) java.util.Arrays.stream(counts).max().orElse(0) / y.length;
-    return new AttackReport(name, testAccuracy, y.length, chance, exact,
+    double testAccuracy = epochTestAccuracies.get(epochTestAccuracies.size() - 1);
+    return new AttackReport(name, testAccuracy, epochTestAccuracies, y.length, chance, exact,
         headTried == 0 ? Double.NaN : (double) headHits / headTried, normAuc, cosineAuc, cosineAcc, purity,
         purityChance,
         matchable == 0 ? Double.NaN : (double) matched / matchable,

@@ -34,6 +34,8 @@ final class PrivateConfigTest {
     AttackReport r = PrivacyAudit.run("private", config, defenses, split);
     System.out.println(r);
 
+    assertThat(r.epochTestAccuracies()).as("test accuracy after each epoch").hasSize(2);
+    assertThat(r.epochTestAccuracies().get(1)).as("the last epoch's is the run's").isEqualTo(r.testAccuracy());
     assertThat(r.exactRule()).as("exact rule: no logits reach the server").isNaN();
     assertThat(r.lossMatching()).as("loss matching: no loss is sent").isNaN();
     assertThat(r.cosineAccuracy() - r.chance()).as("direction attack over chance").isLessThanOrEqualTo(0.05);
