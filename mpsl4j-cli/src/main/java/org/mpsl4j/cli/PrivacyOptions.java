@@ -51,12 +51,18 @@ final class PrivacyOptions {
           + "the client's head (noise only in the directions the head can reach); 0 = off (default: ${DEFAULT-VALUE}).")
   double logitNoise;
 
+  @Option(names = "--zero-sum-noise", defaultValue = "0",
+      description = "Gaussian noise on returned output gradients, std in units of the batch gradient's RMS entry, that "
+          + "sums to zero over the client's batch (rows hidden, the batch's sum exact; added after --equalize-norms); "
+          + "0 = off (default: ${DEFAULT-VALUE}).")
+  double zeroSumNoise;
+
   PrivacySettings settings() {
     if (!lossReport.equals("on") && !lossReport.equals("off")) {
       throw new IllegalArgumentException("--loss-report must be on or off but was '" + lossReport + "'");
     }
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise,
-        lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise);
+        lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   /**
