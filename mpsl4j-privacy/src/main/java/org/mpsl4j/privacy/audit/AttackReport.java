@@ -17,6 +17,10 @@ package org.mpsl4j.privacy.audit;
  * @param cosineAccuracy accuracy of naming each sample by its most cosine-similar known sample
  * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222)
  * @param clusterChance the purity of the same clusters against shuffled labels: what sizes alone give
+ * @param batchSumPurity purity of k-means clusters of each client step's summed gradient rows, each sample named by
+ *     its batch's cluster ({@code GradientLabelAttacks.batchSumClusters}): what survives noise that sums to zero over a
+ *     batch
+ * @param batchSumChance the purity of the same clusters against shuffled labels
  * @param lossMatching share of labels recovered from logits + reported loss and correct count
  * @param histogramError mean total-variation distance between each client's true class mix and the one its
  *     loss-matched labels give (0 = exact, 1 = disjoint)
@@ -38,7 +42,8 @@ package org.mpsl4j.privacy.audit;
  */
 public record AttackReport(String configuration, double testAccuracy, java.util.List<Double> epochTestAccuracies,
     int samples, double chance, double exactRule,
-    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
+    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance,
+    double batchSumPurity, double batchSumChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
     double ssimFromAverage, double psnrBlank, double ssimBlank, double psnrOptimized, double ssimOptimized,
     double psnrBlind, double ssimBlind) {
@@ -47,9 +52,9 @@ public record AttackReport(String configuration, double testAccuracy, java.util.
     epochTestAccuracies = java.util.List.copyOf(epochTestAccuracies);
   }
 
-  /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
+  /** The best label attack's accuracy (exact rule, cosine, clustering, batch sums, loss matching). */
   public double bestLabelAccuracy() {
-    return max(exactRule, headInversion, cosineAccuracy, clusterPurity, lossMatching);
+    return max(exactRule, headInversion, cosineAccuracy, clusterPurity, batchSumPurity, lossMatching);
   }
 
   /**
@@ -57,7 +62,8 @@ public record AttackReport(String configuration, double testAccuracy, java.util.
    * shuffled-label purity of its clusters, every other attack against always guessing the most frequent class.
    */
   public double bestLabelAdvantage() {
-    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance, clusterPurity - clusterChance, lossMatching - chance);
+    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance, clusterPurity - clusterChance,
+        batchSumPurity - batchSumChance, lossMatching - chance);
   }
 
   /** The larger of the two leak AUCs. */

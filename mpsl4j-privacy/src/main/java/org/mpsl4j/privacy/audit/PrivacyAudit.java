@@ -76,6 +76,7 @@ public final class PrivacyAudit {
     GroundTruth truth = new GroundTruth(data.train(), partition, config.clientBatch(), config.seed());
     int classes = data.train().numClasses();
     List<float[]> gradRows = new ArrayList<>();
+    List<float[][]> gradBatches = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     int matched = 0;
     int matchable = 0;
@@ -100,6 +101,7 @@ public final class PrivacyAudit {
             try (NDManager scope = manager.newSubManager()) {
               Batch batch = truth.batch(index, s.begin().getEpoch(), s.begin().getStepInEpoch());
               float[][] rows = Wire.rows(s.outputGrad().getGrad(), scope);
+              gradBatches.add(rows);
               for (int i = 0; i < rows.length; i++) {
                 gradRows.add(rows[i]);
                 labels.add(batch.labels()[i]);
@@ -160,6 +162,10 @@ public final class PrivacyAudit {
       shuffled[j] = tmp;
     }
     double purityChance = GradientLabelAttacks.purity(clusters, shuffled, classes);
+    // The batches hold the same samples in the same order as the rows, so y and shuffled apply to them as well.
+    int[] batchClusters = GradientLabelAttacks.batchSumClusters(gradBatches, classes, SEED);
+    double batchPurity = GradientLabelAttacks.purity(batchClusters, y, classes);
+    double batchChance = GradientLabelAttacks.purity(batchClusters, shuffled, classes);
     int[] counts = new int[classes];
     for (int label : y) {
       counts[label]++;
@@ -169,7 +175,7 @@ public final class PrivacyAudit {
     double testAccuracy = epochTestAccuracies.get(epochTestAccuracies.size() - 1);
     return new AttackReport(name, testAccuracy, epochTestAccuracies, y.length, chance, exact,
         headTried == 0 ? Double.NaN : (double) headHits / headTried, normAuc, cosineAuc, cosineAcc, purity,
-        purityChance,
+        purityChance, batchPurity, batchChance,
         matchable == 0 ? Double.NaN : (double) matched / matchable,
         histogramClients == 0 ? Double.NaN : histogramError / histogramClients,
         recon.psnr(), recon.ssim(), recon.exactShare(), recon.psnrFromAverage(), recon.ssimFromAverage(),
