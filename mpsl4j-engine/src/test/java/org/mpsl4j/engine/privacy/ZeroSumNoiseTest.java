@@ -1,6 +1,7 @@
 package org.mpsl4j.engine.privacy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
@@ -64,5 +65,11 @@ final class ZeroSumNoiseTest {
 
       assertThat(defenses.outputGradient(g, m.create(new int[] {1}), m).toFloatArray()).containsExactly(0f, 0f);
     }
+  }
+
+  @Test
+  void aNegativeScale_isRefusedNamingTheFlag() {
+    assertThatThrownBy(() -> PrivacySettings.NONE.withZeroSumNoise(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1.0 (--zero-sum-noise)");
   }
 }
