@@ -98,7 +98,8 @@ final class PrivacyCommand implements Callable<Integer> {
       AttackReport r = name.equals("private") ? PrivacyAudit.run(name, config, settings, split, x::configureServer)
           : PrivacyAudit.run(name, config, settings, split);
       reports.add(r);
-      System.out.printf(Locale.ROOT, "%s done in %.0f s%n", name, (System.nanoTime() - start) / 1e9);
+      System.out.printf(Locale.ROOT, "%s done in %.0f s; test accuracy by epoch: %s%n", name,
+          (System.nanoTime() - start) / 1e9, byEpoch(r, ", "));
       writeResults(dir, reports, chosen);
     }
     System.out.println();
@@ -117,13 +118,13 @@ final class PrivacyCommand implements Callable<Integer> {
     json.put("defenses", chosen.toString());
     json.put("reports", reports);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), json);
-    StringBuilder csv = new StringBuilder("configuration,test_acc,samples,chance,exact_rule,head_inversion,norm_auc,cosine_auc,"
-        + "cosine_acc,cluster_purity,cluster_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank,"
+    StringBuilder csv = new StringBuilder("configuration,test_acc,test_acc_by_epoch,samples,chance,exact_rule,head_inversion,norm_auc,cosine_auc,"
+        + "cosine_acc,cluster_purity,cluster_chance,batch_sum_purity,batch_sum_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank,"
         + "psnr_opt,ssim_opt,psnr_blind,ssim_blind\n");
     for (AttackReport r : reports) {
-      csv.append(String.join(",", r.configuration(), f(r.testAccuracy()), Integer.toString(r.samples()), f(r.chance()),
+      csv.append(String.join(",", r.configuration(), f(r.testAccuracy()), byEpoch(r, " "), Integer.toString(r.samples()), f(r.chance()),
           f(r.exactRule()), f(r.headInversion()), f(r.normLeakAuc()), f(r.cosineLeakAuc()), f(r.cosineAccuracy()), f(r.clusterPurity()),
-          f(r.clusterChance()), f(r.lossMatching()), f(r.histogramError()), f(r.psnr()), f(r.ssim()),
+          f(r.clusterChance()), f(r.batchSumPurity()), f(r.batchSumChance()), f(r.lossMatching()), f(r.histogramError()), f(r.psnr()), f(r.ssim()),
           f(r.exactInputs()), f(r.psnrFromAverage()), f(r.ssimFromAverage()), f(r.psnrBlank()),
           f(r.ssimBlank()), f(r.psnrOptimized()), f(r.ssimOptimized()), f(r.psnrBlind()), f(r.ssimBlind())))
           .append('\n');
@@ -132,16 +133,24 @@ final class PrivacyCommand implements Callable<Integer> {
   }
 
   static Table table(List<AttackReport> reports) {
-    Table t = new Table("configuration", "test acc", "exact rule", "head inv", "cosine acc", "cluster (chance)", "loss match",
+    Table t = new Table("configuration", "test acc", "exact rule", "head inv", "cosine acc", "cluster (chance)",
+        "batch sums (chance)", "loss match",
         "chance", "norm AUC", "cosine AUC", "PSNR dB", "SSIM", "exact imgs", "PSNR avg-W", "SSIM avg-W", "PSNR/SSIM opt", "PSNR/SSIM blind", "PSNR/SSIM blank");
     for (AttackReport r : reports) {
       t.row(r.configuration(), pct(r.testAccuracy()), pct(r.exactRule()), pct(r.headInversion()), pct(r.cosineAccuracy()),
-          pct(r.clusterPurity()) + " (" + pct(r.clusterChance()) + ")", pct(r.lossMatching()), pct(r.chance()),
+          pct(r.clusterPurity()) + " (" + pct(r.clusterChance()) + ")",
+          pct(r.batchSumPurity()) + " (" + pct(r.batchSumChance()) + ")", pct(r.lossMatching()), pct(r.chance()),
           f2(r.normLeakAuc()), f2(r.cosineLeakAuc()), f1(r.psnr()), f2(r.ssim()), pct(r.exactInputs()),
           f1(r.psnrFromAverage()), f2(r.ssimFromAverage()), f1(r.psnrOptimized()) + " / " + f2(r.ssimOptimized()),
           f1(r.psnrBlind()) + " / " + f2(r.ssimBlind()), f1(r.psnrBlank()) + " / " + f2(r.ssimBlank()));
     }
     return t;
+  }
+
+  /** Test accuracy after each epoch, in percent, joined by {@code separator}. */
+  static String byEpoch(AttackReport r, String separator) {
+    return String.join(separator, r.epochTestAccuracies().stream()
+        .map(a -> String.format(Locale.ROOT, "%.1f", 100 * a)).toList());
   }
 
   private static String f(double v) {

@@ -51,20 +51,41 @@ final class PrivacyOptions {
           + "the client's head (noise only in the directions the head can reach); 0 = off (default: ${DEFAULT-VALUE}).")
   double logitNoise;
 
+  @Option(names = "--zero-sum-noise", defaultValue = "0",
+      description = "Gaussian noise on returned output gradients, std in units of the batch gradient's RMS entry, that "
+          + "sums to zero over the client's batch (rows hidden, the batch's sum exact; added after --equalize-norms); "
+          + "0 = off (default: ${DEFAULT-VALUE}).")
+  double zeroSumNoise;
+
   PrivacySettings settings() {
     if (!lossReport.equals("on") && !lossReport.equals("off")) {
       throw new IllegalArgumentException("--loss-report must be on or off but was '" + lossReport + "'");
     }
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise,
-        lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise);
+        lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
-  /** {@code client} with these defenses; its own noise seed comes from its id and the secure random source. */
+  /**
+   * {@code client} of a deployment with these defenses; its own noise seed comes from the secure random source (the
+   * server knows the run's seed).
+   */
   static MpslClient apply(PrivacySettings settings, MpslClient client, int classes) {
     if (!settings.any()) {
       return client;
     }
     long noiseSeed = new java.security.SecureRandom().nextLong();
     return client.withPrivacy(new ClientPrivacy(settings.withNoiseSeed(noiseSeed), classes));
+  }
+
+  /**
+   * {@code client} of a simulation with these defenses, its noise seeded from the run's {@code seed} and its id as in
+   * the privacy audit ({@link PrivacySettings#forClient}), so that a defended {@code simulate} run repeats and matches
+   * the audit's run of the same settings.
+   */
+  static MpslClient applySeeded(PrivacySettings settings, long seed, MpslClient client, int classes) {
+    if (!settings.any()) {
+      return client;
+    }
+    return client.withPrivacy(new ClientPrivacy(settings.withNoiseSeed(seed).forClient(client.clientId()), classes));
   }
 }

@@ -39,7 +39,7 @@ final class SimulateCommand implements Callable<Integer> {
       return 2;
     }
     Simulation sim = new Simulation(x.config(model, threads), split).configureServer(x::configureServer)
-        .configureClients(c -> PrivacyOptions.apply(defenses, c, split.train().numClasses()));
+        .configureClients(c -> PrivacyOptions.applySeeded(defenses, x.seed, c, split.train().numClasses()));
     Partition partition = x.partition(split);
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch,

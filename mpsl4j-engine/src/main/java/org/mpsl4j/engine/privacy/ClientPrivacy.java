@@ -57,7 +57,8 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
 
   /**
    * What is sent in place of the output gradient {@code g}: isotropic noise, then class-subspace noise, each scaled
-   * from the true gradient, then the rows' norms equalized last, so that no noise draw shows in a row's norm.
+   * from the true gradient, then the rows' norms equalized, so that no noise draw shows in a row's norm; zero-sum noise
+   * last, so that the batch's rows still sum exactly to the (equalized) gradient's sum.
    */
   @Override
   public NDArray outputGradient(NDArray g, NDArray labels, NDManager scope) {
@@ -69,7 +70,8 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
     if (classNoise != null) {
       out = out.add(classNoise.draw(g, labels, scope));
     }
-    return settings.equalizeNorms() ? NormEqualization.apply(out) : out;
+    out = settings.equalizeNorms() ? NormEqualization.apply(out) : out;
+    return settings.zeroSumNoise() == 0 ? out : out.add(ZeroSumNoise.draw(out, settings.zeroSumNoise(), gaussian, scope));
   }
 
   /**

@@ -25,24 +25,27 @@ package org.mpsl4j.engine.privacy;
  *     representations against mixed labels ({@link RepresentationMixing}); 1 is off
  * @param logitNoise Gaussian noise on the gradient at the logits, σ × its RMS entry, carried back through the client's
  *     head ({@link MixedLoss}); 0 is off
+ * @param zeroSumNoise Gaussian noise on the returned output gradient, σ × the batch's RMS entry, that sums to zero over
+ *     the batch ({@link ZeroSumNoise}): rows hidden, the batch's sum exact; added after norm equalization; 0 is off
  */
 public record PrivacySettings(double labelEpsilon, double gradientNoise, double classNoise, boolean equalizeNorms,
     double activationNoise, boolean reportLoss, Long clientSeed, long noiseSeed, int mixRepresentations,
-    double logitNoise) {
+    double logitNoise, double zeroSumNoise) {
 
   /** No defense: what the protocol does by itself. */
   public static final PrivacySettings NONE =
-      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, false, 0, true, null, 0, 1, 0);
+      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, false, 0, true, null, 0, 1, 0, 0);
 
   public PrivacySettings {
     if (!(labelEpsilon > 0)) {
       throw new IllegalArgumentException("label ε must be > 0 (or +∞ for off) but was " + labelEpsilon
           + " (use --label-epsilon)");
     }
-    if (!(gradientNoise >= 0) || !(classNoise >= 0) || !(activationNoise >= 0) || !(logitNoise >= 0)) {
+    if (!(gradientNoise >= 0) || !(classNoise >= 0) || !(activationNoise >= 0) || !(logitNoise >= 0)
+        || !(zeroSumNoise >= 0)) {
       throw new IllegalArgumentException("noise scales must be >= 0 but were " + gradientNoise + " (--grad-noise), "
-          + classNoise + " (--class-noise), " + activationNoise + " (--activation-noise) and " + logitNoise
-          + " (--logit-noise)");
+          + classNoise + " (--class-noise), " + activationNoise + " (--activation-noise), " + logitNoise
+          + " (--logit-noise) and " + zeroSumNoise + " (--zero-sum-noise)");
     }
     if (mixRepresentations < 1) {
       throw new IllegalArgumentException("samples per mix must be >= 1 (1 = off) but was " + mixRepresentations
@@ -56,51 +59,65 @@ public record PrivacySettings(double labelEpsilon, double gradientNoise, double 
 
   public PrivacySettings withNoiseSeed(long seed) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, seed, mixRepresentations, logitNoise);
+        clientSeed, seed, mixRepresentations, logitNoise, zeroSumNoise);
+  }
+
+  /**
+   * These settings for one client of a run whose noise seed is {@link #noiseSeed()}: each client its own stream, drawn
+   * from the run's seed and its id, so that a simulated or audited run repeats from its seed. A deployed client draws
+   * its seed from a secure source instead (the server knows the run's seed).
+   */
+  public PrivacySettings forClient(String clientId) {
+    return withNoiseSeed(noiseSeed * 31 + clientId.hashCode());
   }
 
   public PrivacySettings withLabelEpsilon(double epsilon) {
     return new PrivacySettings(epsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, mixRepresentations, logitNoise);
+        clientSeed, noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   public PrivacySettings withGradientNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, sigma, classNoise, equalizeNorms, activationNoise, reportLoss, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   public PrivacySettings withClassNoise(double power) {
     return new PrivacySettings(labelEpsilon, gradientNoise, power, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, mixRepresentations, logitNoise);
+        clientSeed, noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   public PrivacySettings withEqualizedNorms(boolean on) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, on, activationNoise, reportLoss, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   public PrivacySettings withActivationNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, sigma, reportLoss, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   public PrivacySettings withReportLoss(boolean on) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, on, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   public PrivacySettings withClientSeed(Long seed) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss, seed,
-        noiseSeed, mixRepresentations, logitNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
   }
 
   public PrivacySettings withMixing(int samplesPerMix) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, samplesPerMix, logitNoise);
+        clientSeed, noiseSeed, samplesPerMix, logitNoise, zeroSumNoise);
+  }
+
+  public PrivacySettings withZeroSumNoise(double sigma) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
+        clientSeed, noiseSeed, mixRepresentations, logitNoise, sigma);
   }
 
   public PrivacySettings withLogitNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, mixRepresentations, sigma);
+        clientSeed, noiseSeed, mixRepresentations, sigma, zeroSumNoise);
   }
 }

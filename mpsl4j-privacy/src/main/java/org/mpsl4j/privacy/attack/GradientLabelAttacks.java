@@ -122,6 +122,36 @@ public final class GradientLabelAttacks {
   }
 
   /**
+   * The batch-sum attack: k-means (as {@link #clusters}) on the sum of each batch's rows, each sample given its batch's
+   * cluster, in the order of {@code batches} and their rows. It reads what survives noise that sums to zero over a
+   * batch (or any per-row noise, averaged over the batch): under non-IID data a batch's sum points to its majority
+   * class.
+   */
+  public static int[] batchSumClusters(java.util.List<float[][]> batches, int k, long seed) {
+    float[][] sums = new float[batches.size()][];
+    int samples = 0;
+    for (int i = 0; i < sums.length; i++) {
+      float[][] rows = batches.get(i);
+      sums[i] = new float[rows.length == 0 ? 0 : rows[0].length];
+      for (float[] row : rows) {
+        for (int j = 0; j < row.length; j++) {
+          sums[i][j] += row[j];
+        }
+      }
+      samples += rows.length;
+    }
+    int[] byBatch = clusters(sums, k, seed);
+    int[] out = new int[samples];
+    int at = 0;
+    for (int i = 0; i < sums.length; i++) {
+      for (int r = 0; r < batches.get(i).length; r++) {
+        out[at++] = byBatch[i];
+      }
+    }
+    return out;
+  }
+
+  /**
    * Purity: the accuracy of naming each cluster by its majority label. Some purity comes from cluster sizes alone;
    * compare it with the purity of the same clusters against shuffled labels.
    */

@@ -5,6 +5,8 @@ package org.mpsl4j.privacy.audit;
  * rule on representation gradients, loss matching when no loss is sent).
  *
  * @param testAccuracy global-model test accuracy after the last epoch
+ * @param epochTestAccuracies global-model test accuracy after each epoch, in order (the last is {@code testAccuracy}):
+ *     whether a defense slows learning or stops it shows in the curve, not in one figure
  * @param samples training samples whose messages were attacked
  * @param chance the accuracy of always guessing the most frequent class among them
  * @param exactRule share of labels read off output gradients by the exact rule (argmin)
@@ -15,6 +17,10 @@ package org.mpsl4j.privacy.audit;
  * @param cosineAccuracy accuracy of naming each sample by its most cosine-similar known sample
  * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222)
  * @param clusterChance the purity of the same clusters against shuffled labels: what sizes alone give
+ * @param batchSumPurity purity of k-means clusters of each client step's summed gradient rows, each sample named by
+ *     its batch's cluster ({@code GradientLabelAttacks.batchSumClusters}): what survives noise that sums to zero over a
+ *     batch
+ * @param batchSumChance the purity of the same clusters against shuffled labels
  * @param lossMatching share of labels recovered from logits + reported loss and correct count
  * @param histogramError mean total-variation distance between each client's true class mix and the one its
  *     loss-matched labels give (0 = exact, 1 = disjoint)
@@ -34,15 +40,21 @@ package org.mpsl4j.privacy.audit;
  *     epoch's average, or the run-seed weights in the first epoch), on the same steps
  * @param ssimBlind SSIM of those
  */
-public record AttackReport(String configuration, double testAccuracy, int samples, double chance, double exactRule,
-    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance, double lossMatching,
+public record AttackReport(String configuration, double testAccuracy, java.util.List<Double> epochTestAccuracies,
+    int samples, double chance, double exactRule,
+    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance,
+    double batchSumPurity, double batchSumChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
     double ssimFromAverage, double psnrBlank, double ssimBlank, double psnrOptimized, double ssimOptimized,
     double psnrBlind, double ssimBlind) {
 
-  /** The best label attack's accuracy (exact rule, cosine, clustering, loss matching). */
+  public AttackReport {
+    epochTestAccuracies = java.util.List.copyOf(epochTestAccuracies);
+  }
+
+  /** The best label attack's accuracy (exact rule, cosine, clustering, batch sums, loss matching). */
   public double bestLabelAccuracy() {
-    return max(exactRule, headInversion, cosineAccuracy, clusterPurity, lossMatching);
+    return max(exactRule, headInversion, cosineAccuracy, clusterPurity, batchSumPurity, lossMatching);
   }
 
   /**
@@ -50,7 +62,8 @@ public record AttackReport(String configuration, double testAccuracy, int sample
    * shuffled-label purity of its clusters, every other attack against always guessing the most frequent class.
    */
   public double bestLabelAdvantage() {
-    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance, clusterPurity - clusterChance, lossMatching - chance);
+    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance, clusterPurity - clusterChance,
+        batchSumPurity - batchSumChance, lossMatching - chance);
   }
 
   /** The larger of the two leak AUCs. */

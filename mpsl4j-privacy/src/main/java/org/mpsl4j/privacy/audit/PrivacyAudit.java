@@ -51,8 +51,7 @@ public final class PrivacyAudit {
       throws IOException, InterruptedException {
     int classes = data.train().numClasses();
     Simulation simulation = new Simulation(config, data).configureServer(server).configureClients(c -> privacy.any()
-        ? c.withPrivacy(new ClientPrivacy(privacy.withNoiseSeed(privacy.noiseSeed() * 31 + c.clientId().hashCode()),
-            classes))
+        ? c.withPrivacy(new ClientPrivacy(privacy.forClient(c.clientId()), classes))
         : c);
     return run(name, simulation, config, data);
   }
@@ -63,8 +62,8 @@ public final class PrivacyAudit {
     WireTap tap = new WireTap();
     Partition partition = simulation.partition();
     SimulationResult result = simulation.interceptWith(tap).run(partition, e -> {}, s -> {});
-    double testAccuracy = result.epochs().get(result.epochs().size() - 1).testAccuracy();
-    return score(name, testAccuracy, ClientTranscript.all(tap), SecureSums.averages(tap, config.model()), config, data,
+    List<Double> accuracies = result.epochs().stream().map(SimulationResult.Epoch::testAccuracy).toList();
+    return score(name, accuracies, ClientTranscript.all(tap), SecureSums.averages(tap, config.model()), config, data,
         partition);
   }
 
@@ -72,11 +71,12 @@ public final class PrivacyAudit {
    * Scores the attacks on a recorded run; {@code secureAverages}: the averages the server decoded from secure
    * aggregation ({@link SecureSums}; none under a private average), used where no tokenizer was uploaded in the clear.
    */
-  static AttackReport score(String name, double testAccuracy, Map<String, ClientTranscript> transcripts,
+  static AttackReport score(String name, List<Double> epochTestAccuracies, Map<String, ClientTranscript> transcripts,
       List<Map<String, float[]>> secureAverages, SimulationConfig config, DatasetSplit data, Partition partition) {
     GroundTruth truth = new GroundTruth(data.train(), partition, config.clientBatch(), config.seed());
     int classes = data.train().numClasses();
     List<float[]> gradRows = new ArrayList<>();
+    List<float[][]> gradBatches = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     int matched = 0;
     int matchable = 0;
@@ -101,6 +101,7 @@ public final class PrivacyAudit {
             try (NDManager scope = manager.newSubManager()) {
               Batch batch = truth.batch(index, s.begin().getEpoch(), s.begin().getStepInEpoch());
               float[][] rows = Wire.rows(s.outputGrad().getGrad(), scope);
+              gradBatches.add(rows);
               for (int i = 0; i < rows.length; i++) {
                 gradRows.add(rows[i]);
                 labels.add(batch.labels()[i]);
@@ -161,15 +162,20 @@ public final class PrivacyAudit {
       shuffled[j] = tmp;
     }
     double purityChance = GradientLabelAttacks.purity(clusters, shuffled, classes);
+    // The batches hold the same samples in the same order as the rows, so y and shuffled apply to them as well.
+    int[] batchClusters = GradientLabelAttacks.batchSumClusters(gradBatches, classes, SEED);
+    double batchPurity = GradientLabelAttacks.purity(batchClusters, y, classes);
+    double batchChance = GradientLabelAttacks.purity(batchClusters, shuffled, classes);
     int[] counts = new int[classes];
     for (int label : y) {
       counts[label]++;
     }
     double chance = y.length == 0 ? Double.NaN
         : (double) java.util.Arrays.stream(counts).max().orElse(0) / y.length;
-    return new AttackReport(name, testAccuracy, y.length, chance, exact,
+    double testAccuracy = epochTestAccuracies.get(epochTestAccuracies.size() - 1);
+    return new AttackReport(name, testAccuracy, epochTestAccuracies, y.length, chance, exact,
         headTried == 0 ? Double.NaN : (double) headHits / headTried, normAuc, cosineAuc, cosineAcc, purity,
-        purityChance,
+        purityChance, batchPurity, batchChance,
         matchable == 0 ? Double.NaN : (double) matched / matchable,
         histogramClients == 0 ? Double.NaN : histogramError / histogramClients,
         recon.psnr(), recon.ssim(), recon.exactShare(), recon.psnrFromAverage(), recon.ssimFromAverage(),

@@ -28,6 +28,8 @@ final class PlainLeakTest {
     assertThat(r.samples()).as("training samples attacked").isEqualTo(300);
     assertThat(r.exactRule()).as("labels read off output gradients").isEqualTo(1.0);
     assertThat(r.lossMatching()).as("labels from logits + reported loss").isGreaterThan(0.99);
+    // a batch's summed rows name its majority class under α = 0.5 (measured 46.3 % against 17.0 % for shuffled labels)
+    assertThat(r.batchSumPurity() - r.batchSumChance()).as("batch-sum attack over chance").isGreaterThan(0.2);
     assertThat(r.exactInputs()).as("images within half an 8-bit step").isEqualTo(1.0);
     assertThat(r.psnr()).as("PSNR of the reconstructions (dB)").isGreaterThan(60);
     assertThat(r.ssim()).as("SSIM of the reconstructions").isGreaterThan(0.999);

@@ -34,10 +34,14 @@ final class PrivateConfigTest {
     AttackReport r = PrivacyAudit.run("private", config, defenses, split);
     System.out.println(r);
 
+    assertThat(r.epochTestAccuracies()).as("test accuracy after each epoch").hasSize(2);
+    assertThat(r.epochTestAccuracies().get(1)).as("the last epoch's is the run's").isEqualTo(r.testAccuracy());
     assertThat(r.exactRule()).as("exact rule: no logits reach the server").isNaN();
     assertThat(r.lossMatching()).as("loss matching: no loss is sent").isNaN();
     assertThat(r.cosineAccuracy() - r.chance()).as("direction attack over chance").isLessThanOrEqualTo(0.05);
     assertThat(r.clusterPurity() - r.clusterChance()).as("clustering attack over chance").isLessThanOrEqualTo(0.05);
+    // measured 0.8 points over chance: the noise is independent per row, so a batch's sum is noisy as well
+    assertThat(r.batchSumPurity() - r.batchSumChance()).as("batch-sum attack over chance").isLessThanOrEqualTo(0.05);
     assertThat(r.cosineLeakAuc()).as("direction leak AUC").isLessThanOrEqualTo(0.6);
     // Every row of a step has the norm 1/B; measured 0.53, not 0.5: B varies as clients run out of data.
     assertThat(r.normLeakAuc()).as("norm leak AUC").isLessThanOrEqualTo(0.55);
