@@ -28,6 +28,8 @@ import org.mpsl4j.protocol.v1.SplitLearningGrpc;
  * channel and the executor.
  */
 public final class BundledClients {
+  /** Replies ready to go up that are sent before the rest of their frame's clients have answered. */
+  static final int EARLY_SEND_BYTES = 256 << 10;
   private final List<MpslClient> clients;
   private final Channel channel;
   private final Executor compute;
@@ -88,7 +90,11 @@ public final class BundledClients {
     return List.copyOf(finished);
   }
 
-  /** One frame down: every lane's messages to its client in order, then one frame up with all replies. */
+  /**
+   * One frame down: every lane's messages to its client in order; the replies go up together in one frame,
+   * except that once {@link #EARLY_SEND_BYTES} of them are ready they leave at once, so that the server can take
+   * large replies (clients with big batches) while the other clients still compute.
+   */
   private void answer(ServerBundle frame) {
     Map<Integer, List<ServerLaneMessage>> byLane = new LinkedHashMap<>();
     for (ServerLaneMessage e : frame.getEntriesList()) {
@@ -98,22 +104,33 @@ public final class BundledClients {
       }
     }
     List<Integer> lanes = new ArrayList<>(byLane.keySet());
-    List<List<LaneMessage>> replies = new ArrayList<>();
-    for (int i = 0; i < lanes.size(); i++) {
-      replies.add(List.of());
-    }
-    inParallel(lanes.size(), i -> replies.set(i, answerLane(lanes.get(i), byLane.get(lanes.get(i)))));
-    List<LaneMessage> up = new ArrayList<>();
-    replies.forEach(up::addAll);
-    synchronized (this) {
-      send(up); // before any lane's end can close the stream
-      for (LaneMessage m : up) {
-        if (m.getEnd()) {
-          endLane(m.getLane(), Status.OK, false);
+    List<LaneMessage> ready = new ArrayList<>();
+    List<Integer> clientEnded = new ArrayList<>();
+    long[] readyBytes = {0};
+    inParallel(lanes.size(), i -> {
+      List<LaneMessage> replies = answerLane(lanes.get(i), byLane.get(lanes.get(i)));
+      synchronized (this) {
+        for (LaneMessage m : replies) {
+          ready.add(m);
+          readyBytes[0] += m.getSerializedSize();
+          if (m.getEnd()) {
+            clientEnded.add(m.getLane());
+          }
+        }
+        if (readyBytes[0] >= EARLY_SEND_BYTES) {
+          send(ready);
+          ready.clear();
+          readyBytes[0] = 0;
         }
       }
-      for (int i = 0; i < lanes.size(); i++) {
-        for (ServerLaneMessage e : byLane.get(lanes.get(i))) {
+    });
+    synchronized (this) {
+      send(ready); // before any lane's end can close the stream
+      for (int lane : clientEnded) {
+        endLane(lane, Status.OK, false);
+      }
+      for (int lane : lanes) {
+        for (ServerLaneMessage e : byLane.get(lane)) {
           if (e.getEnd()) {
             endLane(e.getLane(), Status.OK, false); // the server closed this lane (refused, replaced or done)
           }
