@@ -29,7 +29,7 @@ import org.mpsl4j.protocol.v1.SplitLearningGrpc;
  */
 public final class BundledClients {
   /** Replies ready to go up that are sent before the rest of their frame's clients have answered. */
-  static final int EARLY_SEND_BYTES = 256 << 10;
+  static final int EARLY_SEND_BYTES = 32 << 10;
   private final List<MpslClient> clients;
   private final Channel channel;
   private final Executor compute;
@@ -92,7 +92,7 @@ public final class BundledClients {
 
   /**
    * One frame down: every lane's messages to its client in order; the replies go up together in one frame,
-   * except that once {@link #EARLY_SEND_BYTES} of them are ready they leave at once, so that the server can take
+   * except that once {@link #EARLY_SEND_BYTES} of them are ready they leave at once (about 7 one-sample clients of the B2 model), so that the server can take
    * large replies (clients with big batches) while the other clients still compute.
    */
   private void answer(ServerBundle frame) {
