@@ -16,7 +16,7 @@ public final class BenchSuite {
   /** What to run, and how big. */
   public record Settings(List<String> parts, List<String> b1Models, int b1Clients, int b1ClientBatch, int b1Rounds,
       int b1StepsPerTurn, double b1WarmupSeconds, int simThreads, String b2Model, int[] b2Clients, int b2TotalBatch, int b2Warmup,
-      int b2Steps, int b2HeapMb, boolean b3Quick, List<String> codecShapes, String b4Shapes, int b4Batch, int b4Warmup, int b4Iterations,
+      int b2Steps, int b2HeapMb, List<String> b2Hostings, boolean b3Quick, List<String> codecShapes, String b4Shapes, int b4Batch, int b4Warmup, int b4Iterations,
       int envRounds, int envSteps, long seed) {
     boolean has(String part) {
       return parts.contains(part);
@@ -87,7 +87,7 @@ public final class BenchSuite {
     if (s.has("b2")) {
       try {
         b2 = ScaleBenchmark.run(new ScaleBenchmark.Settings(s.b2Model(), s.b2Clients(), s.b2TotalBatch(), s.b2Warmup(),
-            s.b2Steps(), s.b2HeapMb(), s.seed()), log);
+            s.b2Steps(), s.b2HeapMb(), s.seed(), s.b2Hostings()), log);
       } catch (Exception e) {
         errors.add("B2: " + e);
         log.accept("B2 failed: " + e);
@@ -131,26 +131,32 @@ public final class BenchSuite {
           in >= 0.90));
       g.add(new Goal("B1", "MPSL TCP / centralized samples/s, " + r.model() + " model", tcp, ">= 0.80", tcp >= 0.80));
     }
-    if (b2 != null && b2.rows().size() > 1) {
-      ScaleBenchmark.Row first = b2.rows().get(0);
-      ScaleBenchmark.Row last = b2.rows().get(b2.rows().size() - 1);
+    for (String hosting : b2 == null ? List.<String>of() : b2.rows().stream().map(ScaleBenchmark.Row::hosting)
+        .distinct().toList()) {
+      List<ScaleBenchmark.Row> rows = b2.rows().stream().filter(x -> x.hosting().equals(hosting)).toList();
+      if (rows.size() < 2) {
+        continue;
+      }
+      ScaleBenchmark.Row first = rows.get(0);
+      ScaleBenchmark.Row last = rows.get(rows.size() - 1);
+      String of = hosting.equals(ScaleBenchmark.PLAIN) ? "" : " (clients " + hosting + ")";
       double mem = (double) last.peakRssTraining() / first.peakRssTraining();
-      g.add(new Goal("B2", "server peak RSS, " + last.clients() + " vs " + first.clients() + " clients", mem,
+      g.add(new Goal("B2", "server peak RSS, " + last.clients() + " vs " + first.clients() + " clients" + of, mem,
           "<= 1.2", mem <= 1.2));
       double delta = (double) last.peakRssDelta() / Math.max(1, first.peakRssDelta());
-      g.add(new Goal("B2", "server RSS growth over idle, " + last.clients() + " vs " + first.clients() + " clients",
+      g.add(new Goal("B2", "server RSS growth over idle, " + last.clients() + " vs " + first.clients() + " clients" + of,
           delta, "(stricter view; no threshold)", null));
       double step = last.stepSeconds().median() / first.stepSeconds().median();
       g.add(new Goal("B2", "step wall time, " + last.clients() + " vs " + first.clients() + " clients (same total "
           + "batch; includes the simulated clients' compute on the same cores)", step,
-          "<= 1.2 (flat: total batch is constant)", step <= 1.2));
+          "<= 1.2 (flat: total batch is constant)" + of, step <= 1.2));
       double cpu = last.serverCpuSecondsPerStep().median() / first.serverCpuSecondsPerStep().median();
-      g.add(new Goal("B2", "server CPU time per step, " + last.clients() + " vs " + first.clients() + " clients",
+      g.add(new Goal("B2", "server CPU time per step, " + last.clients() + " vs " + first.clients() + " clients" + of,
           cpu, "<= 1.2 (flat: total batch is constant)", cpu <= 1.2));
       double clients = last.clientCpuSecondsPerStep().median() / first.clientCpuSecondsPerStep().median();
       g.add(new Goal("B2", "simulated clients' CPU time per step, " + last.clients() + " vs " + first.clients()
           + " clients (their own compute, in the benchmark's JVM; a deployment runs it on the devices)", clients,
-          "(no threshold; what the wall time includes besides the server)", null));
+          "(no threshold; what the wall time includes besides the server)" + of, null));
     }
     if (b3 != null) {
       for (CodecBench.Row r : b3.rows()) {

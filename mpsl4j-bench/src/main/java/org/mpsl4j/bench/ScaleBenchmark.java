@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.grpc.BundledClients;
 import org.mpsl4j.engine.grpc.ClientRunner;
 import org.mpsl4j.engine.grpc.TcpTransport;
 import org.mpsl4j.engine.sim.MpslSetup;
@@ -42,14 +43,38 @@ import org.mpsl4j.model.ModelConfig;
 public final class ScaleBenchmark {
   private ScaleBenchmark() {}
 
+  /** How the benchmark JVM hosts its simulated clients: one connection each, or all on one Bundled stream. */
+  public static final String PLAIN = "plain";
+  public static final String BUNDLED = "bundled";
+
+  /**
+   * @param hostings each client count is run once per hosting, in this order, side by side: {@link #PLAIN}
+   *     (one connection and stream per client, as separate devices) or {@link #BUNDLED} (one connection, one
+   *     frame per phase for all clients, as a gateway hosting them)
+   */
   public record Settings(String model, int[] clientCounts, int totalBatch, int warmupSteps, int measuredSteps,
-      int heapMb, long seed) {
+      int heapMb, long seed, List<String> hostings) {
     public Settings {
       for (int n : clientCounts) {
         if (n < 1 || totalBatch % n != 0) {
           throw new IllegalArgumentException("total batch " + totalBatch + " must be a multiple of client count " + n);
         }
       }
+      hostings = List.copyOf(hostings);
+      if (hostings.isEmpty()) {
+        throw new IllegalArgumentException("B2 needs at least one hosting (" + PLAIN + ", " + BUNDLED + ")");
+      }
+      for (String h : hostings) {
+        if (!h.equals(PLAIN) && !h.equals(BUNDLED)) {
+          throw new IllegalArgumentException("unknown B2 hosting '" + h + "' (" + PLAIN + ", " + BUNDLED + ")");
+        }
+      }
+    }
+
+    /** One connection per client. */
+    public Settings(String model, int[] clientCounts, int totalBatch, int warmupSteps, int measuredSteps, int heapMb,
+        long seed) {
+      this(model, clientCounts, totalBatch, warmupSteps, measuredSteps, heapMb, seed, List.of(PLAIN));
     }
   }
 
@@ -58,7 +83,7 @@ public final class ScaleBenchmark {
    *     forward, loss, backward, optimizer, tensor coding) in this JVM between the server's consecutive step
    *     ends: what a deployment runs on the devices, and what shares the cores with the server here
    */
-  public record Row(int clients, int clientBatch, Timings stepSeconds, double stepVsCentralized,
+  public record Row(String hosting, int clients, int clientBatch, Timings stepSeconds, double stepVsCentralized,
       Timings serverCpuSecondsPerStep, Timings serverJitSecondsPerStep, Timings clientCpuSecondsPerStep, long idleRss,
       long peakRssTraining, long peakRssDelta, long peakRssWithEpochEnd, long liveHeapAfterLastStep,
       int optimizerStates, int serverThreads, double memoryRatioVsFirst, double deltaRatioVsFirst) {}
@@ -93,28 +118,31 @@ public final class ScaleBenchmark {
     }
     List<Row> rows = new ArrayList<>();
     for (int n : s.clientCounts()) {
-      int b = s.totalBatch() / n;
-      List<Long> clientCpu = new ArrayList<>();
-      ServerProbe.Report r = runOne(s, n, b, steps, clientCpu, log);
-      double[] measured = Arrays.copyOfRange(r.stepSeconds(), s.warmupSteps(), steps);
-      Timings t = Timings.of(measured);
-      long delta = r.peakRssTraining() - r.idleRss();
-      Row first = rows.isEmpty() ? null : rows.get(0);
-      Timings cpu = Timings.of(Arrays.copyOfRange(r.stepCpuSeconds(), s.warmupSteps(), steps));
-      Timings clients = Timings.of(perStep(clientCpu, s.warmupSteps(), steps));
-      Timings jit = Timings.of(Arrays.copyOfRange(r.stepJitSeconds(), s.warmupSteps(), steps));
-      rows.add(new Row(n, b, t, t.median() / central.median(), cpu, jit, clients, r.idleRss(), r.peakRssTraining(),
-          delta, r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
-          first == null ? 1.0 : (double) r.peakRssTraining() / first.peakRssTraining(),
-          first == null ? 1.0 : (double) delta / first.peakRssDelta()));
-      log.accept(String.format("  %4d clients x %3d: step median %.3f s (server CPU %.3f s, of it JIT %.3f s; "
-              + "clients' CPU %.3f s), server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB", n, b,
-          t.median(), cpu.median(), jit.median(), clients.median(), r.idleRss() / 1048576.0,
-          r.peakRssTraining() / 1048576.0, delta / 1048576.0, r.liveHeapAfterLastStep() / 1048576.0));
+      for (String hosting : s.hostings()) {
+        int b = s.totalBatch() / n;
+        List<Long> clientCpu = new ArrayList<>();
+        ServerProbe.Report r = runOne(s, n, b, steps, hosting, clientCpu, log);
+        double[] measured = Arrays.copyOfRange(r.stepSeconds(), s.warmupSteps(), steps);
+        Timings t = Timings.of(measured);
+        long delta = r.peakRssTraining() - r.idleRss();
+        Row first = rows.stream().filter(x -> x.hosting().equals(hosting)).findFirst().orElse(null);
+        Timings cpu = Timings.of(Arrays.copyOfRange(r.stepCpuSeconds(), s.warmupSteps(), steps));
+        Timings clients = Timings.of(perStep(clientCpu, s.warmupSteps(), steps));
+        Timings jit = Timings.of(Arrays.copyOfRange(r.stepJitSeconds(), s.warmupSteps(), steps));
+        rows.add(new Row(hosting, n, b, t, t.median() / central.median(), cpu, jit, clients, r.idleRss(),
+            r.peakRssTraining(), delta, r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
+            first == null ? 1.0 : (double) r.peakRssTraining() / first.peakRssTraining(),
+            first == null ? 1.0 : (double) delta / first.peakRssDelta()));
+        log.accept(String.format("  %-7s %4d clients x %3d: step median %.3f s (server CPU %.3f s, of it JIT %.3f s; "
+                + "clients' CPU %.3f s), server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB",
+            hosting, n, b, t.median(), cpu.median(), jit.median(), clients.median(), r.idleRss() / 1048576.0,
+            r.peakRssTraining() / 1048576.0, delta / 1048576.0, r.liveHeapAfterLastStep() / 1048576.0));
+      }
     }
     return new Result(s.model(), BenchModels.describe(s.model()), s.totalBatch(), s.heapMb(), central, rows,
         "server in its own JVM (-Xms=-Xmx=" + s.heapMb() + "m, pre-touched), clients in the benchmark JVM over "
-            + "loopback TCP (one connection each); RSS from /proc/<server>/status, peak = VmHWM reset after the idle "
+            + "loopback TCP (hosting " + PLAIN + ": one connection each; " + BUNDLED + ": one connection and one Bundled "
+            + "stream for all, one frame per phase); RSS from /proc/<server>/status, peak = VmHWM reset after the idle "
             + "reading, read at the last training step (before the epoch end); " + s.warmupSteps() + " uncounted warm-up "
             + "steps and " + s.measuredSteps() + " counted per client count; simulated clients' CPU: their callbacks on a "
             + "pool of " + Runtime.getRuntime().availableProcessors() + " threads in the benchmark JVM");
@@ -136,7 +164,7 @@ public final class ScaleBenchmark {
    * @param clientCpuAtStepEnds receives, at each step end the server reports, the simulated clients' callback CPU
    *     nanoseconds so far
    */
-  private static ServerProbe.Report runOne(Settings s, int clients, int clientBatch, int steps,
+  private static ServerProbe.Report runOne(Settings s, int clients, int clientBatch, int steps, String hosting,
       List<Long> clientCpuAtStepEnds, Consumer<String> log) throws IOException, InterruptedException {
     Path err = Files.createTempFile("mpsl4j-server-probe", ".log");
     List<String> cmd = new ArrayList<>();
@@ -159,7 +187,7 @@ public final class ScaleBenchmark {
     // many-fold on a shared machine (docs/BENCHMARKS.md): the server process gets the suite's setting.
     pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
     Process p = pb.start();
-    List<ClientRunner> runners = new ArrayList<>();
+    List<org.mpsl4j.engine.mpsl.MpslClient> hosted = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
     List<CompletableFuture<Status>> streams = new ArrayList<>();
     // The simulated clients' callbacks (their whole compute) share one pool the size of the machine, as the
@@ -175,13 +203,23 @@ public final class ScaleBenchmark {
       }
       int port = Integer.parseInt(line.substring(5).trim());
       Setup setup = setup(s.model(), clients, clientBatch, steps, s.seed());
-      for (int i = 0; i < clients; i++) {
+      if (hosting.equals(BUNDLED)) {
         ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes(), null,
             clientPool);
         channels.add(ch);
-        ClientRunner r = new ClientRunner(setup.setup().client(i, ""), ch);
-        runners.add(r);
-        streams.add(r.start());
+        for (int i = 0; i < clients; i++) {
+          hosted.add(setup.setup().client(i, ""));
+        }
+        streams.addAll(new BundledClients(hosted, ch, clientPool, Runtime.getRuntime().availableProcessors()).start());
+      } else {
+        for (int i = 0; i < clients; i++) {
+          ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes(), null,
+              clientPool);
+          channels.add(ch);
+          ClientRunner r = new ClientRunner(setup.setup().client(i, ""), ch);
+          hosted.add(r.client());
+          streams.add(r.start());
+        }
       }
       while ((line = out.readLine()) != null) {
         if (line.startsWith("STEP ")) {
@@ -207,8 +245,8 @@ public final class ScaleBenchmark {
       }
       clientPool.shutdownNow();
       clientPool.awaitTermination(10, TimeUnit.SECONDS); // no callback may still use a client closed below
-      for (ClientRunner r : runners) {
-        r.client().close();
+      for (org.mpsl4j.engine.mpsl.MpslClient c : hosted) {
+        c.close();
       }
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly();

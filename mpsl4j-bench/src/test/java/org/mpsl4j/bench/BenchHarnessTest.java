@@ -28,8 +28,10 @@ class BenchHarnessTest {
   @Test
   void scaleRunsTheServerInItsOwnProcess() throws Exception {
     ScaleBenchmark.Result r = ScaleBenchmark.run(
-        new ScaleBenchmark.Settings(BenchModels.SMALL, new int[] {4}, 4, 1, 2, 256, 7), l -> { });
-    assertThat(r.rows()).hasSize(1);
+        new ScaleBenchmark.Settings(BenchModels.SMALL, new int[] {4}, 4, 1, 2, 256, 7,
+            List.of(ScaleBenchmark.PLAIN, ScaleBenchmark.BUNDLED)), l -> { });
+    assertThat(r.rows()).extracting(ScaleBenchmark.Row::hosting)
+        .containsExactly(ScaleBenchmark.PLAIN, ScaleBenchmark.BUNDLED);
     for (ScaleBenchmark.Row row : r.rows()) {
       assertThat(row.clients() * row.clientBatch()).isEqualTo(4);
       assertThat(row.idleRss()).isPositive();

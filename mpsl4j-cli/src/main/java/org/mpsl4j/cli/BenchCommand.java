@@ -103,6 +103,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "B2 uncounted warm-up steps per client count (default: ${DEFAULT-VALUE}; --quick: 1).")
   int scaleWarmup;
 
+  @Option(names = "--scale-hosting", defaultValue = "plain", split = ",",
+      description = "B2: how the simulated clients are hosted, each run side by side: plain (one connection per "
+          + "client), bundled (one connection, one frame per phase for all) (default: ${DEFAULT-VALUE}).")
+  List<String> scaleHosting;
+
   @Option(names = "--scale-heap-mb", defaultValue = "768",
       description = "B2 server process heap, fixed and pre-touched (default: ${DEFAULT-VALUE}).")
   int scaleHeapMb;
@@ -193,7 +198,7 @@ final class BenchCommand implements Callable<Integer> {
     };
     BenchSuite.Settings s = new BenchSuite.Settings(parts, b1Models, clients, clientBatch, quick ? 2 : rounds,
         stepsPerTurn, quick ? 3 : warmupSeconds, threads, scaleModel, scaleClients, scaleBatch, quick ? 1 : scaleWarmup,
-        quick ? 2 : scaleSteps, scaleHeapMb, quick, codecShapes, pytorchModels, batch, 1, quick ? 2 : pytorchIterations,
+        quick ? 2 : scaleSteps, scaleHeapMb, scaleHosting, quick, codecShapes, pytorchModels, batch, 1, quick ? 2 : pytorchIterations,
         quick ? 1 : envRounds, quick ? 5 : envSteps, 2024);
     String policy = System.getenv("OMP_WAIT_POLICY");
     List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());

@@ -24,6 +24,11 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Results folder (default: results/simulate-<time>).")
   Path out;
 
+  @Option(names = "--bundle-clients", description = "Host all simulated clients on one Bundled stream (one frame per "
+      + "phase for all of them) instead of one stream each; the server sees the same sessions (docs/ARCHITECTURE.md, "
+      + "\"Wire protocol\").")
+  boolean bundleClients;
+
   @Option(names = "--diagnose", description = "After training, score the test split through every client's own "
       + "tokenizers and relate the predictions to its labels (docs/GLOBAL_MODEL.md); writes diagnosis.txt.")
   boolean diagnose;
@@ -39,7 +44,8 @@ final class SimulateCommand implements Callable<Integer> {
       return 2;
     }
     Simulation sim = new Simulation(x.config(model, threads), split).configureServer(x::configureServer)
-        .configureClients(c -> PrivacyOptions.applySeeded(defenses, x.seed, c, split.train().numClasses()));
+        .configureClients(c -> PrivacyOptions.applySeeded(defenses, x.seed, c, split.train().numClasses()))
+        .bundleClients(bundleClients);
     Partition partition = x.partition(split);
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch,

@@ -9,12 +9,33 @@ import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.ServerMessage;
 import org.mpsl4j.protocol.v1.SplitLearningGrpc;
 
-/** Adapts gRPC streams to {@link MpslServer}: converts nothing, decides nothing. */
+/**
+ * Adapts gRPC streams to {@link MpslServer}: converts nothing, decides nothing. A {@code Session} stream is one
+ * client; a {@code Bundled} stream is many, one lane each, demultiplexed into the same sessions.
+ */
 public final class SplitLearningService extends SplitLearningGrpc.SplitLearningImplBase {
   private final MpslServer server;
 
+  /** Sends the frames of all Bundled streams, in order per stream; its one thread ends when idle. */
+  private final java.util.concurrent.ScheduledThreadPoolExecutor flusher;
+
   public SplitLearningService(MpslServer server) {
     this.server = server;
+    this.flusher = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "mpsl-bundle-flush");
+      t.setDaemon(true);
+      return t;
+    });
+    flusher.setKeepAliveTime(30, java.util.concurrent.TimeUnit.SECONDS);
+    flusher.allowCoreThreadTimeOut(true);
+  }
+
+  /** Many clients of one host over one stream, one lane each ({@link BundledSessions}). */
+  @Override
+  public StreamObserver<org.mpsl4j.protocol.v1.ClientBundle> bundled(
+      StreamObserver<org.mpsl4j.protocol.v1.ServerBundle> responses) {
+    return new BundledSessions(server, ClientIdentity.current(),
+        (ServerCallStreamObserver<org.mpsl4j.protocol.v1.ServerBundle>) responses, flusher);
   }
 
   @Override

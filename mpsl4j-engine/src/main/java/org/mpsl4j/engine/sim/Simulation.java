@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.mpsl4j.data.DatasetSplit;
 import org.mpsl4j.data.partition.Partition;
+import org.mpsl4j.engine.grpc.BundledClients;
 import org.mpsl4j.engine.grpc.ClientRunner;
 import org.mpsl4j.engine.grpc.SplitLearningService;
 import org.mpsl4j.engine.mpsl.MpslClient;
@@ -39,6 +40,7 @@ public final class Simulation {
   private Consumer<GlobalModelDiagnosis> onDiagnosis;
   private Consumer<MpslServer> serverEdit = s -> {};
   private final List<io.grpc.ServerInterceptor> interceptors = new ArrayList<>();
+  private boolean bundled;
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -91,6 +93,16 @@ public final class Simulation {
     return this;
   }
 
+  /**
+   * Hosts all clients on one {@code Bundled} stream (one frame per phase for all of them, {@link BundledClients})
+   * instead of one stream each. The server sees the same sessions; a tap set by {@link #interceptWith} sees the
+   * frames, not single-client messages.
+   */
+  public Simulation bundleClients(boolean bundle) {
+    this.bundled = bundle;
+    return this;
+  }
+
   /** Saves the trained global model into {@code dir} at the end (see {@link MpslSetup#saveModel}). */
   public Simulation saveModelTo(java.nio.file.Path dir) {
     this.modelDir = dir;
@@ -112,7 +124,7 @@ public final class Simulation {
     String name = "mpsl-sim-" + System.nanoTime();
     ExecutorService serverPool = Executors.newFixedThreadPool(2);
     ExecutorService clientPool = Executors.newFixedThreadPool(config.threads());
-    List<ClientRunner> runners = new ArrayList<>();
+    List<MpslClient> clients = new ArrayList<>();
     List<CompletableFuture<Status>> streams = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
     Server grpc = null;
@@ -128,23 +140,30 @@ public final class Simulation {
           .build().start();
       server.onProgress(progress);
       for (int i = 0; i < partition.numClients(); i++) {
+        clients.add(clientEdit.apply(setup.client(i, "")));
+      }
+      if (bundled) {
         ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();
         channels.add(ch);
-        ClientRunner runner = new ClientRunner(clientEdit.apply(setup.client(i, "")), ch);
-        runners.add(runner);
-        streams.add(runner.start());
+        streams.addAll(new BundledClients(clients, ch, clientPool, config.threads()).start());
+      } else {
+        for (MpslClient c : clients) {
+          ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();
+          channels.add(ch);
+          streams.add(new ClientRunner(c, ch).start());
+        }
       }
       if (config.model().head().placement() == org.mpsl4j.model.HeadConfig.Placement.CLIENT_FIXED) {
         // A fixed client head never reaches the server; this process holds the clients too, so it gives the global
         // model (for its evaluation and the saved model) the clients' head. A deployed server's model has none.
-        org.mpsl4j.model.head.TaskHead own = runners.get(0).client().model().head();
+        org.mpsl4j.model.head.TaskHead own = clients.get(0).model().head();
         server.globalTokenizers().head().namedParameters()
             .forEach((param, p) -> p.copyFrom(own.namedParameters().get(param).array()));
       }
       List<SimulationResult.Epoch> epochs = new ArrayList<>();
       server.train(s -> {
         if (!server.holdsGlobalTokenizers()) {
-          loadClientsAverage(server, runners);
+          loadClientsAverage(server, clients);
         }
         SimulationResult.Epoch e = setup.epoch(server, s);
         epochs.add(e);
@@ -156,7 +175,7 @@ public final class Simulation {
       }
       if (onDiagnosis != null) {
         onDiagnosis.accept(GlobalModelDiagnosis.measure(server.model(), server.globalTokenizers(),
-            runners.stream().map(ClientRunner::client).toList(), partition, data.train(), data.test()));
+            clients, partition, data.train(), data.test()));
       }
       return setup.result(server, epochs, (System.nanoTime() - start) / 1e9);
     } catch (ExecutionException | TimeoutException e) {
@@ -168,8 +187,8 @@ public final class Simulation {
       if (grpc != null) {
         grpc.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       }
-      for (ClientRunner r : runners) {
-        r.client().close();
+      for (MpslClient c : clients) {
+        c.close();
       }
       clientPool.shutdownNow();
       serverPool.shutdownNow();
@@ -183,10 +202,10 @@ public final class Simulation {
    * Every client decodes the same sum, and a client's EvalReport of this epoch end comes after its decoding on the
    * same stream, so the newest one is this epoch's wherever the round finished. A deployed server holds none.
    */
-  private static void loadClientsAverage(MpslServer server, List<ClientRunner> runners) {
+  private static void loadClientsAverage(MpslServer server, List<MpslClient> clients) {
     MpslClient.Average newest = null;
-    for (ClientRunner r : runners) {
-      MpslClient.Average a = r.client().privateAverage();
+    for (MpslClient c : clients) {
+      MpslClient.Average a = c.privateAverage();
       if (a != null && (newest == null || a.step() > newest.step())) {
         newest = a;
       }

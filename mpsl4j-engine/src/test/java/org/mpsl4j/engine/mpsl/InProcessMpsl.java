@@ -52,6 +52,13 @@ final class InProcessMpsl implements AutoCloseable {
     return r;
   }
 
+  /** The clients as one host over one Bundled stream, client i on lane i, computing on the callback thread. */
+  org.mpsl4j.engine.grpc.BundledClients connectBundled(List<MpslClient> clients) {
+    org.mpsl4j.engine.grpc.BundledClients b = new org.mpsl4j.engine.grpc.BundledClients(clients, channel(), null, 0);
+    streams.addAll(b.start());
+    return b;
+  }
+
   void awaitClients() throws Exception {
     CompletableFuture.allOf(streams.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
   }
@@ -68,14 +75,22 @@ final class InProcessMpsl implements AutoCloseable {
       ServerCall<Q, A> recording = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
         @Override
         public void sendMessage(A message) {
-          sent.add((ServerMessage) message);
+          if (message instanceof org.mpsl4j.protocol.v1.ServerBundle b) {
+            b.getEntriesList().stream().filter(e -> e.hasMessage()).forEach(e -> sent.add(e.getMessage()));
+          } else {
+            sent.add((ServerMessage) message);
+          }
           super.sendMessage(message);
         }
       };
       return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(recording, headers)) {
         @Override
         public void onMessage(Q message) {
-          received.add((ClientMessage) message);
+          if (message instanceof org.mpsl4j.protocol.v1.ClientBundle b) {
+            b.getEntriesList().stream().filter(e -> e.hasMessage()).forEach(e -> received.add(e.getMessage()));
+          } else {
+            received.add((ClientMessage) message);
+          }
           super.onMessage(message);
         }
       };
