@@ -199,6 +199,12 @@ final class ExperimentOptions {
     atLeast("--patch", patch, 1, "");
     atLeast("--deadline-s", deadlineSeconds, 1, "");
     atLeast("--server-chunk", serverChunk, 0, " (0 = one pass)");
+    atLeast("--secagg-threshold", secAggThreshold, 0, " (0 = the default)");
+    if (secAggThreshold > clients) {
+      // Shamir needs t shares from t survivors: a round of --clients parties could never rebuild a secret.
+      throw new IllegalArgumentException("--secagg-threshold must be at most --clients (" + clients + ") but was "
+          + secAggThreshold);
+    }
     if (trainableBlocks < -1) {
       throw new IllegalArgumentException("--trainable-blocks must be -1 (the default) or >= 0 but was "
           + trainableBlocks);

@@ -63,6 +63,15 @@ final class BadInputTest {
     assertThat(run("simulate", "--server-chunk", "-1")).contains("--server-chunk must be >= 0 (0 = one pass) but was -1");
   }
 
+  @Test
+  @Timeout(10)
+  void simulate_secAggThresholdAboveClients_isRefusedBeforeLoadingData() {
+    assertThat(run("simulate", "--clients", "4", "--secure-aggregation", "--secagg-threshold", "5"))
+        .contains("--secagg-threshold must be at most --clients (4) but was 5");
+    assertThat(run("simulate", "--secure-aggregation", "--secagg-threshold", "-1"))
+        .contains("--secagg-threshold must be >= 0 (0 = the default) but was -1");
+  }
+
   /** Runs a command that must fail with exit code 2 and returns what it printed on stderr. */
   private static String run(String... args) {
     PrintStream saved = System.err;
