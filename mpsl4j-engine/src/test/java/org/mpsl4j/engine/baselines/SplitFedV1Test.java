@@ -15,12 +15,7 @@ final class SplitFedV1Test {
 
   @Test
   void round_keepsOneServerCopyPerClient_andAveragesThemBySamples() throws Exception {
-    DatasetSplit split = SmallMnist.load(200);
-    int[] a = new int[10];
-    int[] b = new int[30];
-    Arrays.setAll(a, i -> i);
-    Arrays.setAll(b, i -> 10 + i);
-    Experiment x = SmallMnist.experiment(split, new Partition("test: 10 + 30", List.of(a, b)), 10, 1, 3e-3f);
+    Experiment x = tenAndThirty();
 
     Map<String, Map<String, float[]>> beforeAverage = new LinkedHashMap<>();
     try (SplitFedV1 strategy = new SplitFedV1(x); SplitClient c0 = SplitFedV1.client(x, 0);
@@ -60,12 +55,7 @@ final class SplitFedV1Test {
   /** A client that missed every step did not train its copy: the average is over the copies that trained. */
   @Test
   void round_averagesOnlyTheCopiesOfClientsThatCounted() throws Exception {
-    DatasetSplit split = SmallMnist.load(200);
-    int[] a = new int[10];
-    int[] b = new int[30];
-    Arrays.setAll(a, i -> i);
-    Arrays.setAll(b, i -> 10 + i);
-    Experiment x = SmallMnist.experiment(split, new Partition("test: 10 + 30", List.of(a, b)), 10, 1, 3e-3f);
+    Experiment x = tenAndThirty();
     x = new Experiment(x.model(), x.data(), x.partition(), x.clientBatch(), x.epochs(), x.learningRate(),
         x.stepLrSize(), x.seed(), java.time.Duration.ofMillis(50), x.threads());
 
@@ -106,5 +96,15 @@ final class SplitFedV1Test {
       assertThat(Math.abs(v1.epochs().get(e).trainLoss() - fedAvg.epochs().get(e).trainLoss())).isLessThan(1e-4);
       assertThat(v1.epochs().get(e).testAccuracy()).isEqualTo(fedAvg.epochs().get(e).testAccuracy());
     }
+  }
+
+  /** Two clients of 10 and 30 MNIST images, batch 10, one epoch. */
+  private static Experiment tenAndThirty() throws Exception {
+    DatasetSplit split = SmallMnist.load(200);
+    int[] a = new int[10];
+    int[] b = new int[30];
+    Arrays.setAll(a, i -> i);
+    Arrays.setAll(b, i -> 10 + i);
+    return SmallMnist.experiment(split, new Partition("test: 10 + 30", List.of(a, b)), 10, 1, 3e-3f);
   }
 }

@@ -28,13 +28,14 @@ final class ServerResumeTest {
 
   @TempDir Path tmp;
 
-  private static ServerConfig config(Path dir) {
+  /** The resume runs' server: 3 clients, a checkpoint every K steps (also SharedTokenizerResumeTest's). */
+  static ServerConfig config(Path dir) {
     return new ServerConfig(CLIENTS, 2, LR, 1, 0.5f, Duration.ofSeconds(30), Duration.ofSeconds(20), Map.of(), null, 8)
         .withCheckpoints(dir.resolve("server"), K);
   }
 
   /** Client i: 12 samples, batch 2, so 6 steps per epoch; its own checkpoint folder. */
-  private static MpslClient client(Path dir, int i) {
+  static MpslClient client(Path dir, int i) {
     return new MpslClient(new ClientConfig("client-" + i, "", 2, SEED, 100 + i), HostileInputTest.MODEL, DATA,
         IntStream.range(12 * i, 12 * i + 12).toArray(), LR).withCheckpoints(dir.resolve("client-" + i));
   }

@@ -22,22 +22,19 @@ import org.junit.jupiter.api.io.TempDir;
 final class SharedTokenizerResumeTest {
   private static final long SEED = 21;
   private static final float LR = 2e-3f;
-  private static final int K = 4;
   private static final int CLIENTS = 3;
   private static final RandomDataset DATA = new RandomDataset(36, 3, 5);
   private static final TokenizerPolicy SHARED = TokenizerPolicy.sharedGradients(1);
 
   @TempDir Path tmp;
 
+  /** The server and clients of {@link ServerResumeTest}: the same runs, with the shared tokenizer. */
   private static ServerConfig config(Path dir) {
-    return new ServerConfig(CLIENTS, 2, LR, 1, 0.5f, Duration.ofSeconds(30), Duration.ofSeconds(20), Map.of(), null, 8)
-        .withCheckpoints(dir.resolve("server"), K);
+    return ServerResumeTest.config(dir);
   }
 
-  /** Client i: 12 samples, batch 2, so 6 steps per epoch; its own checkpoint folder. */
   private static MpslClient client(Path dir, int i) {
-    return new MpslClient(new ClientConfig("client-" + i, "", 2, SEED, 100 + i), HostileInputTest.MODEL, DATA,
-        IntStream.range(12 * i, 12 * i + 12).toArray(), LR).withCheckpoints(dir.resolve("client-" + i));
+    return ServerResumeTest.client(dir, i);
   }
 
   private record Outcome(Map<String, float[]> server, Map<String, float[]> tokenizers, long serverSteps,
