@@ -216,20 +216,8 @@ public final class BundledClients {
 
   /** Frames of at most {@link BundledSessions#FRAME_BYTES} (one larger entry goes alone). */
   private synchronized void send(List<LaneMessage> entries) {
-    ClientBundle.Builder frame = ClientBundle.newBuilder();
-    long bytes = 0;
-    for (LaneMessage e : entries) {
-      int size = e.getSerializedSize();
-      if (frame.getEntriesCount() > 0 && bytes + size > BundledSessions.FRAME_BYTES) {
-        requests.onNext(frame.build());
-        frame = ClientBundle.newBuilder();
-        bytes = 0;
-      }
-      frame.addEntries(e);
-      bytes += size;
-    }
-    if (frame.getEntriesCount() > 0) {
-      requests.onNext(frame.build());
+    for (List<LaneMessage> frame : BundledSessions.frames(entries)) {
+      requests.onNext(ClientBundle.newBuilder().addAllEntries(frame).build());
     }
   }
 

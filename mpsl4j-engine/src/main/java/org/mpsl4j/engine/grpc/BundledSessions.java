@@ -34,6 +34,30 @@ final class BundledSessions implements StreamObserver<ClientBundle> {
   static final int MAX_LANES = 1 << 14;
   /** A frame's payload is cut after this many bytes (one entry larger than this goes alone). */
   static final int FRAME_BYTES = 4 << 20;
+
+  /**
+   * Cuts entries, in order, into frames of at most {@link #FRAME_BYTES} serialized bytes (an entry larger than that
+   * goes alone); both directions of a bundled stream frame this way.
+   */
+  static <E extends com.google.protobuf.MessageLite> List<List<E>> frames(List<E> entries) {
+    List<List<E>> frames = new ArrayList<>();
+    List<E> frame = new ArrayList<>();
+    long bytes = 0;
+    for (E e : entries) {
+      int size = e.getSerializedSize();
+      if (!frame.isEmpty() && bytes + size > FRAME_BYTES) {
+        frames.add(frame);
+        frame = new ArrayList<>();
+        bytes = 0;
+      }
+      frame.add(e);
+      bytes += size;
+    }
+    if (!frame.isEmpty()) {
+      frames.add(frame);
+    }
+    return frames;
+  }
   /** How long the first queued message waits for the rest of its phase. */
   static final long GATHER_MICROS = 500;
 
@@ -178,20 +202,8 @@ final class BundledSessions implements StreamObserver<ClientBundle> {
         completeAfterFlush = false;
       }
       try {
-        ServerBundle.Builder frame = ServerBundle.newBuilder();
-        long bytes = 0;
-        for (ServerLaneMessage e : batch) {
-          int size = e.getSerializedSize();
-          if (frame.getEntriesCount() > 0 && bytes + size > FRAME_BYTES) {
-            out.onNext(frame.build());
-            frame = ServerBundle.newBuilder();
-            bytes = 0;
-          }
-          frame.addEntries(e);
-          bytes += size;
-        }
-        if (frame.getEntriesCount() > 0) {
-          out.onNext(frame.build());
+        for (List<ServerLaneMessage> frame : frames(batch)) {
+          out.onNext(ServerBundle.newBuilder().addAllEntries(frame).build());
         }
         if (complete) {
           out.onCompleted();
