@@ -223,7 +223,13 @@ public final class CompareCommand implements Callable<Integer> {
     for (CodecReport.Variant v : variants) {
       System.out.printf("%n[%d/%d] MPSL, activations %s%s, cut gradients %s%n", results.size() + 1, runs, v.up(),
           v.errorFeedback() ? "" : " (no error feedback)", v.down());
-      MethodResult r = MethodRunner.mpsl(experiment, v.up(), v.down(), v.errorFeedback(), this::epochLine);
+      MethodResult r;
+      try {
+        r = MethodRunner.mpsl(experiment, v.up(), v.down(), v.errorFeedback(), this::epochLine);
+      } catch (UntrainedRoundException e) {
+        System.err.println("\ncompare: " + e.getMessage());
+        r = e.result();
+      }
       results.add(r);
       codecRuns.add(new CodecReport.Variant(v.up(), v.down(), v.errorFeedback(), r));
       System.out.printf(Locale.ROOT, "  done in %.1f s%n", r.wallSeconds());

@@ -113,6 +113,12 @@ public final class ScalingCommand implements Callable<Integer> {
     long start = System.nanoTime();
     TaskProgress progress = TaskProgress.start("scaling", (long) configs.size() * chosen.size());
     List<ScalingStudy.Row> rows = ScalingStudy.run(split, settings, configs, chosen, r -> {
+      if (!r.trained()) {
+        System.out.printf(Locale.ROOT, "  %s sweep: depth %d, width %d: %s not trained: %s%n", r.sweep(), r.depth(),
+            r.width(), r.method().label(), r.failure());
+        progress.step("not trained");
+        return;
+      }
       System.out.printf(Locale.ROOT, "  %s sweep: depth %d, width %d (%d heads), %,d trainable params: %s %,.1f KiB up"
           + " / %,.1f KiB down per client, loss %.4f, %.1f s%n", r.sweep(), r.depth(), r.width(), r.heads(),
           r.trainableParameters(), r.method().label(), r.bytesUpPerClient() / 1024, r.bytesDownPerClient() / 1024,
@@ -136,6 +142,12 @@ public final class ScalingCommand implements Callable<Integer> {
     String plot = ScalingReport.writePlot(dir, rows);
     System.out.printf(Locale.ROOT, "%nwrote %s (+ scaling.csv, %s) in %.1f s%n", dir.resolve("scaling.json"), plot,
         (System.nanoTime() - start) / 1e9);
+    long untrained = rows.stream().filter(r -> !r.trained()).count();
+    if (untrained > 0) {
+      System.err.println("scaling: " + untrained + " row(s) did not train and have no byte figures (\"not trained\" "
+          + "in the table; the reason is printed above and in scaling.json)");
+      return 1;
+    }
     return 0;
   }
 

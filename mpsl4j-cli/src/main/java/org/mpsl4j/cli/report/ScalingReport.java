@@ -56,13 +56,13 @@ public final class ScalingReport {
           String.format(Locale.ROOT, "%,d", first.clientParameters())));
       for (Method m : methods) {
         Optional<ScalingStudy.Row> r = find(shape.getValue(), m);
-        cells.add(r.map(x -> kib(x.bytesUpPerClient())).orElse("–"));
-        cells.add(r.map(x -> kib(x.bytesDownPerClient())).orElse("–"));
+        cells.add(r.map(x -> x.trained() ? kib(x.bytesUpPerClient()) : "not trained").orElse("–"));
+        cells.add(r.map(x -> x.trained() ? kib(x.bytesDownPerClient()) : "not trained").orElse("–"));
       }
       if (ratio) {
         Optional<ScalingStudy.Row> f = find(shape.getValue(), Method.FEDAVG);
         Optional<ScalingStudy.Row> p = find(shape.getValue(), Method.MPSL);
-        cells.add(f.isPresent() && p.isPresent() && p.get().bytesPerClient() > 0
+        cells.add(f.isPresent() && p.isPresent() && f.get().trained() && p.get().trained() && p.get().bytesPerClient() > 0
             ? String.format(Locale.ROOT, "%.1f×", f.get().bytesPerClient() / p.get().bytesPerClient()) : "–");
       }
       out.add(cells.toArray(String[]::new));
@@ -79,11 +79,11 @@ public final class ScalingReport {
 
   public static void writeCsv(Path file, List<ScalingStudy.Row> rows) throws IOException {
     StringBuilder b = new StringBuilder("sweep,depth,width,heads,trainable_params,client_params,method,"
-        + "bytes_up_per_client,bytes_down_per_client,bytes_per_client,train_loss,wall_seconds\n");
+        + "bytes_up_per_client,bytes_down_per_client,bytes_per_client,train_loss,wall_seconds,trained\n");
     for (ScalingStudy.Row r : rows) {
-      b.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%.1f,%.1f,%.1f,%.6f,%.3f%n", r.sweep(), r.depth(),
+      b.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%s,%.1f,%.1f,%.1f,%.6f,%.3f,%b%n", r.sweep(), r.depth(),
           r.width(), r.heads(), r.trainableParameters(), r.clientParameters(), r.method().id(), r.bytesUpPerClient(),
-          r.bytesDownPerClient(), r.bytesPerClient(), r.trainLoss(), r.wallSeconds()));
+          r.bytesDownPerClient(), r.bytesPerClient(), r.trainLoss(), r.wallSeconds(), r.trained()));
     }
     Files.writeString(file, b);
   }
@@ -95,7 +95,7 @@ public final class ScalingReport {
   public static String writePlot(Path dir, List<ScalingStudy.Row> rows) throws IOException {
     List<BufferedImage> panels = new ArrayList<>();
     for (String sweep : List.of("depth", "width")) {
-      List<ScalingStudy.Row> in = rows.stream().filter(r -> r.sweep().equals(sweep)).toList();
+      List<ScalingStudy.Row> in = rows.stream().filter(r -> r.sweep().equals(sweep) && r.trained()).toList();
       if (in.isEmpty()) {
         continue;
       }

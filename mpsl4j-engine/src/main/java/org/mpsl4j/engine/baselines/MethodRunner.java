@@ -101,7 +101,24 @@ public final class MethodRunner {
             s.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
           }
         });
+    Method method = serverLoss ? Method.MPSL_SERVER_LOSS : Method.MPSL;
+    long start = System.nanoTime();
+    boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
+    boolean retrieval = org.mpsl4j.model.ModelChoices.task(x.model().head()) == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
+    String name = serverLoss ? method.label() : retrieval ? "MPSL client-side loss" : method.label();
+    String codecs = codecUp.lossy() || codecDown.lossy()
+        ? name + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : name;
+    String label = !tokenizers.equals(TokenizerPolicy.PAPER) || batches != ClientBatches.EQUAL
+        ? codecs + " (" + tokenizers + "; " + batches.name().toLowerCase(java.util.Locale.ROOT) + " batches)" : codecs;
     SimulationResult r = sim.run(x.partition(), e -> {
+      if (e.steps() == 0) {
+        // As RoundLoop does for the baselines: an epoch in which no step counted a client leaves the model as it was,
+        // and scoring it would report that model as MPSL's.
+        String why = untrainedEpoch(method, e, x);
+        MacReport macs = MacCounter.count(x.model());
+        throw new UntrainedRoundException(why, new MethodResult(method, List.copyOf(epochs), macs.clientForward(),
+            macs.clientTraining(), stateBytes.get(), (System.nanoTime() - start) / 1e9, label).failed(why));
+      }
       Map<String, long[]> now = server.get().bytesByClient();
       double up = 0;
       double down = 0;
@@ -118,17 +135,17 @@ public final class MethodRunner {
       onEpoch.accept(m);
       stateBytes.set(mpslStateBytes(server.get()));
     }, server::set);
-    boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
-    boolean retrieval = org.mpsl4j.model.ModelChoices.task(x.model().head()) == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
-    Method method = serverLoss ? Method.MPSL_SERVER_LOSS : Method.MPSL;
-    String name = serverLoss ? method.label() : retrieval ? "MPSL client-side loss" : method.label();
-    String label = codecUp.lossy() || codecDown.lossy()
-        ? name + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : name;
-    if (!tokenizers.equals(TokenizerPolicy.PAPER) || batches != ClientBatches.EQUAL) {
-      label += " (" + tokenizers + "; " + batches.name().toLowerCase(java.util.Locale.ROOT) + " batches)";
-    }
     return new MethodResult(method, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
         r.wallSeconds(), label);
+  }
+
+  /** Why an MPSL epoch that trained nothing stops the method: which epoch, the missed replies and the deadline. */
+  static String untrainedEpoch(Method method, SimulationResult.Epoch e, Experiment x) {
+    return method.label() + ", epoch " + e.epoch() + " of " + x.epochs() + ": no step counted a client's reply ("
+        + e.missedDeadlines() + " replies missed the step deadline of "
+        + java.math.BigDecimal.valueOf(x.deadline().toNanos(), 9).stripTrailingZeros().toPlainString()
+        + " s or were refused), so the server model did not move and the method stopped instead of reporting an "
+        + "untrained model; raise --deadline-s or look for the clients' errors above";
   }
 
   /** One server model, its Adam moments (two per trained parameter) and the averaged global tokenizers. */

@@ -70,11 +70,24 @@ public final class ScalingStudy {
    * @param bytesDownPerClient mean over clients of serialized bytes server → client in the epoch
    * @param trainLoss the epoch's reported training loss
    * @param wallSeconds the method's whole run (set-up and evaluation included)
+   * @param failure why the method's round trained nothing ({@link UntrainedRoundException}); then its bytes and loss
+   *     are NaN, since a round that no reply completed does not measure the method's traffic. {@code null} if it trained
    */
   public record Row(String sweep, int depth, int width, int heads, long trainableParameters, long clientParameters,
-      Method method, double bytesUpPerClient, double bytesDownPerClient, double trainLoss, double wallSeconds) {
+      Method method, double bytesUpPerClient, double bytesDownPerClient, double trainLoss, double wallSeconds,
+      String failure) {
+    public Row(String sweep, int depth, int width, int heads, long trainableParameters, long clientParameters,
+        Method method, double bytesUpPerClient, double bytesDownPerClient, double trainLoss, double wallSeconds) {
+      this(sweep, depth, width, heads, trainableParameters, clientParameters, method, bytesUpPerClient,
+          bytesDownPerClient, trainLoss, wallSeconds, null);
+    }
+
     public double bytesPerClient() {
       return bytesUpPerClient + bytesDownPerClient;
+    }
+
+    public boolean trained() {
+      return failure == null;
     }
   }
 
@@ -141,15 +154,21 @@ public final class ScalingStudy {
           }
           Experiment x = new Experiment(model, split, partition, s.clientBatch(), 1, s.learningRate(), 5, s.seed(),
               s.deadline(), s.threads());
-          MethodResult r = MethodRunner.run(m, x, e -> {});
-          measured = new Row(c.sweep(), c.depth(), c.width(), c.heads(), params[0], params[1], m,
-              r.meanBytesUpPerClientPerEpoch(), r.meanBytesDownPerClientPerEpoch(),
-              r.epochs().isEmpty() ? Double.NaN : r.epochs().get(0).trainLoss(), r.wallSeconds());
+          try {
+            MethodResult r = MethodRunner.run(m, x, e -> {});
+            measured = new Row(c.sweep(), c.depth(), c.width(), c.heads(), params[0], params[1], m,
+                r.meanBytesUpPerClientPerEpoch(), r.meanBytesDownPerClientPerEpoch(),
+                r.epochs().isEmpty() ? Double.NaN : r.epochs().get(0).trainLoss(), r.wallSeconds());
+          } catch (UntrainedRoundException e) {
+            // The other shapes and methods are still measured; this row says why it has no figures.
+            measured = new Row(c.sweep(), c.depth(), c.width(), c.heads(), params[0], params[1], m, Double.NaN,
+                Double.NaN, Double.NaN, e.result().wallSeconds(), e.getMessage());
+          }
           done.put(key, measured);
         }
         Row row = new Row(c.sweep(), measured.depth(), measured.width(), measured.heads(), measured.trainableParameters(),
             measured.clientParameters(), m, measured.bytesUpPerClient(), measured.bytesDownPerClient(),
-            measured.trainLoss(), measured.wallSeconds());
+            measured.trainLoss(), measured.wallSeconds(), measured.failure());
         rows.add(row);
         onRow.accept(row);
       }

@@ -61,6 +61,23 @@ final class ScalingStudyTest {
     assertThat(rows.get(5).bytesDownPerClient()).isEqualTo(fedAvg1.bytesDownPerClient());
   }
 
+  /** A method whose round trained nothing gets a row that says so, and the study goes on to the next method. */
+  @Test
+  void aRoundNoReplyCompleted_isARowMarkedNotTrained_notACrash() throws Exception {
+    DatasetSplit split = SmallMnist.load(20);
+    ScalingStudy.Settings s = new ScalingStudy.Settings(2, 10, 5, 3e-3f, 2024, 7, Duration.ofNanos(1), 2);
+
+    List<ScalingStudy.Row> rows = ScalingStudy.run(split, s, ScalingStudy.depthSweep(32, List.of(1), 64),
+        List.of(Method.FEDAVG, Method.MPSL), r -> {});
+
+    assertThat(rows).hasSize(2).allSatisfy(r -> {
+      assertThat(r.trained()).isFalse();
+      assertThat(r.failure()).contains(r.method().label(), "--deadline-s");
+      assertThat(r.bytesUpPerClient()).isNaN();
+      assertThat(r.trainLoss()).isNaN();
+    });
+  }
+
   @Test
   void configs_headsFollowHeadDim_partitionIsEven() {
     assertThat(ScalingStudy.widthSweep(4, List.of(192, 384, 768), 64)).extracting(ScalingStudy.Config::heads)
