@@ -36,7 +36,7 @@ final class EpochEndAverage {
    * @throws IllegalStateException if {@code policy} synchronizes within epochs (those uploads would be in the clear)
    */
   void useSecureAggregation(TokenizerPolicy policy) {
-    check(policy, true);
+    check(policy, true, false);
     secure = new SecureAggregation(collector, shapes, false, secAggThreshold);
   }
 
@@ -46,7 +46,7 @@ final class EpochEndAverage {
    * @throws IllegalStateException as {@link #useSecureAggregation}
    */
   void usePrivateAverage(TokenizerPolicy policy) {
-    check(policy, true);
+    check(policy, true, true);
     secure = new SecureAggregation(collector, shapes, true, secAggThreshold);
   }
 
@@ -65,17 +65,19 @@ final class EpochEndAverage {
 
   /** @throws IllegalStateException if {@code policy} cannot go with how the average is taken */
   void check(TokenizerPolicy policy) {
-    check(policy, secure != null);
+    check(policy, secure != null, privateAverage());
   }
 
-  private static void check(TokenizerPolicy policy, boolean secure) {
+  private static void check(TokenizerPolicy policy, boolean secure, boolean privately) {
     if (secure && policy.syncEvery() > 0 && policy.syncEvery() != TokenizerPolicy.EPOCH) {
       throw new IllegalStateException("secure aggregation covers the epoch-end average only; --tokenizer-sync "
           + policy.syncEvery() + " would upload tokenizers in the clear within epochs (use epoch or never)");
     }
-    if (secure && policy.sharedGradients()) {
+    if (secure && !privately && policy.sharedGradients()) {
+      // the private mode pads every step's gradients instead (SharedTokenizerStep.usePrivateSum)
       throw new IllegalStateException("secure aggregation covers the epoch-end average only; --tokenizer-sync "
-          + TokenizerPolicy.GRADIENTS + " would upload tokenizer gradients in the clear at every step");
+          + TokenizerPolicy.GRADIENTS + " would upload tokenizer gradients in the clear at every step (with "
+          + "--private-average instead, each step's gradients are padded and the tokenizer stays on the clients)");
     }
   }
 

@@ -54,8 +54,10 @@ final class EpochEndRound {
       NDManager manager) throws InterruptedException {
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step)
-          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch).setSecureAggregation(average.secure())
-              .setPrivateAverage(average.privateAverage())).build());
+          .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch)
+              // with one shared tokenizer nothing is averaged at the epoch end, securely or not
+              .setSecureAggregation(average.secure() && !policy.sharedGradients())
+              .setPrivateAverage(average.privateAverage() && !policy.sharedGradients())).build());
     }
     if (policy.sharedGradients()) {
       // The server's tokenizers are the global ones and every client holds them: nothing to average (an average

@@ -59,6 +59,9 @@ public final class MpslClient implements AutoCloseable {
 
   /** The last private average this client decoded (null: none yet). */
   private volatile Average privateAverage;
+  /** The group's pads (from {@code --client-seed}); the private shared tokenizer is made from them on first use. */
+  private org.mpsl4j.engine.secagg.GroupPads groupPads;
+  private PrivateSharedTokenizer privateShared;
 
   /**
    * A sample-weighted average of the clients' tokenizers (and trained heads) that this client decoded from the
@@ -174,7 +177,8 @@ public final class MpslClient implements AutoCloseable {
         Map<String, Parameter> fresh = new ClientModel(scope, modelConfig, new Random(seed)).namedParameters();
         model.namedParameters().forEach((name, p) -> p.copyFrom(fresh.get(name).array()));
       }
-      secAgg.withGroupPads(org.mpsl4j.engine.secagg.GroupPads.fromClientSeed(seed)); // the group's shared secret
+      groupPads = org.mpsl4j.engine.secagg.GroupPads.fromClientSeed(seed); // the group's shared secret
+      secAgg.withGroupPads(groupPads);
     }
     return this;
   }
@@ -276,14 +280,19 @@ public final class MpslClient implements AutoCloseable {
       case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
           secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
       case SECAGG_SUM -> {
-        decodeAverage(m);
+        if (m.getSecaggSum().getGradientSum()) {
+          applyPrivateSum(m);
+        } else {
+          decodeAverage(m);
+        }
         yield List.of();
       }
       case EVAL_OUTPUTS -> List.of(message(m.getStep()).setEvalReport(evaluation.report(m.getStep(), m.getEvalOutputs()))
           .build());
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
       // FedSGD on the tokenizers (Welcome.shared_tokenizer): the gradients instead, for the server's one optimizer.
-      case TOKENIZER_SYNC -> secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of())
+      case TOKENIZER_SYNC -> m.getTokenizerSync().getPadded() ? paddedGradients(m.getStep())
+          : secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of())
           : List.of(m.getTokenizerSync().getGradients()
               ? message(m.getStep()).setTokenizerWeights(split.tokenizerGradients(indices.length)).build()
               : tokenizerWeights(m.getStep()));
@@ -346,9 +355,44 @@ public final class MpslClient implements AutoCloseable {
     return this;
   }
 
-  /** The last private average this client decoded, or null. */
+  /**
+   * The last private average this client decoded, or null; with a private shared tokenizer, that tokenizer's trained
+   * parameters as they are now.
+   */
   public Average privateAverage() {
-    return privateAverage;
+    return privateShared != null ? privateShared.current() : privateAverage;
+  }
+
+  /** The private shared tokenizer's step ({@link PrivateSharedTokenizer}): this client's gradient, padded. */
+  private List<ClientMessage> paddedGradients(long step) {
+    try (NDManager scope = manager.newSubManager()) {
+      return List.of(message(step).setSecaggShare(privateShared().padded(step, split.takeGradients(scope))).build());
+    } catch (IllegalArgumentException | IllegalStateException e) { // sends nothing: it counts as missing this update
+      lastError = "step " + step + ": no padded tokenizer gradient sent: " + e.getMessage();
+      notes.add(lastError);
+      return List.of();
+    }
+  }
+
+  private void applyPrivateSum(ServerMessage m) {
+    try {
+      privateShared().apply(m.getStep(), m.getSecaggSum(), manager);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      lastError = "private shared-tokenizer sum of step " + m.getStep() + " not applied: " + e.getMessage();
+      notes.add(lastError);
+    }
+  }
+
+  private PrivateSharedTokenizer privateShared() {
+    if (groupPads == null) {
+      throw new IllegalStateException("the server runs a private shared tokenizer, which needs --client-seed (the "
+          + "secret the clients share) on every client");
+    }
+    if (privateShared == null) {
+      // the rate is set from each sum (the server's schedule) before the optimizer steps
+      privateShared = new PrivateSharedTokenizer(model, groupPads, config.clientId(), 1e-3f, manager);
+    }
+    return privateShared;
   }
 
   /**

@@ -121,7 +121,20 @@ public final class MpslServer implements AutoCloseable {
     }
     this.tokenizerPolicy = policy;
     applyAdversary();
+    privateSharedTokenizer();
     return this;
+  }
+
+  /** With a private average and one shared tokenizer, the tokenizer stays on the clients (either call order). */
+  private void privateSharedTokenizer() {
+    if (!tokenizerPolicy.sharedGradients() || !epochEndAverage.privateAverage()) {
+      return;
+    }
+    if (config.checkpointDir() != null) {
+      throw new IllegalArgumentException("server checkpoints cannot hold a private shared tokenizer (--private-average"
+          + " with --tokenizer-sync gradients): it lives only on the clients, so a resumed server could not continue it");
+    }
+    sharedTokenizer.usePrivateSum();
   }
 
   /**
@@ -181,6 +194,7 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer withPrivateAverage() {
     epochEndAverage.usePrivateAverage(tokenizerPolicy);
+    privateSharedTokenizer();
     return this;
   }
 

@@ -35,6 +35,10 @@ final class SharedTokenizerStep {
   private final java.util.Set<String> trained;
   /** Sessions that hold the current global tokenizers (sent them at least once; every send goes to all of these). */
   private final java.util.Set<Long> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Private mode ({@link #usePrivateSum}): the tokenizer lives on the clients; the server only adds padded sums. */
+  private boolean privateSum;
+  /** Private mode: padded sums sent so far (a session that missed one can no longer hold the clients' tokenizer). */
+  private long sumsSent;
 
   SharedTokenizerStep(StepPhases phases, TokenizerAverage global, TokenizerSync sync, NDManager manager,
       float learningRate) {
@@ -72,6 +76,27 @@ final class SharedTokenizerStep {
     return out;
   }
 
+  /** The number of scalars of parameters of these shapes. */
+  static int length(java.util.Collection<ai.djl.ndarray.types.Shape> shapes) {
+    return Math.toIntExact(shapes.stream().mapToLong(ai.djl.ndarray.types.Shape::size).sum());
+  }
+
+  /**
+   * The private mode ({@code --private-average} with this policy): the server holds no tokenizer and sees neither a
+   * client's gradient nor their sum. After each step it asks the counted clients for their gradients padded with their
+   * group pads ({@link org.mpsl4j.engine.secagg.PaddedGradients}), adds them and sends the padded sum to every
+   * connected client, which unpads it and steps its own copy of the tokenizer ({@link PrivateSharedTokenizer}).
+   * Nothing is sent at epoch ends, and a client that connects after the first sum is refused: it could not catch up
+   * with a tokenizer that no party can hand it.
+   */
+  void usePrivateSum() {
+    privateSum = true;
+  }
+
+  boolean privateSum() {
+    return privateSum;
+  }
+
   /**
    * Gathers {@code counted} clients' gradients, steps the global tokenizers with their sum at
    * {@code learningRate}, and sends the result to {@code connected}. If no gradient arrives, or their sum
@@ -82,6 +107,9 @@ final class SharedTokenizerStep {
    */
   boolean afterStep(long step, List<Session> counted, List<Session> connected, float learningRate, Duration deadline,
       NDManager manager) throws InterruptedException {
+    if (privateSum) {
+      return privateStep(step, counted, connected, learningRate, deadline);
+    }
     boolean updated = false;
     try (NDManager scope = manager.newSubManager()) {
       ServerMessage.Builder ask = ServerMessage.newBuilder().setStep(step)
@@ -102,8 +130,54 @@ final class SharedTokenizerStep {
     return updated;
   }
 
+  /** The private mode's step: ask for padded gradients, add what arrives in time, send the padded sum to all. */
+  private boolean privateStep(long step, List<Session> counted, List<Session> connected, float learningRate,
+      Duration deadline) throws InterruptedException {
+    ServerMessage.Builder ask = ServerMessage.newBuilder().setStep(step).setTokenizerSync(
+        org.mpsl4j.protocol.v1.TokenizerSync.newBuilder().setGradients(true).setPadded(true));
+    for (Session s : counted) {
+      s.send(ask.setSessionId(s.id).build());
+    }
+    int length = length(trainedShapes());
+    long[] sum = new long[length];
+    List<String> ids = new java.util.ArrayList<>();
+    Map<Session, org.mpsl4j.protocol.v1.ClientMessage> replies = phases.collect(step, counted,
+        org.mpsl4j.protocol.v1.ClientMessage.BodyCase.SECAGG_SHARE, Deadline.after(Ticker.system(), deadline));
+    for (Map.Entry<Session, org.mpsl4j.protocol.v1.ClientMessage> e : replies.entrySet()) {
+      Session s = e.getKey();
+      try {
+        org.mpsl4j.engine.secagg.PaddedGradients.add(sum, org.mpsl4j.engine.secagg.PaddedGradients.fromBytes(
+            e.getValue().getSecaggShare().getValues().asReadOnlyByteBuffer(), length,
+            "padded tokenizer gradient from '" + s.clientId + "'"));
+        ids.add(s.clientId);
+      } catch (IllegalArgumentException ex) {
+        s.error(step, org.mpsl4j.protocol.v1.ErrorCode.MALFORMED_TENSOR, ex.getMessage()
+            + "; left out of this step's tokenizer update");
+      }
+    }
+    ServerMessage.Builder out = ServerMessage.newBuilder().setStep(step).setSecaggSum(
+        org.mpsl4j.protocol.v1.SecAggSum.newBuilder().setGradientSum(true).setLearningRate(learningRate)
+            .addAllCounted(ids).setValues(com.google.protobuf.ByteString.copyFrom(
+                org.mpsl4j.engine.secagg.PaddedGradients.toBytes(sum))));
+    for (Session s : connected) {
+      if (holding.contains(s.id)) {
+        s.send(out.setSessionId(s.id).build());
+      }
+    }
+    sumsSent++;
+    return !ids.isEmpty();
+  }
+
+  private java.util.List<ai.djl.ndarray.types.Shape> trainedShapes() {
+    Map<String, org.mpsl4j.model.Parameter> all = global.model().namedParameters();
+    return trained.stream().map(n -> all.get(n).shape()).toList();
+  }
+
   /** Sends the trained parameters of the global tokenizers to {@code participants} (after a step, at an epoch end). */
   void send(long step, List<Session> participants) {
+    if (privateSum) {
+      return; // the server holds no tokenizer; every client applied every sum itself
+    }
     sync.sendAverage(step, participants, trained);
     participants.forEach(s -> holding.add(s.id));
   }
@@ -117,6 +191,20 @@ final class SharedTokenizerStep {
    */
   void sendToNewcomers(long step, List<Session> connected) {
     List<Session> newcomers = connected.stream().filter(s -> !holding.contains(s.id)).toList();
+    if (privateSum) {
+      for (Session s : newcomers) {
+        if (sumsSent == 0) {
+          holding.add(s.id); // before the first sum every client holds the tokenizer the client seed draws
+        } else {
+          s.error(step, org.mpsl4j.protocol.v1.ErrorCode.BAD_HELLO, "client '" + s.clientId + "' joined after "
+              + sumsSent + " private shared-tokenizer update(s): the tokenizer lives only on the clients (--private-"
+              + "average with --tokenizer-sync gradients) and no party can hand it over, so a late or reconnecting "
+              + "client cannot take part in this run");
+          s.replace();
+        }
+      }
+      return;
+    }
     if (!newcomers.isEmpty()) {
       send(step, newcomers);
     }

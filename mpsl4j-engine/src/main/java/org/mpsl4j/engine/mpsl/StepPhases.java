@@ -167,6 +167,12 @@ final class StepPhases {
     return new long[] {correct, total};
   }
 
+  /** The replies of one kind from {@code expected} that arrive before {@code deadline}, unchecked. */
+  Map<Session, ClientMessage> collect(long step, List<Session> expected, ClientMessage.BodyCase kind,
+      Deadline deadline) throws InterruptedException {
+    return collector.collect(step, expected, kind, deadline, false);
+  }
+
   /**
    * The clients' tokenizer uploads, each checked and handed to {@code each} one at a time: its arrays
    * live in a sub-manager of {@code scope} that is closed when {@code each} returns, and its message is

@@ -121,6 +121,11 @@ public final class WireClientStep implements AutoCloseable {
     return w.build();
   }
 
+  /** The tokenizer gradients accumulated since the last call, owned by {@code scope}; the model's own are zeroed. */
+  public java.util.Map<String, ai.djl.ndarray.NDArray> takeGradients(NDManager scope) {
+    return step.takeGradients(scope);
+  }
+
   /** Applies this client's defenses to its labels, activations, output gradients and reported loss. */
   public void usePrivacy(org.mpsl4j.engine.privacy.ClientPrivacy privacy) {
     step.useDefenses(privacy);
