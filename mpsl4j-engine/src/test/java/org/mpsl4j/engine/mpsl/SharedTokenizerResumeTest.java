@@ -81,16 +81,39 @@ final class SharedTokenizerResumeTest {
   }
 
   @Test
-  void secureAggregationAndPrivateAverage_withTheSharedTokenizer_areRefusedNamingWhy() {
+  void secureAggregation_withTheSharedTokenizer_isRefusedNamingWhy() {
     String why = "--tokenizer-sync gradients would upload tokenizer gradients in the clear at every step";
     try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
       s.withTokenizerPolicy(SHARED);
       assertThatThrownBy(s::withSecureAggregation).isInstanceOf(IllegalStateException.class).hasMessageContaining(why);
-      assertThatThrownBy(s::withPrivateAverage).isInstanceOf(IllegalStateException.class).hasMessageContaining(why);
     }
     try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
       s.withSecureAggregation();
       assertThatThrownBy(() -> s.withTokenizerPolicy(SHARED)).hasMessageContaining(why);
+    }
+  }
+
+  /**
+   * The private average with the shared tokenizer keeps the tokenizer on the clients (PrivateSharedTokenizerRunTest),
+   * so a server has nothing to checkpoint of it: refused with a checkpoint directory, in either order of setting them,
+   * and accepted without one.
+   */
+  @Test
+  void privateAverage_withTheSharedTokenizer_isRefusedOnlyWithCheckpoints() {
+    String why = "server checkpoints cannot hold a private shared tokenizer";
+    try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
+      s.withTokenizerPolicy(SHARED);
+      assertThatThrownBy(s::withPrivateAverage).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(why);
+    }
+    try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
+      s.withPrivateAverage();
+      assertThatThrownBy(() -> s.withTokenizerPolicy(SHARED)).hasMessageContaining(why);
+    }
+    ServerConfig noCheckpoints = new ServerConfig(3, 1, LR, 5, 0.1f, Duration.ofMillis(1000), Duration.ofSeconds(10),
+        Map.of(), null, 8);
+    try (MpslServer s = new MpslServer(noCheckpoints, HostileInputTest.MODEL, SEED)) {
+      s.withPrivateAverage().withTokenizerPolicy(SHARED);
+      assertThat(s.holdsGlobalTokenizers()).isFalse();
     }
   }
 
@@ -130,6 +153,41 @@ final class SharedTokenizerResumeTest {
     assertThat(joinedAfter.get()).as("joined after the tokenizer had moved").isGreaterThanOrEqualTo(2);
     assertThat(atFirstStep.get()).as("late client's tokenizers vs the global ones at its first step").isNotNull()
         .isLessThanOrEqualTo(0.0);
+  }
+
+  /**
+   * With the private shared tokenizer no party can hand a newcomer the tokenizer, so a client that connects after the
+   * first padded sum is refused, naming why, and the others train on.
+   */
+  @Test
+  @Timeout(60)
+  void privateSharedTokenizer_refusesALateJoinerNamingWhy_othersTrainOn() throws Exception {
+    ServerConfig cfg = new ServerConfig(3, 1, LR, 5, 0.1f, Duration.ofMillis(1000), Duration.ofSeconds(10), Map.of(),
+        null, 8).withMinClients(2);
+    List<MpslClient> late = new ArrayList<>();
+    List<org.mpsl4j.engine.mpsl.EpochStats> epochs;
+    try (MpslServer server = new MpslServer(cfg, HostileInputTest.MODEL, SEED).withTokenizerPolicy(SHARED)
+        .withPrivateAverage(); InProcessMpsl net = new InProcessMpsl(server)) {
+      server.expectTrainSamples(Map.of("a", 12, "b", 12, "late", 12));
+      net.connect(seeded("a", 0));
+      net.connect(seeded("b", 1));
+      server.onProgress((epoch, step, steps) -> {
+        if (late.isEmpty() && step >= 1) {
+          late.add(seeded("late", 2));
+          new ScriptedClient(late.get(0), net.channel(), reply -> List.of(reply));
+        }
+      });
+      epochs = server.train(e -> {});
+      net.awaitClients();
+    }
+    assertThat(late).hasSize(1);
+    assertThat(late.get(0).lastError()).contains("BAD_HELLO", "joined after", "no party can hand it over");
+    assertThat(epochs).hasSize(1).allSatisfy(e -> assertThat(e.steps()).isPositive());
+  }
+
+  private static MpslClient seeded(String id, int i) {
+    return plain(id, i).withPrivacy(new org.mpsl4j.engine.privacy.ClientPrivacy(
+        org.mpsl4j.engine.privacy.PrivacySettings.NONE.withClientSeed(77L), 3)).requirePrivateAverage();
   }
 
   private static MpslClient plain(String id, int i) {
