@@ -48,6 +48,11 @@ public enum ClientBatches {
     return this == SPREAD ? server.spreadBatches(serverBatch(clients, base)) : server;
   }
 
+  /** The steps per epoch T that spread batches slice every client's data over; 0 for the other plans (fixed batches). */
+  public int spreadSteps(Partition partition, int base) {
+    return this == SPREAD ? SpreadBatches.stepsPerEpoch(total(partition), serverBatch(partition.numClients(), base)) : 0;
+  }
+
   /** Tells {@code client} how to cut its batches (spread: over the Welcome's steps per epoch). */
   public MpslClient configure(MpslClient client) {
     return this == SPREAD ? client.withSpreadBatches() : client;

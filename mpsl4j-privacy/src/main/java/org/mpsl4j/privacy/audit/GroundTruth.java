@@ -5,6 +5,7 @@ import org.mpsl4j.data.Batch;
 import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.core.data.EpochOrder;
+import org.mpsl4j.core.data.SpreadBatches;
 
 /**
  * What the clients really held at each step, for scoring attacks: the simulation derives every share in one process,
@@ -14,21 +15,34 @@ import org.mpsl4j.core.data.EpochOrder;
 final class GroundTruth {
   private final LabeledDataset train;
   private final Partition partition;
-  private final int batchSize;
+  private final java.util.function.IntUnaryOperator batchSize;
+  private final int spreadSteps;
   private final long seed;
 
-  GroundTruth(LabeledDataset train, Partition partition, int batchSize, long seed) {
+  /**
+   * @param batchSize client i's batch (equal, or proportional to its share)
+   * @param spreadSteps with spread batches the epoch's T steps, over which each client slices its data
+   *     ({@link SpreadBatches}, as {@code ClientSplitStep.begin} does); 0 for fixed batches
+   */
+  GroundTruth(LabeledDataset train, Partition partition, java.util.function.IntUnaryOperator batchSize, int spreadSteps,
+      long seed) {
     this.train = train;
     this.partition = partition;
     this.batchSize = batchSize;
+    this.spreadSteps = spreadSteps;
     this.seed = seed;
   }
 
   /** The batch of client {@code index} (id {@code client-<index>}) at that step. */
   Batch batch(int index, int epoch, int stepInEpoch) {
     int[] order = EpochOrder.of(partition.client(index), seed + 1 + index, epoch);
-    int from = stepInEpoch * batchSize;
-    return train.batch(Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize)));
+    if (spreadSteps > 0) {
+      return train.batch(Arrays.copyOfRange(order, SpreadBatches.sliceStart(order.length, spreadSteps, stepInEpoch),
+          SpreadBatches.sliceStart(order.length, spreadSteps, stepInEpoch + 1)));
+    }
+    int b = batchSize.applyAsInt(index);
+    int from = stepInEpoch * b;
+    return train.batch(Arrays.copyOfRange(order, from, Math.min(order.length, from + b)));
   }
 
   /** The class counts of client {@code index}'s whole training share. */

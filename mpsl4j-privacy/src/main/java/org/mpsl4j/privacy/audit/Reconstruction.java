@@ -117,6 +117,10 @@ final class Reconstruction {
         acts.add(Wire.values(s.activations().getInputs(i).getValues(), scope));
         cuts.add(Wire.values(s.cutGrad().getGrads(i), scope));
       }
+      if (s.globalBefore() != null) {
+        // One shared tokenizer: the server sent these weights itself, so it needs no tracking to know them.
+        tracker.load(weights(s.globalBefore(), scope));
+      }
       int epoch = s.begin().getEpoch();
       if (s.begin().getStepInEpoch() == 0 && (epoch == 0 || epoch == config.epochs() - 1)) {
         optimize(acts, truth, epoch);
@@ -130,6 +134,12 @@ final class Reconstruction {
         score(invertWith(averages.get(epoch - 1), acts, b), truth, Kind.AVERAGE);
       }
       tracker.replay(recon, cuts, b, s.begin().getLearningRate());
+    }
+
+    private static Map<String, float[]> weights(org.mpsl4j.protocol.v1.TokenizerWeights w, NDManager scope) {
+      Map<String, float[]> out = new java.util.HashMap<>();
+      w.getParametersList().forEach(t -> out.put(t.getName(), Wire.values(t.getTensor(), scope)));
+      return out;
     }
 
     /** The two optimization attacks on one step: with the tracked weights, and blind from the best guess. */
