@@ -162,7 +162,9 @@ final class ExperimentOptions {
       + " decode: each client's share also carries a pad from the secret the clients share (--client-seed, needed on"
       + " every client), the server sends the padded sum back, and it holds neither any client's tokenizer nor their"
       + " average (so a server reports no global test accuracy). On a client it refuses every average the server"
-      + " could read (docs/PRIVACY.md).")
+      + " could read. With --tokenizer-sync gradients the one shared tokenizer stays on the clients: each step's"
+      + " tokenizer gradients go up padded the same way and every client applies their sum itself (no server"
+      + " checkpoints, no late joiners; docs/PRIVACY.md).")
   boolean privateAverage;
 
   @Option(names = "--secagg-threshold", defaultValue = "0", description = "MPSL, with --secure-aggregation or"
