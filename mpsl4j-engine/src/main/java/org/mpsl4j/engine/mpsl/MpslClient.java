@@ -49,19 +49,12 @@ public final class MpslClient implements AutoCloseable {
   private final PersonalizedEvaluation evaluation;
   private final ClientResume resume;
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final org.mpsl4j.engine.secagg.SecAggClient secAgg;
-  private volatile boolean secureAggregationRequired;
+  private final ClientAggregation aggregation;
   /** Spread batches (--client-batches spread): slice the data over the Welcome's steps per epoch. */
   private boolean spreadBatches;
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
-
-  /** The last private average this client decoded (null: none yet). */
-  private volatile Average privateAverage;
-  /** The group's pads (from {@code --client-seed}); the private shared tokenizer is made from them on first use. */
-  private org.mpsl4j.engine.secagg.GroupPads groupPads;
-  private PrivateSharedTokenizer privateShared;
 
   /**
    * A sample-weighted average of the clients' tokenizers (and trained heads) that this client decoded from the
@@ -94,7 +87,6 @@ public final class MpslClient implements AutoCloseable {
       throw new IllegalArgumentException("client '" + config.clientId() + "' has no training samples");
     }
     this.config = config;
-    this.secAgg = new org.mpsl4j.engine.secagg.SecAggClient(config.clientId());
     this.modelConfig = modelConfig;
     this.indices = indices.clone();
     manager = NDManager.newBaseManager();
@@ -105,6 +97,15 @@ public final class MpslClient implements AutoCloseable {
         config.batchSize(), config.dataSeed(), limits);
     evaluation = new PersonalizedEvaluation(config.clientId(), modelConfig, model, manager, limits);
     resume = new ClientResume(config, modelConfig, this.indices, model, split, manager, notes);
+    aggregation = new ClientAggregation(config.clientId(), model, manager, this::message, this::note,
+        () -> shared != null ? shared.template().namedParameters() : model.namedParameters(), this::parameterOrder,
+        this.indices.length);
+  }
+
+  /** A refusal or failure this client reports: its last error, and one of its notes. */
+  private void note(String what) {
+    lastError = what;
+    notes.add(what);
   }
 
   /**
@@ -177,8 +178,7 @@ public final class MpslClient implements AutoCloseable {
         Map<String, Parameter> fresh = new ClientModel(scope, modelConfig, new Random(seed)).namedParameters();
         model.namedParameters().forEach((name, p) -> p.copyFrom(fresh.get(name).array()));
       }
-      groupPads = org.mpsl4j.engine.secagg.GroupPads.fromClientSeed(seed); // the group's shared secret
-      secAgg.withGroupPads(groupPads);
+      aggregation.useGroupPads(org.mpsl4j.engine.secagg.GroupPads.fromClientSeed(seed)); // the group's shared secret
     }
     return this;
   }
@@ -240,8 +240,7 @@ public final class MpslClient implements AutoCloseable {
           try {
             split.spreadOver(m.getWelcome().getStepsPerEpoch());
           } catch (IllegalArgumentException e) { // its share does not fit the server's epoch: fixed batches, and why
-            lastError = e.getMessage();
-            notes.add(e.getMessage());
+            note(e.getMessage());
           }
         }
         yield List.of();
@@ -260,39 +259,25 @@ public final class MpslClient implements AutoCloseable {
       case EPOCH_END -> {
         resume.checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
         if (m.getEpochEnd().getSecureAggregation()) {
-          List<ClientMessage> replies = new java.util.ArrayList<>(secAggReply(m.getStep(), () -> message(m.getStep())
-              .setSecaggKey(secAgg.key(m.getStep(), m.getEpochEnd().getPrivateAverage())).build()));
+          List<ClientMessage> replies = new java.util.ArrayList<>(aggregation.key(m.getStep(),
+              m.getEpochEnd().getPrivateAverage()));
           replies.add(evalActivations(m.getStep()));
           yield replies;
         }
         if (split.sharesTokenizer()) { // the server holds the one tokenizer: nothing to average
           yield List.of(evalActivations(m.getStep()));
         }
-        yield secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of(evalActivations(m.getStep())))
+        yield aggregation.required() ? aggregation.refuseClearUpload(m.getStep(), List.of(evalActivations(m.getStep())))
             : List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
       }
-      // Secure aggregation (engine.secagg): a refusal sends nothing, so this client counts as a dropout.
-      case SECAGG_KEYS -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggBoxes(
-          secAgg.boxes(m.getStep(), m.getSecaggKeys())).build());
-      case SECAGG_BOXES -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggShare(
-          secAgg.share(m.getStep(), m.getSecaggBoxes(), TokenizerVector.of(model, parameterOrder(), manager),
-              indices.length)).build());
-      case SECAGG_RECOVER -> secAggReply(m.getStep(), () -> message(m.getStep()).setSecaggSeeds(
-          secAgg.reveal(m.getStep(), m.getSecaggRecover())).build());
-      case SECAGG_SUM -> {
-        if (m.getSecaggSum().getGradientSum()) {
-          applyPrivateSum(m);
-        } else {
-          decodeAverage(m);
-        }
-        yield List.of();
-      }
+      // Secure aggregation (engine.secagg), private averages, the private shared tokenizer: ClientAggregation.
+      case SECAGG_KEYS, SECAGG_BOXES, SECAGG_RECOVER, SECAGG_SUM -> aggregation.onMessage(m, split);
       case EVAL_OUTPUTS -> List.of(message(m.getStep()).setEvalReport(evaluation.report(m.getStep(), m.getEvalOutputs()))
           .build());
       // Periodic tokenizer synchronization (TokenizerPolicy): upload on request, then continue from the average.
       // FedSGD on the tokenizers (Welcome.shared_tokenizer): the gradients instead, for the server's one optimizer.
-      case TOKENIZER_SYNC -> m.getTokenizerSync().getPadded() ? paddedGradients(m.getStep())
-          : secureAggregationRequired ? refuseClearUpload(m.getStep(), List.of())
+      case TOKENIZER_SYNC -> m.getTokenizerSync().getPadded() ? aggregation.onMessage(m, split)
+          : aggregation.required() ? aggregation.refuseClearUpload(m.getStep(), List.of())
           : List.of(m.getTokenizerSync().getGradients()
               ? message(m.getStep()).setTokenizerWeights(split.tokenizerGradients(indices.length)).build()
               : tokenizerWeights(m.getStep()));
@@ -300,8 +285,7 @@ public final class MpslClient implements AutoCloseable {
         // Refused: trains on with its own.
         String refused = GlobalTokenizerLoad.applyOrExplain(m, model, split.sharesTokenizer(), manager);
         if (refused != null) {
-          lastError = refused;
-          notes.add(refused);
+          note(refused);
         }
         yield List.of();
       }
@@ -335,7 +319,7 @@ public final class MpslClient implements AutoCloseable {
    * secure aggregation, and counts as missing in the others.
    */
   public MpslClient requireSecureAggregation() {
-    secureAggregationRequired = true;
+    aggregation.require(false);
     return this;
   }
 
@@ -350,8 +334,7 @@ public final class MpslClient implements AutoCloseable {
       throw new IllegalStateException("client '" + config.clientId() + "': a private average needs --client-seed, the"
           + " secret the clients share and the server does not know");
     }
-    secureAggregationRequired = true;
-    secAgg.requirePrivate();
+    aggregation.require(true);
     return this;
   }
 
@@ -360,70 +343,7 @@ public final class MpslClient implements AutoCloseable {
    * parameters as they are now.
    */
   public Average privateAverage() {
-    return privateShared != null ? privateShared.current() : privateAverage;
-  }
-
-  /** The private shared tokenizer's step ({@link PrivateSharedTokenizer}): this client's gradient, padded. */
-  private List<ClientMessage> paddedGradients(long step) {
-    try (NDManager scope = manager.newSubManager()) {
-      return List.of(message(step).setSecaggShare(privateShared().padded(step, split.takeGradients(scope))).build());
-    } catch (IllegalArgumentException | IllegalStateException e) { // sends nothing: it counts as missing this update
-      lastError = "step " + step + ": no padded tokenizer gradient sent: " + e.getMessage();
-      notes.add(lastError);
-      return List.of();
-    }
-  }
-
-  private void applyPrivateSum(ServerMessage m) {
-    try {
-      privateShared().apply(m.getStep(), m.getSecaggSum(), manager);
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      lastError = "private shared-tokenizer sum of step " + m.getStep() + " not applied: " + e.getMessage();
-      notes.add(lastError);
-    }
-  }
-
-  private PrivateSharedTokenizer privateShared() {
-    if (groupPads == null) {
-      throw new IllegalStateException("the server runs a private shared tokenizer, which needs --client-seed (the "
-          + "secret the clients share) on every client");
-    }
-    if (privateShared == null) {
-      // the rate is set from each sum (the server's schedule) before the optimizer steps
-      privateShared = new PrivateSharedTokenizer(model, groupPads, config.clientId(), 1e-3f, manager);
-    }
-    return privateShared;
-  }
-
-  /**
-   * Takes the group pads off a private average's sum; keeps the average, and with {@code replace_tokenizers}
-   * continues from it. A sum that cannot be decoded is noted and changes nothing.
-   */
-  private void decodeAverage(ServerMessage m) {
-    try {
-      privateAverage = PaddedSumDecoding.decode(secAgg, m, model,
-          shared != null ? shared.template().namedParameters() : model.namedParameters(), parameterOrder(), manager);
-    } catch (IllegalArgumentException e) { // MalformedTensorException is one
-      lastError = "private average of step " + m.getStep() + " not decoded: " + e.getMessage();
-      notes.add(lastError);
-    }
-  }
-
-  private List<ClientMessage> refuseClearUpload(long step, List<ClientMessage> instead) {
-    lastError = "step " + step + ": the server asked for the tokenizers in the clear; refused (secure aggregation"
-        + " required)";
-    notes.add(lastError);
-    return instead;
-  }
-
-  private List<ClientMessage> secAggReply(long step, java.util.function.Supplier<ClientMessage> reply) {
-    try {
-      return List.of(reply.get());
-    } catch (IllegalArgumentException e) {
-      lastError = "secure aggregation at step " + step + " refused: " + e.getMessage();
-      notes.add(lastError);
-      return List.of();
-    }
+    return aggregation.privateAverage();
   }
 
   private ClientMessage tokenizerWeights(long step) {
