@@ -77,8 +77,28 @@ public final class Datasets {
       return source.build(dataDir, options);
     }
     String key = source.fingerprint(dataDir, options) + "|" + options.cacheKey();
-    return new SplitCache(dataDir.resolve("cache")).getOrBuild(source.name(), key,
+    return new SplitCache(cacheDir(dataDir)).getOrBuild(source.name(), key,
         () -> source.build(dataDir, options), options.log());
+  }
+
+  /**
+   * Where the preprocessed tensors of {@code dataDir} are cached: {@code <dataDir>/cache}, unless the data folder is
+   * marked read-only (no write permission bit at all, as a shared dataset folder is); then {@code data/cache} under
+   * the working folder, so that a read-only share is never written to, even by a user (root) whom the file system
+   * would let write.
+   */
+  static Path cacheDir(Path dataDir) {
+    try {
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> p = java.nio.file.Files.getPosixFilePermissions(dataDir);
+      if (!p.contains(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)
+          && !p.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+          && !p.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+        return Path.of("data", "cache");
+      }
+    } catch (UnsupportedOperationException | java.io.IOException e) {
+      // no POSIX permissions (or no folder yet): the data folder's own cache, as before
+    }
+    return dataDir.resolve("cache");
   }
 
   /** Fetches or checks the sources of a dataset into {@code dataDir}, with the default options. */

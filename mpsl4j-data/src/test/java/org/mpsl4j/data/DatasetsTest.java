@@ -55,4 +55,19 @@ final class DatasetsTest {
         new int[] {3}, null, List.of()))
         .hasMessageContaining("sample 0 has label 3");
   }
+
+  /** A shared dataset folder is read-only: its cache goes to the working folder's data/cache, never into it. */
+  @Test
+  void aReadOnlyDataFolder_isNotWhereTheCacheGoes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path writable = java.nio.file.Files.createDirectory(tmp.resolve("mine"));
+    java.nio.file.Path readOnly = java.nio.file.Files.createDirectory(tmp.resolve("shared"));
+    java.nio.file.Files.setPosixFilePermissions(readOnly,
+        java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+
+    assertThat(Datasets.cacheDir(writable)).isEqualTo(writable.resolve("cache"));
+    assertThat(Datasets.cacheDir(readOnly)).isEqualTo(java.nio.file.Path.of("data", "cache"));
+    java.nio.file.Files.setPosixFilePermissions(readOnly,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")); // so that the folder can be deleted
+  }
 }
