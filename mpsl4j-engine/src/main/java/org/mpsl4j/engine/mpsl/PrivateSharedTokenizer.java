@@ -37,7 +37,7 @@ final class PrivateSharedTokenizer {
 
   PrivateSharedTokenizer(ClientModel model, GroupPads pads, String clientId, float learningRate, NDManager manager) {
     this.model = model;
-    this.pads = pads;
+    this.pads = pads.forGradients();
     this.clientId = clientId;
     this.optimizer = new Adam(manager, learningRate);
     Map<String, Parameter> all = model.namedParameters();
@@ -80,6 +80,16 @@ final class PrivateSharedTokenizer {
       return;
     }
     float[] flat = PaddedGradients.unpad(values, pads, step, counted);
+    // A sum unpadded with the wrong pads (a server that lies about who is counted, or another group) is noise of about
+    // 2^27 per value; the counted clients' true gradients are each within ±LIMIT. Nothing is applied then.
+    double bound = PaddedGradients.LIMIT * counted.size();
+    for (int i = 0; i < flat.length; i++) {
+      if (!(Math.abs(flat[i]) <= bound)) {
+        throw new IllegalArgumentException("the padded sum decodes to " + flat[i] + " at index " + i + ", beyond the ±"
+            + (long) bound + " that " + counted.size() + " counted clients' gradients can add up to: the list of "
+            + "counted clients " + counted + " does not match the sum, or the sum was changed; not applied");
+      }
+    }
     try (NDManager scope = manager.newSubManager()) {
       Map<String, NDArray> gradients = new LinkedHashMap<>();
       int at = 0;

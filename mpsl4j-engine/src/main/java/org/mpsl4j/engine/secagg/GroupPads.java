@@ -24,10 +24,22 @@ import javax.crypto.spec.SecretKeySpec;
 public final class GroupPads {
   private static final byte[] KEY_LABEL = "mpsl4j group pad key v1".getBytes(StandardCharsets.UTF_8);
   private static final byte[] PAD_LABEL = "mpsl4j group pad v1".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] GRADIENT_PAD_LABEL = "mpsl4j group gradient pad v1".getBytes(StandardCharsets.UTF_8);
   private final byte[] groupKey;
+  private final byte[] label;
 
-  private GroupPads(byte[] groupKey) {
+  private GroupPads(byte[] groupKey, byte[] label) {
     this.groupKey = groupKey;
+    this.label = label;
+  }
+
+  /**
+   * The same group's pads for a private shared tokenizer's gradients ({@link PaddedGradients}): drawn under another
+   * label, so that no step number can give an epoch-end share and a step's gradient one pad (two messages under one
+   * pad would let the server subtract it away).
+   */
+  public GroupPads forGradients() {
+    return new GroupPads(groupKey, GRADIENT_PAD_LABEL);
   }
 
   /** The pads of the group that shares {@code clientSeed}. */
@@ -36,7 +48,7 @@ public final class GroupPads {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(KEY_LABEL);
       sha.update(ByteBuffer.allocate(Long.BYTES).putLong(clientSeed).array());
-      return new GroupPads(sha.digest());
+      return new GroupPads(sha.digest(), PAD_LABEL);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
@@ -72,7 +84,7 @@ public final class GroupPads {
     try {
       Mac hmac = Mac.getInstance("HmacSHA256");
       hmac.init(new SecretKeySpec(groupKey, "HmacSHA256"));
-      hmac.update(PAD_LABEL);
+      hmac.update(label);
       hmac.update(ByteBuffer.allocate(Long.BYTES).putLong(step).array());
       hmac.update(clientId.getBytes(StandardCharsets.UTF_8));
       return hmac.doFinal();

@@ -115,7 +115,7 @@ final class PrivateSharedTokenizerRunTest {
     assertThat(serverDiff).isLessThan(1e-3);
 
     // What the server received and sent: padded gradients up, padded sums down, no tokenizer either way.
-    GroupPads pads = GroupPads.fromClientSeed(CLIENT_SEED);
+    GroupPads pads = GroupPads.fromClientSeed(CLIENT_SEED).forGradients();
     int sums = 0;
     for (List<WireTap.Message> messages : priv.tap().sessions().values()) {
       assertThat(messages).filteredOn(WireTap.Message::isInbound).extracting(WireTap.Message::inbound)
