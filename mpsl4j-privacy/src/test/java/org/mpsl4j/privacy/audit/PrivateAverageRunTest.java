@@ -109,7 +109,7 @@ final class PrivateAverageRunTest {
   }
 
   /** Name-ordered values of parameters (MNIST has no row tables), as float arrays or DJL parameters. */
-  private static float[] flat(Map<String, ?> params) {
+  static float[] flat(Map<String, ?> params) {
     int n = 0;
     List<float[]> parts = new java.util.ArrayList<>();
     for (Object p : new TreeMap<>(params).values()) {

@@ -78,7 +78,7 @@ final class PrivateSharedTokenizerRunTest {
       for (MpslClient c : clients) {
         tokenizers.put(c.clientId(), privately ? c.privateAverage().parameters() : Map.of());
       }
-      serverModel[0] = flat(server[0].model().namedParameters());
+      serverModel[0] = PrivateAverageRunTest.flat(server[0].model().namedParameters());
       server[0].globalTokenizers().namedParameters().forEach((n, p) -> serverTokenizers.put(n, p.array().toFloatArray()));
     }, s -> server[0] = s);
     return new Run(server[0], tokenizers, serverModel[0], serverTokenizers, tap);
@@ -94,17 +94,18 @@ final class PrivateSharedTokenizerRunTest {
     Map<String, float[]> own = priv.tokenizers().get("client-0");
     Map<String, float[]> plainTokenizer = new TreeMap<>();
     own.keySet().forEach(n -> plainTokenizer.put(n, plain.serverTokenizers().get(n)));
-    float[] first = flat(own);
+    float[] first = PrivateAverageRunTest.flat(own);
     for (Map.Entry<String, Map<String, float[]>> c : priv.tokenizers().entrySet()) {
-      assertThat(flat(c.getValue())).as(c.getKey() + "'s tokenizer").containsExactly(first);
+      assertThat(PrivateAverageRunTest.flat(c.getValue())).as(c.getKey() + "'s tokenizer").containsExactly(first);
     }
-    double tokenizerDiff = maxAbsDiff(first, flat(plainTokenizer));
-    double serverDiff = maxAbsDiff(priv.serverModel(), plain.serverModel());
+    double tokenizerDiff = SecureAggregationRunTest.maxAbsDiff(first, PrivateAverageRunTest.flat(plainTokenizer));
+    double serverDiff = SecureAggregationRunTest.maxAbsDiff(priv.serverModel(), plain.serverModel());
     double moved;
     try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
       org.mpsl4j.model.ClientModel initial = new org.mpsl4j.model.ClientModel(manager,
           plain.server().modelConfig(), new java.util.Random(CLIENT_SEED));
-      moved = maxAbsDiff(first, flat(trained(initial.namedParameters(), plainTokenizer.keySet())));
+      moved = SecureAggregationRunTest.maxAbsDiff(first,
+          PrivateAverageRunTest.flat(trained(initial.namedParameters(), plainTokenizer.keySet())));
     }
     System.out.printf("private vs server-held shared tokenizer after one epoch: max |Δ tokenizer| = %.3g, "
         + "max |Δ server model| = %.3g (moved from its initial values: %.3g)%n", tokenizerDiff, serverDiff, moved);
@@ -131,7 +132,8 @@ final class PrivateSharedTokenizerRunTest {
         long[] values = longs(sum);
         float[] clients = PaddedGradients.unpad(values, pads, m.outbound().getStep(), sum.getCountedList());
         float[] asIs = PaddedGradients.unpad(values, pads, m.outbound().getStep(), List.of()); // no pads known
-        assertThat(fractionClose(asIs, clients)).as("values of the sum the server can read without the pads")
+        assertThat(SecureAggregationRunTest.fractionClose(asIs, clients))
+            .as("values of the sum the server can read without the pads")
             .isLessThan(0.01);
         sums++;
       }
@@ -149,10 +151,10 @@ final class PrivateSharedTokenizerRunTest {
         .map(WireTap.Message::outbound).filter(ServerMessage::hasSecaggSum).map(ServerMessage::getSecaggSum).toList();
     assertThat(sums).isNotEmpty().allSatisfy(s -> assertThat(s.getCountedList()).doesNotContain("client-2"));
     assertThat(sums).anySatisfy(s -> assertThat(s.getCountedList()).isNotEmpty());
-    float[] first = flat(r.tokenizers().get("client-0"));
+    float[] first = PrivateAverageRunTest.flat(r.tokenizers().get("client-0"));
     assertThat(r.tokenizers()).hasSize(3);
     for (Map.Entry<String, Map<String, float[]>> c : r.tokenizers().entrySet()) {
-      assertThat(flat(c.getValue())).as(c.getKey() + "'s tokenizer").containsExactly(first);
+      assertThat(PrivateAverageRunTest.flat(c.getValue())).as(c.getKey() + "'s tokenizer").containsExactly(first);
     }
   }
 
@@ -161,40 +163,6 @@ final class PrivateSharedTokenizerRunTest {
     Map<String, float[]> out = new TreeMap<>();
     names.forEach(n -> out.put(n, all.get(n).array().toFloatArray()));
     return out;
-  }
-
-  private static float[] flat(Map<String, ?> params) {
-    List<float[]> parts = new java.util.ArrayList<>();
-    int n = 0;
-    for (Object p : new TreeMap<>(params).values()) {
-      float[] v = p instanceof float[] f ? f : ((org.mpsl4j.model.Parameter) p).array().toFloatArray();
-      parts.add(v);
-      n += v.length;
-    }
-    float[] out = new float[n];
-    int at = 0;
-    for (float[] v : parts) {
-      System.arraycopy(v, 0, out, at, v.length);
-      at += v.length;
-    }
-    return out;
-  }
-
-  private static double maxAbsDiff(float[] a, float[] b) {
-    assertThat(a).hasSameSizeAs(b);
-    double worst = 0;
-    for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    }
-    return worst;
-  }
-
-  private static double fractionClose(float[] a, float[] b) {
-    int close = 0;
-    for (int i = 0; i < a.length; i++) {
-      close += Math.abs(a[i] - b[i]) <= 1e-3 ? 1 : 0;
-    }
-    return close / (double) a.length;
   }
 
   private static long[] longs(SecAggSum sum) {
