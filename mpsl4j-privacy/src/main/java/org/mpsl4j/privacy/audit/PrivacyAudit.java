@@ -73,7 +73,7 @@ public final class PrivacyAudit {
    */
   static AttackReport score(String name, List<Double> epochTestAccuracies, Map<String, ClientTranscript> transcripts,
       List<Map<String, float[]>> secureAverages, SimulationConfig config, DatasetSplit data, Partition partition) {
-    GroundTruth truth = new GroundTruth(data.train(), partition, config.clientBatch(), config.seed());
+    GroundTruth truth = new GroundTruth(data.train(), partition, config.clientBatch(), config.seed(), config.batches());
     int classes = data.train().numClasses();
     List<float[]> gradRows = new ArrayList<>();
     List<float[][]> gradBatches = new ArrayList<>();
