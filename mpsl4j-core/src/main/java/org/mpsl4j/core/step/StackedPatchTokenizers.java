@@ -120,6 +120,11 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     return clients;
   }
 
+  /** Whether {@code gradient} has the shape of the activations of a batch of {@code rows}: (rows, tokens, width). */
+  public boolean fits(NDArray gradient, long rows) {
+    return gradient.getShape().equals(new Shape(rows, spec.tokens(), width));
+  }
+
   /** Client {@code i}'s optimizer steps so far (its updates applied). */
   public long steps(int i) {
     return steps[i];
@@ -132,6 +137,14 @@ public final class StackedPatchTokenizers implements AutoCloseable {
    * @return client i's activations are rows of the joined output (null for a client without rows)
    */
   public Forward forward(List<NDArray> inputs, NDManager scope) {
+    return forward(inputs, scope, true);
+  }
+
+  /**
+   * As above; with {@code graph} false no graph is recorded (the activations only go up: the cut-gradient phase runs
+   * the forward again with one, {@link #step}, so that the step's frames may arrive in any split).
+   */
+  public Forward forward(List<NDArray> inputs, NDManager scope, boolean graph) {
     if (inputs.size() != clients) {
       throw new IllegalArgumentException(inputs.size() + " inputs for " + clients + " stacked clients");
     }
@@ -163,13 +176,19 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     NDIndex own = new NDIndex("{}", idx);
     Map<String, NDArray> w = new LinkedHashMap<>();
     for (String name : NAMES) { // a leaf per phase: its gradient is freed with the scope, the stack is updated in place
-      NDArray leaf = stacks.get(name).duplicate();
-      leaf.attach(scope);
-      leaf.setRequiresGradient(true);
-      w.put(name, leaf);
+      if (graph) {
+        NDArray leaf = stacks.get(name).duplicate();
+        leaf.attach(scope);
+        leaf.setRequiresGradient(true);
+        w.put(name, leaf);
+      } else {
+        w.put(name, stacks.get(name));
+      }
     }
     NDArray out;
-    try (Autograd.Recording r = Autograd.record()) {
+    Autograd.Recording recording = graph ? Autograd.record() : null;
+    Autograd.NoGrad noGrad = graph ? null : Autograd.noGrad();
+    try {
       // (R, C, H, W) → (R, patches, C·p·p) in the conv's order: patch (row, column), then channel, then pixel.
       NDArray patches = x.reshape(rows, c, gh, p, gw, p).transpose(0, 2, 4, 1, 3, 5).reshape(rows, gh * gw, c * p * p);
       NDArray proj = w.get("proj.weight").reshape(clients, width, c * p * p).get(own); // (R, d, C·p·p)
@@ -181,12 +200,19 @@ public final class StackedPatchTokenizers implements AutoCloseable {
           scope.zeros(new Shape(width)), eps).singletonOrThrow();
       out = normed.mul(w.get("norm.weight").get(own).reshape(rows, 1, width))
           .add(w.get("norm.bias").get(own).reshape(rows, 1, width));
+    } finally {
+      if (recording != null) {
+        recording.close();
+      }
+      if (noGrad != null) {
+        noGrad.close();
+      }
     }
     List<NDArray> acts = new ArrayList<>(clients);
     for (int i = 0; i < clients; i++) {
       acts.add(offsets[i + 1] == offsets[i] ? null : out.get(offsets[i] + ":" + offsets[i + 1]));
     }
-    return new Forward(out, offsets, acts, w);
+    return new Forward(out, offsets, acts, graph ? w : Map.of());
   }
 
   /**
@@ -201,6 +227,9 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     Map<String, NDArray> leaves = f.leaves();
     if (f.output() == null) {
       return counted;
+    }
+    if (leaves.isEmpty()) {
+      throw new IllegalArgumentException("a forward without a graph cannot step (forward(inputs, scope, true))");
     }
     NDList grads = new NDList();
     for (int i = 0; i < clients; i++) {
