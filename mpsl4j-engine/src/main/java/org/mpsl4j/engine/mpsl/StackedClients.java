@@ -99,7 +99,6 @@ public final class StackedClients implements AutoCloseable {
         }
       }
       if (other) {
-        stack.writeTo(lane, step.model());
         synced.add(lane);
       }
     }
@@ -113,6 +112,10 @@ public final class StackedClients implements AutoCloseable {
           }
         }
       }
+    }
+    // After the update: a frame [CutGrad, EpochEnd] must upload the updated slice (and read it back after).
+    for (int lane : synced) {
+      stack.writeTo(lane, clients.get(lane).wireStep().core().model());
     }
     if (!begins.isEmpty()) {
       forward(begins, byLane);
