@@ -46,11 +46,14 @@ public final class ScaleBenchmark {
   /** How the benchmark JVM hosts its simulated clients: one connection each, or all on one Bundled stream. */
   public static final String PLAIN = "plain";
   public static final String BUNDLED = "bundled";
+  /** Bundled, and the clients' tokenizers computed as one stack per phase (engine/mpsl/StackedClients). */
+  public static final String STACKED = "stacked";
 
   /**
    * @param hostings each client count is run once per hosting, in this order, side by side: {@link #PLAIN}
    *     (one connection and stream per client, as separate devices) or {@link #BUNDLED} (one connection, one
-   *     frame per phase for all clients, as a gateway hosting them)
+   *     frame per phase for all clients, as a gateway hosting them) or {@link #STACKED} (bundled, and the clients'
+   *     tokenizers run as one stacked computation per phase)
    */
   public record Settings(String model, int[] clientCounts, int totalBatch, int warmupSteps, int measuredSteps,
       int heapMb, long seed, List<String> hostings) {
@@ -62,11 +65,13 @@ public final class ScaleBenchmark {
       }
       hostings = List.copyOf(hostings);
       if (hostings.isEmpty()) {
-        throw new IllegalArgumentException("B2 needs at least one hosting (" + PLAIN + ", " + BUNDLED + ")");
+        throw new IllegalArgumentException("B2 needs at least one hosting (" + PLAIN + ", " + BUNDLED + ", " + STACKED
+            + ")");
       }
       for (String h : hostings) {
-        if (!h.equals(PLAIN) && !h.equals(BUNDLED)) {
-          throw new IllegalArgumentException("unknown B2 hosting '" + h + "' (" + PLAIN + ", " + BUNDLED + ")");
+        if (!h.equals(PLAIN) && !h.equals(BUNDLED) && !h.equals(STACKED)) {
+          throw new IllegalArgumentException("unknown B2 hosting '" + h + "' (" + PLAIN + ", " + BUNDLED + ", "
+              + STACKED + ")");
         }
       }
     }
@@ -193,6 +198,7 @@ public final class ScaleBenchmark {
     // The simulated clients' callbacks (their whole compute) share one pool the size of the machine, as the
     // in-process simulation's clients do; gRPC's default pool would run them on ~130 threads at 1000 clients.
     CpuCountingPool clientPool = new CpuCountingPool(Runtime.getRuntime().availableProcessors());
+    org.mpsl4j.engine.mpsl.StackedClients stacked = null;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();
       while (line != null && !line.startsWith("PORT ")) {
@@ -203,14 +209,18 @@ public final class ScaleBenchmark {
       }
       int port = Integer.parseInt(line.substring(5).trim());
       Setup setup = setup(s.model(), clients, clientBatch, steps, s.seed());
-      if (hosting.equals(BUNDLED)) {
+      if (hosting.equals(BUNDLED) || hosting.equals(STACKED)) {
         ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes(), null,
             clientPool);
         channels.add(ch);
         for (int i = 0; i < clients; i++) {
           hosted.add(setup.setup().client(i, ""));
         }
-        streams.addAll(new BundledClients(hosted, ch, clientPool, Runtime.getRuntime().availableProcessors()).start());
+        BundledClients bundle = new BundledClients(hosted, ch, clientPool, Runtime.getRuntime().availableProcessors());
+        if (hosting.equals(STACKED)) {
+          stacked = bundle.stacked().stackedCompute();
+        }
+        streams.addAll(bundle.start());
       } else {
         for (int i = 0; i < clients; i++) {
           ManagedChannel ch = TcpTransport.connect("127.0.0.1", port, setup.setup().maxMessageBytes(), null,
@@ -227,6 +237,10 @@ public final class ScaleBenchmark {
         }
         if (line.startsWith("RESULT ")) {
           ServerProbe.Report report = new ObjectMapper().readValue(line.substring(7), ServerProbe.Report.class);
+          if (stacked != null) {
+            log.accept("  stacked client compute: " + (stacked.active() ? "on" : "off, per-client path: "
+                + stacked.refusal()));
+          }
           try {
             CompletableFuture.allOf(streams.toArray(new CompletableFuture<?>[0])).get(2, TimeUnit.MINUTES);
           } catch (Exception e) {
@@ -247,6 +261,9 @@ public final class ScaleBenchmark {
       clientPool.awaitTermination(10, TimeUnit.SECONDS); // no callback may still use a client closed below
       for (org.mpsl4j.engine.mpsl.MpslClient c : hosted) {
         c.close();
+      }
+      if (stacked != null) {
+        stacked.close();
       }
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly();

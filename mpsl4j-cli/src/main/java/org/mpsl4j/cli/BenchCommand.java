@@ -105,7 +105,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--scale-hosting", defaultValue = "plain", split = ",",
       description = "B2: how the simulated clients are hosted, each run side by side: plain (one connection per "
-          + "client), bundled (one connection, one frame per phase for all) (default: ${DEFAULT-VALUE}).")
+          + "client), bundled (one connection, one frame per phase for all), stacked (bundled, and the clients' patch "
+          + "tokenizers run as one stacked computation per phase; other models say why they run per client) "
+          + "(default: ${DEFAULT-VALUE}).")
   List<String> scaleHosting;
 
   @Option(names = "--scale-heap-mb", defaultValue = "768",

@@ -29,6 +29,11 @@ final class SimulateCommand implements Callable<Integer> {
       + "\"Wire protocol\").")
   boolean bundleClients;
 
+  @Option(names = "--stack-clients", description = "As --bundle-clients, and the clients' patch tokenizers run as "
+      + "one stacked computation per phase (one image or audio input, no client blocks or client head, no FedSGD "
+      + "tokenizer); other setups run per client and say why (docs/BENCHMARKS.md, B2).")
+  boolean stackClients;
+
   @Option(names = "--diagnose", description = "After training, score the test split through every client's own "
       + "tokenizers and relate the predictions to its labels (docs/GLOBAL_MODEL.md); writes diagnosis.txt.")
   boolean diagnose;
@@ -45,7 +50,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
     Simulation sim = new Simulation(x.config(model, threads), split).configureServer(x::configureServer)
         .configureClients(c -> PrivacyOptions.applySeeded(defenses, x.seed, c, split.train().numClasses()))
-        .bundleClients(bundleClients);
+        .bundleClients(bundleClients).stackClients(stackClients);
     Partition partition = x.partition(split);
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch,
@@ -68,6 +73,10 @@ final class SimulateCommand implements Callable<Integer> {
       bar.endEpoch();
     }
     RunReport.summary(System.out, result, x.clients);
+    if (stackClients) {
+      System.out.println("stacked client compute: " + (sim.stackedRefusal() == null ? "on"
+          : "off, per-client path: " + sim.stackedRefusal()));
+    }
     if (diagnose) {
       System.out.print(diagnosis);
       java.nio.file.Files.writeString(dir.resolve("diagnosis.txt"), diagnosis);

@@ -48,8 +48,17 @@ public final class ClientSplitStep implements AutoCloseable {
   private int cachedEpoch = -1;
   private int[] cachedOrder;
 
-  /** The state of a step between sending activations and receiving the cut-layer gradient. */
-  private record Pending(long step, NDManager scope, List<Tokens> activations, NDArray labels, int batch) {}
+  /**
+   * The state of a step between sending activations and receiving the cut-layer gradient. With stacked compute
+   * ({@link #prepare}) the activations come later ({@link #supply}) and the update is done by the group
+   * ({@link #markApplied}).
+   */
+  private record Pending(long step, NDManager scope, List<Tokens> activations, BatchTensors tensors, int batch,
+      boolean applied) {
+    NDArray labels() {
+      return tensors.labels();
+    }
+  }
 
   /**
    * @param manager owns the model; each step's tensors live in a sub-manager of it
@@ -153,6 +162,27 @@ public final class ClientSplitStep implements AutoCloseable {
    * null when this client's epoch is used up.
    */
   public CutActivations begin(StepPlan plan) {
+    if (pending != null && pending.step() == plan.step() && pending.activations() != null && !pending.applied()) {
+      return sent(pending.activations()); // forwarded by a stacked group (supply) before this message was handled
+    }
+    BatchTensors t = prepare(plan);
+    if (t == null) {
+      return null;
+    }
+    List<Tokens> acts;
+    try (Autograd.Recording r = Autograd.record()) {
+      acts = model.forward(t.inputs(), t.masks());
+    }
+    pending = new Pending(plan.step(), pending.scope(), acts, t, pending.batch(), false);
+    return sent(acts);
+  }
+
+  /**
+   * The step's mini-batch as tensors in the pending step's scope, without the tokenizers' forward pass (stacked
+   * compute runs it for many clients at once and hands this client its rows with {@link #supply}); null when this
+   * client's epoch is used up (then nothing is pending).
+   */
+  public BatchTensors prepare(StepPlan plan) {
     drop(); // a step the server gave up on is not resumed
     optimizer.setLearningRate(plan.clientLearningRate());
     if (plan.epoch() != cachedEpoch) {
@@ -187,19 +217,50 @@ public final class ClientSplitStep implements AutoCloseable {
     if (model.head() != null) {
       model.head().zeroGradients();
     }
-    List<Tokens> acts;
-    try (Autograd.Recording r = Autograd.record()) {
-      acts = model.forward(t.inputs(), t.masks());
-    }
-    pending = new Pending(plan.step(), scope, acts, t.labels(), batchIdx.length);
+    pending = new Pending(plan.step(), scope, null, t, batchIdx.length, false);
+    return t;
+  }
+
+  /** The activations a stacked group computed for the prepared step {@code step} (rows of its joined output). */
+  public void supply(long step, List<Tokens> activations) {
+    Pending p = pendingOf(step, "activations");
+    pending = new Pending(p.step(), p.scope(), activations, p.tensors(), p.batch(), false);
+  }
+
+  /**
+   * The cut gradient of the pending step was applied by a stacked group (its backward and this client's slice of
+   * its Adam update): {@link #applyCutGradient} then only reports it and ends the step.
+   */
+  public void markApplied(long step) {
+    Pending p = pendingOf(step, "a stacked update");
+    pending = new Pending(p.step(), p.scope(), p.activations(), p.tensors(), p.batch(), true);
+  }
+
+  /** The mini-batch of pending step {@code step} (a stacked group runs its forward again with a graph), or null. */
+  public BatchTensors pendingBatch(long step) {
+    return pending != null && pending.step() == step && !pending.applied() ? pending.tensors() : null;
+  }
+
+  /** Whether a stacked group applied the cut gradient of pending step {@code step} ({@link #markApplied}). */
+  public boolean appliedByGroup(long step) {
+    return pending != null && pending.step() == step && pending.applied();
+  }
+
+  /** Whether this client's tokenizers train on their own (not FedSGD on a shared one). */
+  public boolean ownsTokenizer() {
+    return !sharedTokenizer;
+  }
+
+  /** What leaves for the server: the activations, or their defended copies (the backward runs on the originals). */
+  private CutActivations sent(List<Tokens> acts) {
     if (defenses == ClientDefenses.NONE) {
-      return new CutActivations(clientId, batchIdx.length, acts);
+      return new CutActivations(clientId, pending.batch(), acts);
     }
-    List<Tokens> sent = new java.util.ArrayList<>(); // what leaves; the backward pass runs on acts themselves
+    List<Tokens> sent = new java.util.ArrayList<>();
     for (Tokens a : acts) {
-      sent.add(new Tokens(defenses.activations(a.values(), scope), a.mask()));
+      sent.add(new Tokens(defenses.activations(a.values(), pending.scope()), a.mask()));
     }
-    return new CutActivations(clientId, batchIdx.length, sent);
+    return new CutActivations(clientId, pending.batch(), sent);
   }
 
   /** The scope of the pending step (received tensors are decoded into it), or null. */
@@ -234,6 +295,10 @@ public final class ClientSplitStep implements AutoCloseable {
   public boolean applyCutGradient(long step, CutGradient gradient) {
     if (pending == null || pending.step() != step) {
       return false;
+    }
+    if (pending.applied()) {
+      drop();
+      return true;
     }
     try {
       if (gradient.inputs() != pending.activations().size()) {

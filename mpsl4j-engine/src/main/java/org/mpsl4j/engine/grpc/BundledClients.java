@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.mpsl4j.engine.mpsl.MpslClient;
+import org.mpsl4j.engine.mpsl.StackedClients;
 import org.mpsl4j.protocol.v1.ClientBundle;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.LaneMessage;
@@ -40,6 +41,8 @@ public final class BundledClients {
   private int open;
   private final AtomicReferenceArray<RuntimeException> lastFailure;
   private volatile ClientCallStreamObserver<ClientBundle> requests;
+  /** Stacked tokenizer compute of the clients (null: each client computes its own). */
+  private StackedClients stacked;
 
   /**
    * @param compute runs the clients of a frame besides the callback thread; null: the callback thread alone
@@ -56,6 +59,20 @@ public final class BundledClients {
     for (int i = 0; i < clients.size(); i++) {
       finished.add(new CompletableFuture<>());
     }
+  }
+
+  /**
+   * Runs the clients' tokenizers as one stacked computation per phase ({@link StackedClients}) where their setup
+   * allows it; {@link StackedClients#refusal} says why not. Before {@link #start}.
+   */
+  public BundledClients stacked() {
+    this.stacked = new StackedClients(clients);
+    return this;
+  }
+
+  /** The stacked compute, or null when the clients compute one by one. */
+  public StackedClients stackedCompute() {
+    return stacked;
   }
 
   /** Opens the stream and says every client's Hello in one frame; the futures complete as the lanes end. */
@@ -104,6 +121,20 @@ public final class BundledClients {
       }
     }
     List<Integer> lanes = new ArrayList<>(byLane.keySet());
+    if (stacked != null) {
+      Map<Integer, List<org.mpsl4j.protocol.v1.ServerMessage>> messages = new LinkedHashMap<>();
+      for (int lane : lanes) {
+        List<org.mpsl4j.protocol.v1.ServerMessage> ms = new ArrayList<>();
+        for (ServerLaneMessage e : byLane.get(lane)) {
+          if (e.getEnd() || laneEnded(lane)) {
+            break;
+          }
+          ms.add(e.getMessage());
+        }
+        messages.put(lane, ms);
+      }
+      stacked.beforeFrame(messages);
+    }
     List<LaneMessage> ready = new ArrayList<>();
     List<Integer> clientEnded = new ArrayList<>();
     long[] readyBytes = {0};
@@ -124,6 +155,9 @@ public final class BundledClients {
         }
       }
     });
+    if (stacked != null) {
+      stacked.afterFrame();
+    }
     synchronized (this) {
       send(ready); // before any lane's end can close the stream
       for (int lane : clientEnded) {

@@ -46,6 +46,10 @@ final class ClientResume {
     this.checkpointDir = dir;
   }
 
+  boolean checkpointing() {
+    return checkpointDir != null;
+  }
+
   String runId() {
     return runId;
   }

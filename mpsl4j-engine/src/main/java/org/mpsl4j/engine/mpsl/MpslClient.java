@@ -137,6 +137,15 @@ public final class MpslClient implements AutoCloseable {
     return java.util.List.copyOf(notes);
   }
 
+  /** The wire step, and whether this client checkpoints (StackedClients may stack it only without). */
+  WireClientStep wireStep() {
+    return split;
+  }
+
+  boolean checkpoints() {
+    return resume.checkpointing();
+  }
+
   /** The client's optimizer: its step count tells how many updates its state holds. */
   public org.mpsl4j.model.train.Adam optimizer() {
     return split.optimizer();

@@ -193,15 +193,29 @@ public final class WireClientStep implements AutoCloseable {
    * @return whether the gradient was applied
    */
   public boolean applyCutGradient(long stepNumber, CutGrad cutGrad) {
+    if (step.appliedByGroup(stepNumber)) {
+      return step.applyCutGradient(stepNumber, null); // StackedClients applied it
+    }
+    CutGradient g = cutGradient(cutGrad);
+    return g != null && step.applyCutGradient(stepNumber, g);
+  }
+
+  /** The cut gradient decoded into the pending step's scope, or null when no step is pending. */
+  CutGradient cutGradient(CutGrad cutGrad) {
     NDManager scope = step.stepScope();
     if (scope == null) {
-      return false;
+      return null;
     }
     List<NDArray> grads = new ArrayList<>();
     for (int i = 0; i < cutGrad.getGradsCount(); i++) {
       grads.add(TensorCodec.decode(cutGrad.getGrads(i), scope, limits, "cut gradient " + i, codecDown));
     }
-    return step.applyCutGradient(stepNumber, new CutGradient(step.clientId(), grads, 0, pendingBatch));
+    return new CutGradient(step.clientId(), grads, 0, pendingBatch);
+  }
+
+  /** The core step (stacked compute prepares and completes its phases, StackedClients). */
+  ClientSplitStep core() {
+    return step;
   }
 
   /** The client's optimizer (for checkpoints). */

@@ -41,6 +41,9 @@ public final class Simulation {
   private Consumer<MpslServer> serverEdit = s -> {};
   private final List<io.grpc.ServerInterceptor> interceptors = new ArrayList<>();
   private boolean bundled;
+  private boolean stacked;
+  private org.mpsl4j.engine.mpsl.StackedClients stackedCompute;
+  private String stackedRefusal;
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -103,6 +106,21 @@ public final class Simulation {
     return this;
   }
 
+  /**
+   * Bundled ({@link #bundleClients}), and the clients' tokenizers run as one stacked computation per phase where the
+   * model allows it ({@link org.mpsl4j.engine.mpsl.StackedClients}); {@link #stackedRefusal} then says why not.
+   */
+  public Simulation stackClients(boolean stack) {
+    this.stacked = stack;
+    this.bundled |= stack;
+    return this;
+  }
+
+  /** After a run with {@link #stackClients}: why its clients computed one by one, or null if they were stacked. */
+  public String stackedRefusal() {
+    return stackedRefusal;
+  }
+
   /** Saves the trained global model into {@code dir} at the end (see {@link MpslSetup#saveModel}). */
   public Simulation saveModelTo(java.nio.file.Path dir) {
     this.modelDir = dir;
@@ -145,7 +163,11 @@ public final class Simulation {
       if (bundled) {
         ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();
         channels.add(ch);
-        streams.addAll(new BundledClients(clients, ch, clientPool, config.threads()).start());
+        BundledClients bundle = new BundledClients(clients, ch, clientPool, config.threads());
+        if (stacked) {
+          stackedCompute = bundle.stacked().stackedCompute();
+        }
+        streams.addAll(bundle.start());
       } else {
         for (MpslClient c : clients) {
           ManagedChannel ch = InProcessChannelBuilder.forName(name).executor(clientPool).build();
@@ -187,10 +209,16 @@ public final class Simulation {
       if (grpc != null) {
         grpc.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       }
+      clientPool.shutdownNow();
+      if (stackedCompute != null) {
+        clientPool.awaitTermination(10, TimeUnit.SECONDS); // no frame may still use the stack closed here
+        stackedRefusal = stackedCompute.refusal();
+        stackedCompute.close();
+        stackedCompute = null;
+      }
       for (MpslClient c : clients) {
         c.close();
       }
-      clientPool.shutdownNow();
       serverPool.shutdownNow();
       setup.close();
     }

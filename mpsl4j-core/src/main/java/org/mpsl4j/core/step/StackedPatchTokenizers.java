@@ -1,0 +1,327 @@
+package org.mpsl4j.core.step;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.Parameter;
+import org.mpsl4j.model.TokenizerKind;
+import org.mpsl4j.model.TokenizerSpec;
+
+/**
+ * The patch tokenizers of N co-hosted clients as one stacked computation (issue 18, B2): every parameter is held as
+ * one [N, ...] tensor whose slice i is client i's, so that a phase of all N clients is a few batched libtorch calls
+ * instead of about 60 per client. Forward: each row of the step gathers its own client's projection, bias, CLS
+ * token, positions and LayerNorm scale and shift, and one batched matmul projects all rows' patches. Backward: one
+ * autograd pass over the joined output, with each client's cut gradient on its own rows (index backward sums into
+ * each client's own slice only). Adam: one masked update over the stacked parameters and moments, with each client's
+ * own step count for the bias correction; a client without a cut gradient this step keeps its parameters, moments and
+ * step count.
+ *
+ * <p>What each client owns stays its own: its slice of the parameters and moments, its step count. The stack is
+ * the truth while the group trains; {@link #writeTo} copies a client's slice into its {@link ClientModel} (epoch-end
+ * upload, evaluation) and {@link #readFrom} takes one back (an average sent down). Data, labels, loss and defenses
+ * are not here: the caller computes them per client on its rows.
+ *
+ * <p>Supported: exactly one 2-D patch tokenizer (IMAGE or AUDIO), no client blocks, head on the server
+ * ({@link #unsupported}); every other configuration keeps the per-client path. Not thread-safe.
+ */
+public final class StackedPatchTokenizers implements AutoCloseable {
+  private static final String[] NAMES = {"proj.weight", "proj.bias", "cls_token", "pos_embed", "norm.weight",
+      "norm.bias"};
+  private final NDManager manager;
+  private final TokenizerSpec spec;
+  private final int width;
+  private final float eps;
+  private final int clients;
+  /** By local name ({@link #NAMES}): [N, *the parameter's shape]. */
+  private final Map<String, NDArray> stacks = new LinkedHashMap<>();
+  private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
+  private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
+  private final long[] steps;
+  private final float beta1 = 0.9f;
+  private final float beta2 = 0.999f;
+  private final float adamEps = 1e-8f;
+
+  /**
+   * One phase's forward: the joined output [R, tokens, width], client i's rows [offsets[i], offsets[i+1]) as its
+   * activations (null without rows), and the phase's leaves (copies of the stacks) that collect the gradients.
+   */
+  public record Forward(NDArray output, int[] offsets, List<NDArray> activations, Map<String, NDArray> leaves) {}
+
+  /** Why {@code config} cannot be stacked here, or null when it can. */
+  public static String unsupported(ModelConfig config) {
+    if (config.tokenizers().size() != 1) {
+      return "stacked tokenizers take exactly one input, the model has " + config.tokenizers().size();
+    }
+    TokenizerKind kind = config.tokenizers().get(0).kind();
+    if (kind != TokenizerKind.IMAGE && kind != TokenizerKind.AUDIO) {
+      return "stacked tokenizers take 2-D patches (IMAGE, AUDIO), not " + kind;
+    }
+    if (config.clientBlocks() > 0) {
+      return "stacked tokenizers do not run client blocks (--client-blocks " + config.clientBlocks() + ")";
+    }
+    if (config.head().onClient()) {
+      return "stacked tokenizers do not run a client-side head";
+    }
+    return null;
+  }
+
+  /**
+   * Stacks the clients' current tokenizer parameters (copies, owned by {@code manager}); their optimizers' state is
+   * not taken: every client starts the group with zero moments and step count 0.
+   *
+   * @throws IllegalArgumentException if the models' config is {@link #unsupported} or they differ
+   */
+  public StackedPatchTokenizers(NDManager manager, List<ClientModel> models) {
+    if (models.isEmpty()) {
+      throw new IllegalArgumentException("no clients to stack");
+    }
+    ModelConfig config = models.get(0).config();
+    String why = unsupported(config);
+    if (why != null) {
+      throw new IllegalArgumentException(why);
+    }
+    this.manager = manager;
+    this.spec = config.tokenizers().get(0);
+    this.width = config.encoder().width();
+    this.eps = config.encoder().layerNormEps();
+    this.clients = models.size();
+    this.steps = new long[clients];
+    for (String name : NAMES) {
+      NDList slices = new NDList();
+      for (ClientModel m : models) {
+        if (!m.config().equals(config)) {
+          throw new IllegalArgumentException("stacked clients must share one model config");
+        }
+        slices.add(parameter(m, name).array());
+      }
+      try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+        NDArray s = NDArrays.stack(slices);
+        s.setRequiresGradient(false);
+        s.attach(manager);
+        stacks.put(name, s);
+        expAvg.put(name, manager.zeros(s.getShape()));
+        expAvgSq.put(name, manager.zeros(s.getShape()));
+      }
+    }
+  }
+
+  public int size() {
+    return clients;
+  }
+
+  /** Whether {@code gradient} has the shape of the activations of a batch of {@code rows}: (rows, tokens, width). */
+  public boolean fits(NDArray gradient, long rows) {
+    return gradient.getShape().equals(new Shape(rows, spec.tokens(), width));
+  }
+
+  /** Client {@code i}'s optimizer steps so far (its updates applied). */
+  public long steps(int i) {
+    return steps[i];
+  }
+
+  /**
+   * One forward pass of all clients: {@code inputs.get(i)} is client i's (bᵢ, C, H, W) batch, or null when it has
+   * no rows this step. The graph and every temporary live in {@code scope}.
+   *
+   * @return client i's activations are rows of the joined output (null for a client without rows)
+   */
+  public Forward forward(List<NDArray> inputs, NDManager scope) {
+    return forward(inputs, scope, true);
+  }
+
+  /**
+   * As above; with {@code graph} false no graph is recorded (the activations only go up: the cut-gradient phase runs
+   * the forward again with one, {@link #step}, so that the step's frames may arrive in any split).
+   */
+  public Forward forward(List<NDArray> inputs, NDManager scope, boolean graph) {
+    if (inputs.size() != clients) {
+      throw new IllegalArgumentException(inputs.size() + " inputs for " + clients + " stacked clients");
+    }
+    int[] offsets = new int[clients + 1];
+    NDList present = new NDList();
+    List<Long> owner = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      NDArray x = inputs.get(i);
+      int b = x == null ? 0 : (int) x.getShape().get(0);
+      offsets[i + 1] = offsets[i] + b;
+      if (b > 0) {
+        present.add(x);
+        for (int r = 0; r < b; r++) {
+          owner.add((long) i);
+        }
+      }
+    }
+    int rows = offsets[clients];
+    if (rows == 0) {
+      return new Forward(null, offsets, java.util.Collections.nCopies(clients, null), Map.of());
+    }
+    int[] in = spec.inputShape(); // C, H, W
+    int p = spec.patchSize();
+    long c = in[0];
+    long gh = in[1] / p;
+    long gw = in[2] / p;
+    NDArray x = present.size() == 1 ? present.get(0) : NDArrays.concat(present, 0);
+    NDArray idx = scope.create(owner.stream().mapToLong(Long::longValue).toArray());
+    NDIndex own = new NDIndex("{}", idx);
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    for (String name : NAMES) { // a leaf per phase: its gradient is freed with the scope, the stack is updated in place
+      if (graph) {
+        NDArray leaf = stacks.get(name).duplicate();
+        leaf.attach(scope);
+        leaf.setRequiresGradient(true);
+        w.put(name, leaf);
+      } else {
+        w.put(name, stacks.get(name));
+      }
+    }
+    NDArray out;
+    Autograd.Recording recording = graph ? Autograd.record() : null;
+    Autograd.NoGrad noGrad = graph ? null : Autograd.noGrad();
+    try {
+      // (R, C, H, W) → (R, patches, C·p·p) in the conv's order: patch (row, column), then channel, then pixel.
+      NDArray patches = x.reshape(rows, c, gh, p, gw, p).transpose(0, 2, 4, 1, 3, 5).reshape(rows, gh * gw, c * p * p);
+      NDArray proj = w.get("proj.weight").reshape(clients, width, c * p * p).get(own); // (R, d, C·p·p)
+      NDArray y = patches.matMul(proj.transpose(0, 2, 1)).add(w.get("proj.bias").get(own).reshape(rows, 1, width));
+      NDArray cls = w.get("cls_token").get(own).reshape(rows, 1, width);
+      NDArray tokens = NDArrays.concat(new NDList(cls, y), 1)
+          .add(w.get("pos_embed").get(own).reshape(rows, spec.tokens(), width));
+      NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(tokens, new Shape(width), scope.ones(new Shape(width)),
+          scope.zeros(new Shape(width)), eps).singletonOrThrow();
+      out = normed.mul(w.get("norm.weight").get(own).reshape(rows, 1, width))
+          .add(w.get("norm.bias").get(own).reshape(rows, 1, width));
+    } finally {
+      if (recording != null) {
+        recording.close();
+      }
+      if (noGrad != null) {
+        noGrad.close();
+      }
+    }
+    List<NDArray> acts = new ArrayList<>(clients);
+    for (int i = 0; i < clients; i++) {
+      acts.add(offsets[i + 1] == offsets[i] ? null : out.get(offsets[i] + ":" + offsets[i + 1]));
+    }
+    return new Forward(out, offsets, acts, graph ? w : Map.of());
+  }
+
+  /**
+   * One backward pass of all clients and one Adam update: {@code cutGradients.get(i)} is client i's (bᵢ, tokens,
+   * width) cut gradient, or null when it has none (it keeps its parameters, moments and step count).
+   *
+   * @param learningRate the step's client learning rate (every client of a step gets the same plan)
+   * @return per client, whether it was updated
+   */
+  public boolean[] step(Forward f, List<NDArray> cutGradients, float learningRate, NDManager scope) {
+    boolean[] counted = new boolean[clients];
+    Map<String, NDArray> leaves = f.leaves();
+    if (f.output() == null) {
+      return counted;
+    }
+    if (leaves.isEmpty()) {
+      throw new IllegalArgumentException("a forward without a graph cannot step (forward(inputs, scope, true))");
+    }
+    NDList grads = new NDList();
+    for (int i = 0; i < clients; i++) {
+      int b = f.offsets()[i + 1] - f.offsets()[i];
+      NDArray g = cutGradients.get(i);
+      counted[i] = g != null && b > 0;
+      if (b > 0) {
+        grads.add(counted[i] ? g : scope.zeros(new Shape(b, spec.tokens(), width)));
+      }
+    }
+    Autograd.backward(f.output(), grads.size() == 1 ? grads.get(0) : NDArrays.concat(grads, 0));
+    float[] rate = new float[clients];
+    float[] epsilon = new float[clients];
+    float[] mask = new float[clients];
+    for (int i = 0; i < clients; i++) {
+      epsilon[i] = 1f;
+      if (counted[i]) {
+        steps[i]++;
+        double bias1 = 1 - Math.pow(beta1, steps[i]);
+        double sqrtBias2 = Math.sqrt(1 - Math.pow(beta2, steps[i]));
+        // as Adam.correctedRates: w -= lr·√bias2/bias1 · m / (√v + ε·√bias2)
+        rate[i] = (float) (learningRate * sqrtBias2 / bias1);
+        epsilon[i] = (float) (adamEps * sqrtBias2);
+        mask[i] = 1f;
+      }
+    }
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+      for (String name : NAMES) {
+        NDArray s = stacks.get(name);
+        Shape perClient = perClient(s.getShape());
+        NDArray k = scope.create(mask).reshape(perClient);
+        NDArray g = leaves.get(name).getGradient();
+        g.attach(scope);
+        NDArray m = expAvg.get(name);
+        NDArray v = expAvgSq.get(name);
+        m.addi(g.sub(m).mul(k.mul(1 - beta1)));
+        v.addi(g.square().sub(v).mul(k.mul(1 - beta2)));
+        NDArray denom = v.sqrt().add(scope.create(epsilon).reshape(perClient));
+        s.subi(m.div(denom).mul(scope.create(rate).reshape(perClient)));
+      }
+    }
+    return counted;
+  }
+
+  /** (N, 1, 1, ...) of {@code stacked}'s rank: a per-client factor that broadcasts over a slice. */
+  private static Shape perClient(Shape stacked) {
+    long[] s = new long[stacked.dimension()];
+    java.util.Arrays.fill(s, 1);
+    s[0] = stacked.get(0);
+    return new Shape(s);
+  }
+
+  /** Client {@code i}'s parameters into {@code model} (e.g. before its epoch-end upload). */
+  public void writeTo(int i, ClientModel model) {
+    for (String name : NAMES) {
+      parameter(model, name).copyFrom(stacks.get(name).get(i));
+    }
+  }
+
+  /** {@code model}'s parameters into client {@code i}'s slice (e.g. an average sent down); moments are kept. */
+  public void readFrom(int i, ClientModel model) {
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+      for (String name : NAMES) {
+        stacks.get(name).set(new NDIndex(i), parameter(model, name).array());
+      }
+    }
+  }
+
+  /** Client {@code i}'s moment {@code exp_avg} or {@code exp_avg_sq} of parameter {@code name}, as a copy in scope. */
+  public NDArray moment(String which, String name, int i, NDManager scope) {
+    Map<String, NDArray> m = switch (which) {
+      case "exp_avg" -> expAvg;
+      case "exp_avg_sq" -> expAvgSq;
+      default -> throw new IllegalArgumentException("unknown Adam state '" + which + "' (exp_avg, exp_avg_sq)");
+    };
+    NDArray out = m.get(name).get(i).duplicate();
+    out.attach(scope);
+    return out;
+  }
+
+  private Parameter parameter(ClientModel model, String local) {
+    Parameter p = model.namedParameters().get(spec.input() + "." + local);
+    if (p == null) {
+      throw new IllegalStateException("client model has no parameter '" + spec.input() + "." + local + "'");
+    }
+    return p;
+  }
+
+  @Override
+  public void close() {
+    stacks.values().forEach(NDArray::close);
+    expAvg.values().forEach(NDArray::close);
+    expAvgSq.values().forEach(NDArray::close);
+  }
+}

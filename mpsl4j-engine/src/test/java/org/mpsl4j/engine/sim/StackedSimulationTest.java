@@ -1,0 +1,71 @@
+package org.mpsl4j.engine.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mpsl4j.data.DataOptions;
+import org.mpsl4j.data.DatasetSplit;
+import org.mpsl4j.data.Datasets;
+import org.mpsl4j.engine.ModelFactory;
+import org.mpsl4j.model.EncoderConfig;
+import org.mpsl4j.model.Fusion;
+import org.mpsl4j.model.HeadConfig;
+import org.mpsl4j.model.ModelConfig;
+
+/**
+ * Bundled clients with stacked tokenizer compute train as bundled clients that compute one by one: same steps, train
+ * loss and accuracy within float round-off, over two epochs (so the epoch-end upload and the average sent back go
+ * through the clients' slices of the stack). A model the stack does not cover runs per client and says why.
+ */
+final class StackedSimulationTest {
+  @Test
+  @Timeout(240)
+  void stackedClients_trainAsPerClientCompute() throws Exception {
+    DatasetSplit split = mnist();
+    ModelConfig model = ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 4), Fusion.EARLY, 1, 7);
+    SimulationConfig config = new SimulationConfig(model, 30, 2, 2, 3e-3f, 5, 1e5, 10, 2024, Duration.ofSeconds(60), 2);
+
+    SimulationResult perClient = new Simulation(config, split).bundleClients(true).run(e -> {});
+    Simulation sim = new Simulation(config, split).stackClients(true);
+    SimulationResult stacked = sim.run(e -> {});
+
+    assertThat(sim.stackedRefusal()).isNull();
+    assertThat(stacked.epochs()).hasSize(2);
+    for (int e = 0; e < 2; e++) {
+      SimulationResult.Epoch p = perClient.epochs().get(e);
+      SimulationResult.Epoch s = stacked.epochs().get(e);
+      System.out.printf("epoch %d: train loss per client %.6f stacked %.6f, accuracy %.4f / %.4f%n", e + 1,
+          p.trainLoss(), s.trainLoss(), p.trainAccuracy(), s.trainAccuracy());
+      assertThat(s.steps()).isEqualTo(p.steps());
+      assertThat(s.missedDeadlines()).isZero();
+      assertThat(s.trainLoss()).isCloseTo(p.trainLoss(), within(1e-4));
+      assertThat(s.trainAccuracy()).isCloseTo(p.trainAccuracy(), within(1e-9));
+      assertThat(s.testAccuracy()).isCloseTo(p.testAccuracy(), within(2.0 / split.test().size()));
+    }
+  }
+
+  @Test
+  @Timeout(180)
+  void unsupportedModel_runsPerClientAndSaysWhy() throws Exception {
+    DatasetSplit split = mnist();
+    ModelConfig model = ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 4), Fusion.EARLY, 1, 7)
+        .withHead(HeadConfig.classification(10).onClients());
+    SimulationConfig config = new SimulationConfig(model, 4, 1, 2, 3e-3f, 5, 1e5, 10, 2024, Duration.ofSeconds(60), 2);
+    Simulation sim = new Simulation(config, split).stackClients(true);
+    SimulationResult r = sim.run(e -> {});
+    assertThat(sim.stackedRefusal()).contains("client-side head");
+    assertThat(r.epochs()).hasSize(2);
+    assertThat(r.epochs().get(0).trainLoss()).isFinite();
+  }
+
+  private static DatasetSplit mnist() throws Exception {
+    Path dataDir = Path.of("target", "test-data");
+    DataOptions options = DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(600).build();
+    Datasets.prepare("mnist", dataDir, options, System.out);
+    return Datasets.load("mnist", dataDir, options);
+  }
+}
