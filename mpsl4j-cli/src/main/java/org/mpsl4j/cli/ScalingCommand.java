@@ -113,6 +113,10 @@ public final class ScalingCommand implements Callable<Integer> {
     long start = System.nanoTime();
     TaskProgress progress = TaskProgress.start("scaling", (long) configs.size() * chosen.size());
     List<ScalingStudy.Row> rows = ScalingStudy.run(split, settings, configs, chosen, r -> {
+      if (!r.trained()) {
+        System.out.printf("  %s sweep: depth %d, width %d: %s not trained (%s)%n", r.sweep(), r.depth(), r.width(),
+            r.method().label(), r.failure());
+      }
       System.out.printf(Locale.ROOT, "  %s sweep: depth %d, width %d (%d heads), %,d trainable params: %s %,.1f KiB up"
           + " / %,.1f KiB down per client, loss %.4f, %.1f s%n", r.sweep(), r.depth(), r.width(), r.heads(),
           r.trainableParameters(), r.method().label(), r.bytesUpPerClient() / 1024, r.bytesDownPerClient() / 1024,
@@ -136,7 +140,10 @@ public final class ScalingCommand implements Callable<Integer> {
     String plot = ScalingReport.writePlot(dir, rows);
     System.out.printf(Locale.ROOT, "%nwrote %s (+ scaling.csv, %s) in %.1f s%n", dir.resolve("scaling.json"), plot,
         (System.nanoTime() - start) / 1e9);
-    return 0;
+    List<String> untrained = rows.stream().map(ScalingStudy.Row::failure).filter(java.util.Objects::nonNull).distinct()
+        .toList();
+    untrained.forEach(why -> System.err.println("scaling: not trained: " + why));
+    return untrained.isEmpty() ? 0 : 1; // as compare: a run that trained nothing is not a measured figure
   }
 
   private Map<String, Object> settings(DatasetSplit split) {

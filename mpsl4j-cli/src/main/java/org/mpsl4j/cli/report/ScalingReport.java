@@ -56,13 +56,13 @@ public final class ScalingReport {
           String.format(Locale.ROOT, "%,d", first.clientParameters())));
       for (Method m : methods) {
         Optional<ScalingStudy.Row> r = find(shape.getValue(), m);
-        cells.add(r.map(x -> kib(x.bytesUpPerClient())).orElse("–"));
-        cells.add(r.map(x -> kib(x.bytesDownPerClient())).orElse("–"));
+        cells.add(r.map(x -> x.trained() ? kib(x.bytesUpPerClient()) : "not trained").orElse("–"));
+        cells.add(r.map(x -> x.trained() ? kib(x.bytesDownPerClient()) : "not trained").orElse("–"));
       }
       if (ratio) {
         Optional<ScalingStudy.Row> f = find(shape.getValue(), Method.FEDAVG);
         Optional<ScalingStudy.Row> p = find(shape.getValue(), Method.MPSL);
-        cells.add(f.isPresent() && p.isPresent() && p.get().bytesPerClient() > 0
+        cells.add(f.isPresent() && p.isPresent() && f.get().trained() && p.get().trained() && p.get().bytesPerClient() > 0
             ? String.format(Locale.ROOT, "%.1f×", f.get().bytesPerClient() / p.get().bytesPerClient()) : "–");
       }
       out.add(cells.toArray(String[]::new));

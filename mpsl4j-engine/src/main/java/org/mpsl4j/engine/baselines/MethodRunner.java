@@ -94,6 +94,16 @@ public final class MethodRunner {
     AtomicReference<Long> stateBytes = new AtomicReference<>(0L);
     Map<String, long[]> last = new LinkedHashMap<>();
     List<MethodResult.Epoch> epochs = new ArrayList<>();
+    boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
+    boolean retrieval = org.mpsl4j.model.ModelChoices.task(x.model().head()) == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
+    Method method = serverLoss ? Method.MPSL_SERVER_LOSS : Method.MPSL;
+    String name = serverLoss ? method.label() : retrieval ? "MPSL client-side loss" : method.label();
+    String lossyLabel = codecUp.lossy() || codecDown.lossy()
+        ? name + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : name;
+    String label = !tokenizers.equals(TokenizerPolicy.PAPER) || batches != ClientBatches.EQUAL
+        ? lossyLabel + " (" + tokenizers + "; " + batches.name().toLowerCase(java.util.Locale.ROOT) + " batches)"
+        : lossyLabel;
+    long start = System.nanoTime();
     Simulation sim = new Simulation(config, x.data())
         .configureClients(c -> errorFeedback ? c : c.withoutErrorFeedback())
         .configureServer(s -> {
@@ -102,6 +112,13 @@ public final class MethodRunner {
           }
         });
     SimulationResult r = sim.run(x.partition(), e -> {
+      if (e.steps() == 0) {
+        // As RoundLoop does for the baselines: the model after an epoch that trained nothing is not the method's.
+        String why = untrained(label, e, x);
+        MacReport macs = MacCounter.count(x.model());
+        throw new UntrainedRoundException(why, new MethodResult(method, List.copyOf(epochs), macs.clientForward(),
+            macs.clientTraining(), mpslStateBytes(server.get()), (System.nanoTime() - start) / 1e9, label).failed(why));
+      }
       Map<String, long[]> now = server.get().bytesByClient();
       double up = 0;
       double down = 0;
@@ -118,17 +135,17 @@ public final class MethodRunner {
       onEpoch.accept(m);
       stateBytes.set(mpslStateBytes(server.get()));
     }, server::set);
-    boolean noEf = !errorFeedback && codecUp.codec() == org.mpsl4j.protocol.v1.Codec.TOPK;
-    boolean retrieval = org.mpsl4j.model.ModelChoices.task(x.model().head()) == org.mpsl4j.model.ModelChoices.Task.RETRIEVAL;
-    Method method = serverLoss ? Method.MPSL_SERVER_LOSS : Method.MPSL;
-    String name = serverLoss ? method.label() : retrieval ? "MPSL client-side loss" : method.label();
-    String label = codecUp.lossy() || codecDown.lossy()
-        ? name + " " + codecUp + (noEf ? " (no EF)" : "") + "/" + codecDown : name;
-    if (!tokenizers.equals(TokenizerPolicy.PAPER) || batches != ClientBatches.EQUAL) {
-      label += " (" + tokenizers + "; " + batches.name().toLowerCase(java.util.Locale.ROOT) + " batches)";
-    }
     return new MethodResult(method, epochs, r.clientForwardMacs(), r.clientTrainingMacs(), stateBytes.get(),
         r.wallSeconds(), label);
+  }
+
+  /** Why an MPSL epoch in which no step updated the model stops the method: which run, epoch and deadline. */
+  static String untrained(String label, SimulationResult.Epoch e, Experiment x) {
+    return label + ", epoch " + e.epoch() + " of " + x.epochs() + ": no step updated the model (" + e.missedDeadlines()
+        + " client steps missed the deadline of "
+        + java.math.BigDecimal.valueOf(x.deadline().toNanos(), 9).stripTrailingZeros().toPlainString()
+        + " s per mini-batch step or were refused), so the method stopped instead of reporting an untrained model; "
+        + "raise --deadline-s or look for the clients' errors above";
   }
 
   /** One server model, its Adam moments (two per trained parameter) and the averaged global tokenizers. */

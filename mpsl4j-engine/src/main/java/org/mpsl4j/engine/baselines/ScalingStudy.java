@@ -70,11 +70,18 @@ public final class ScalingStudy {
    * @param bytesDownPerClient mean over clients of serialized bytes server → client in the epoch
    * @param trainLoss the epoch's reported training loss
    * @param wallSeconds the method's whole run (set-up and evaluation included)
+   * @param failure why the method's round trained nothing ({@link UntrainedRoundException}; its bytes and loss are
+   *     then NaN, not the figures of a round that did not happen), or null for a measured row
    */
   public record Row(String sweep, int depth, int width, int heads, long trainableParameters, long clientParameters,
-      Method method, double bytesUpPerClient, double bytesDownPerClient, double trainLoss, double wallSeconds) {
+      Method method, double bytesUpPerClient, double bytesDownPerClient, double trainLoss, double wallSeconds,
+      String failure) {
     public double bytesPerClient() {
       return bytesUpPerClient + bytesDownPerClient;
+    }
+
+    public boolean trained() {
+      return failure == null;
     }
   }
 
@@ -141,15 +148,22 @@ public final class ScalingStudy {
           }
           Experiment x = new Experiment(model, split, partition, s.clientBatch(), 1, s.learningRate(), 5, s.seed(),
               s.deadline(), s.threads());
-          MethodResult r = MethodRunner.run(m, x, e -> {});
+          MethodResult r;
+          try {
+            r = MethodRunner.run(m, x, e -> {});
+          } catch (UntrainedRoundException e) {
+            // One method's untrained round is that row's result; the other methods and shapes are still measured.
+            r = e.result();
+          }
+          boolean ok = r.trained();
           measured = new Row(c.sweep(), c.depth(), c.width(), c.heads(), params[0], params[1], m,
-              r.meanBytesUpPerClientPerEpoch(), r.meanBytesDownPerClientPerEpoch(),
-              r.epochs().isEmpty() ? Double.NaN : r.epochs().get(0).trainLoss(), r.wallSeconds());
+              ok ? r.meanBytesUpPerClientPerEpoch() : Double.NaN, ok ? r.meanBytesDownPerClientPerEpoch() : Double.NaN,
+              !ok || r.epochs().isEmpty() ? Double.NaN : r.epochs().get(0).trainLoss(), r.wallSeconds(), r.failure());
           done.put(key, measured);
         }
         Row row = new Row(c.sweep(), measured.depth(), measured.width(), measured.heads(), measured.trainableParameters(),
             measured.clientParameters(), m, measured.bytesUpPerClient(), measured.bytesDownPerClient(),
-            measured.trainLoss(), measured.wallSeconds());
+            measured.trainLoss(), measured.wallSeconds(), measured.failure());
         rows.add(row);
         onRow.accept(row);
       }

@@ -61,6 +61,24 @@ final class ScalingStudyTest {
     assertThat(rows.get(5).bytesDownPerClient()).isEqualTo(fedAvg1.bytesDownPerClient());
   }
 
+  /** A round that trains nothing is that row's result (marked, NaN bytes), not an exception that ends the study. */
+  @Test
+  void anUntrainedRound_isAMarkedRow_andTheStudyGoesOn() throws Exception {
+    DatasetSplit split = SmallMnist.load(20);
+    ScalingStudy.Settings s = new ScalingStudy.Settings(2, 10, 5, 3e-3f, 2024, 7, Duration.ofNanos(1), 2);
+
+    List<ScalingStudy.Row> rows = ScalingStudy.run(split, s, ScalingStudy.depthSweep(32, List.of(1), 64),
+        List.of(Method.FEDAVG, Method.MPSL), r -> {});
+
+    assertThat(rows).hasSize(2);
+    assertThat(rows).allSatisfy(r -> {
+      assertThat(r.trained()).isFalse();
+      assertThat(r.failure()).contains(r.method().label(), "of 1", "0.000000001 s", "--deadline-s");
+      assertThat(r.bytesUpPerClient()).isNaN();
+      assertThat(r.trainLoss()).isNaN();
+    });
+  }
+
   @Test
   void configs_headsFollowHeadDim_partitionIsEven() {
     assertThat(ScalingStudy.widthSweep(4, List.of(192, 384, 768), 64)).extracting(ScalingStudy.Config::heads)
