@@ -116,11 +116,12 @@ public final class ScalingCommand implements Callable<Integer> {
       if (!r.trained()) {
         System.out.printf("  %s sweep: depth %d, width %d: %s not trained (%s)%n", r.sweep(), r.depth(), r.width(),
             r.method().label(), r.failure());
+      } else {
+        System.out.printf(Locale.ROOT, "  %s sweep: depth %d, width %d (%d heads), %,d trainable params: %s %,.1f KiB"
+            + " up / %,.1f KiB down per client, loss %.4f, %.1f s%n", r.sweep(), r.depth(), r.width(), r.heads(),
+            r.trainableParameters(), r.method().label(), r.bytesUpPerClient() / 1024, r.bytesDownPerClient() / 1024,
+            r.trainLoss(), r.wallSeconds());
       }
-      System.out.printf(Locale.ROOT, "  %s sweep: depth %d, width %d (%d heads), %,d trainable params: %s %,.1f KiB up"
-          + " / %,.1f KiB down per client, loss %.4f, %.1f s%n", r.sweep(), r.depth(), r.width(), r.heads(),
-          r.trainableParameters(), r.method().label(), r.bytesUpPerClient() / 1024, r.bytesDownPerClient() / 1024,
-          r.trainLoss(), r.wallSeconds());
       progress.step(String.format(Locale.ROOT, "loss %.4f", r.trainLoss()));
     });
     progress.close();
