@@ -91,8 +91,15 @@ public final class ScalingCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Results folder (default: results/scaling-<time>).")
   Path out;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    if (deadlineSeconds < 1) { // as compare refuses it: no phase can be waited for 0 s (FedAvg failed only at its turn)
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--deadline-s must be at least 1 but was " + deadlineSeconds);
+    }
     List<Method> chosen = methods.stream().map(Method::parse).distinct().toList();
     for (Method m : chosen) {
       if (!m.hasClients()) {

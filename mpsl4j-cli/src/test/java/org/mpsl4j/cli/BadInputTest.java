@@ -51,6 +51,13 @@ final class BadInputTest {
 
   @Test
   @Timeout(10)
+  void scaling_zeroDeadline_isRefusedBeforeAnyMethodRuns() {
+    assertThat(run("scaling", "--deadline-s", "0", "--methods", "mpsl,fedavg"))
+        .contains("--deadline-s must be at least 1 but was 0");
+  }
+
+  @Test
+  @Timeout(10)
   void simulate_negativeSamples_namesTheOptionNotAnInternalField() {
     String err = run("simulate", "--samples", "-5");
     assertThat(err).contains("--samples must be >= 0 (0 = all) but was -5").doesNotContain("maxSamplesPerSplit");
