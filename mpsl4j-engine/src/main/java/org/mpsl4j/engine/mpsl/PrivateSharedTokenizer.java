@@ -3,11 +3,11 @@ package org.mpsl4j.engine.mpsl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.protobuf.ByteString;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mpsl4j.engine.secagg.GroupPads;
+import org.mpsl4j.engine.secagg.Int64Bytes;
 import org.mpsl4j.engine.secagg.PaddedGradients;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.Parameter;
@@ -63,7 +63,7 @@ final class PrivateSharedTokenizer {
       at += n;
     }
     long[] padded = PaddedGradients.pad(flat, pads, step, clientId);
-    return SecAggShare.newBuilder().setValues(ByteString.copyFrom(PaddedGradients.toBytes(padded))).build();
+    return SecAggShare.newBuilder().setValues(Int64Bytes.of(padded)).build();
   }
 
   /**
@@ -72,7 +72,7 @@ final class PrivateSharedTokenizer {
    * @throws IllegalArgumentException if the sum has the wrong length or names a client twice (nothing is applied)
    */
   void apply(long step, SecAggSum sum, NDManager manager) {
-    long[] values = PaddedGradients.fromBytes(sum.getValues().asReadOnlyByteBuffer(), length,
+    long[] values = Int64Bytes.read(sum.getValues(), length,
         "padded tokenizer gradient sum of step " + step);
     List<String> counted = sum.getCountedList();
     if (counted.isEmpty()) {

@@ -2,8 +2,6 @@ package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.types.Shape;
 import com.google.protobuf.ByteString;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.PublicKey;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +10,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.mpsl4j.core.port.Deadline;
 import org.mpsl4j.engine.secagg.FixedPoint;
+import org.mpsl4j.engine.secagg.Int64Bytes;
 import org.mpsl4j.engine.secagg.SecAggClient;
 import org.mpsl4j.engine.secagg.SecureSum;
 import org.mpsl4j.engine.secagg.Threshold;
@@ -99,10 +98,8 @@ final class SecureAggregation {
    * continues from the average. The bytes are encoded once for all.
    */
   void sendBack(long step, Round r, List<Session> participants, boolean replace) {
-    ByteBuffer buf = ByteBuffer.allocate(r.total().length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    buf.asLongBuffer().put(r.total());
     ServerMessage m = ServerMessage.newBuilder().setStep(step).setSecaggSum(SecAggSum.newBuilder()
-        .setValues(ByteString.copyFrom(buf.array())).addAllCounted(r.counted()).setReplaceTokenizers(replace)).build();
+        .setValues(Int64Bytes.of(r.total())).addAllCounted(r.counted()).setReplaceTokenizers(replace)).build();
     participants.forEach(s -> s.send(m.toBuilder().setSessionId(s.id).build()));
   }
 
@@ -156,15 +153,9 @@ final class SecureAggregation {
         deadline.get(), false);
     for (Map.Entry<Session, ClientMessage> e : shares.entrySet()) {
       Session s = e.getKey();
-      ByteString bytes = e.getValue().getSecaggShare().getValues();
       try {
-        if (bytes.size() != length * Long.BYTES) {
-          throw new IllegalArgumentException("masked share from '" + s.clientId + "' has " + bytes.size()
-              + " bytes but " + length + " int64 values (" + length * Long.BYTES + " bytes) are expected");
-        }
-        long[] values = new long[length];
-        bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(values);
-        sum.accept(s.clientId, values);
+        sum.accept(s.clientId, Int64Bytes.read(e.getValue().getSecaggShare().getValues(), length,
+            "masked share from '" + s.clientId + "'"));
       } catch (IllegalArgumentException ex) {
         s.error(step, ErrorCode.MALFORMED_TENSOR, ex.getMessage() + "; recovered from as a dropout");
       }

@@ -33,6 +33,8 @@ final class SharedTokenizerStep {
   private final Adam optimizer;
   /** The parameters trained this way: all but the large tables, which stay at their shared initial values. */
   private final java.util.Set<String> trained;
+  /** The scalars of the trained parameters: the length of a padded gradient in the private mode. */
+  private final int trainedLength;
   /** Sessions that hold the current global tokenizers (sent them at least once; every send goes to all of these). */
   private final java.util.Set<Long> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Private mode ({@link #usePrivateSum}): the tokenizer lives on the clients; the server only adds padded sums. */
@@ -47,6 +49,8 @@ final class SharedTokenizerStep {
     this.sync = sync;
     this.optimizer = new Adam(manager, learningRate);
     this.trained = trainedNames(global.model());
+    Map<String, org.mpsl4j.model.Parameter> all = global.model().namedParameters();
+    this.trainedLength = length(trained.stream().map(n -> all.get(n).shape()).toList());
   }
 
   /**
@@ -93,10 +97,6 @@ final class SharedTokenizerStep {
     privateSum = true;
   }
 
-  boolean privateSum() {
-    return privateSum;
-  }
-
   /**
    * Gathers {@code counted} clients' gradients, steps the global tokenizers with their sum at
    * {@code learningRate}, and sends the result to {@code connected}. If no gradient arrives, or their sum
@@ -138,17 +138,15 @@ final class SharedTokenizerStep {
     for (Session s : counted) {
       s.send(ask.setSessionId(s.id).build());
     }
-    int length = length(trainedShapes());
-    long[] sum = new long[length];
+    long[] sum = new long[trainedLength];
     List<String> ids = new java.util.ArrayList<>();
     Map<Session, org.mpsl4j.protocol.v1.ClientMessage> replies = phases.collect(step, counted,
         org.mpsl4j.protocol.v1.ClientMessage.BodyCase.SECAGG_SHARE, Deadline.after(Ticker.system(), deadline));
     for (Map.Entry<Session, org.mpsl4j.protocol.v1.ClientMessage> e : replies.entrySet()) {
       Session s = e.getKey();
       try {
-        org.mpsl4j.engine.secagg.PaddedGradients.add(sum, org.mpsl4j.engine.secagg.PaddedGradients.fromBytes(
-            e.getValue().getSecaggShare().getValues().asReadOnlyByteBuffer(), length,
-            "padded tokenizer gradient from '" + s.clientId + "'"));
+        org.mpsl4j.engine.secagg.PaddedGradients.add(sum, org.mpsl4j.engine.secagg.Int64Bytes.read(
+            e.getValue().getSecaggShare().getValues(), trainedLength, "padded tokenizer gradient from '" + s.clientId + "'"));
         ids.add(s.clientId);
       } catch (IllegalArgumentException ex) {
         s.error(step, org.mpsl4j.protocol.v1.ErrorCode.MALFORMED_TENSOR, ex.getMessage()
@@ -157,8 +155,7 @@ final class SharedTokenizerStep {
     }
     ServerMessage.Builder out = ServerMessage.newBuilder().setStep(step).setSecaggSum(
         org.mpsl4j.protocol.v1.SecAggSum.newBuilder().setGradientSum(true).setLearningRate(learningRate)
-            .addAllCounted(ids).setValues(com.google.protobuf.ByteString.copyFrom(
-                org.mpsl4j.engine.secagg.PaddedGradients.toBytes(sum))));
+            .addAllCounted(ids).setValues(org.mpsl4j.engine.secagg.Int64Bytes.of(sum)));
     for (Session s : connected) {
       if (holding.contains(s.id)) {
         s.send(out.setSessionId(s.id).build());
@@ -166,11 +163,6 @@ final class SharedTokenizerStep {
     }
     sumsSent++;
     return !ids.isEmpty();
-  }
-
-  private java.util.List<ai.djl.ndarray.types.Shape> trainedShapes() {
-    Map<String, org.mpsl4j.model.Parameter> all = global.model().namedParameters();
-    return trained.stream().map(n -> all.get(n).shape()).toList();
   }
 
   /** Sends the trained parameters of the global tokenizers to {@code participants} (after a step, at an epoch end). */

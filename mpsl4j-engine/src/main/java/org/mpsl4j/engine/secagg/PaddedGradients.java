@@ -1,7 +1,5 @@
 package org.mpsl4j.engine.secagg;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Collection;
 
 /**
@@ -59,28 +57,6 @@ public final class PaddedGradients {
     if (into.length != values.length) {
       throw new IllegalArgumentException(values.length + " padded values do not match the sum's " + into.length);
     }
-    for (int i = 0; i < into.length; i++) {
-      into[i] += values[i];
-    }
-  }
-
-  /** Little-endian int64s, as {@code SecAggShare.values} and {@code SecAggSum.values} carry them. */
-  public static byte[] toBytes(long[] values) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    b.asLongBuffer().put(values);
-    return b.array();
-  }
-
-  /**
-   * @throws IllegalArgumentException if {@code bytes} do not hold exactly {@code length} int64 values
-   */
-  public static long[] fromBytes(ByteBuffer bytes, int length, String what) {
-    if (bytes.remaining() != (long) length * Long.BYTES) {
-      throw new IllegalArgumentException(what + " has " + bytes.remaining() + " bytes but " + length
-          + " int64 values (" + (long) length * Long.BYTES + " bytes) are expected");
-    }
-    long[] out = new long[length];
-    bytes.order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
-    return out;
+    Masks.apply(into, values, 1);
   }
 }

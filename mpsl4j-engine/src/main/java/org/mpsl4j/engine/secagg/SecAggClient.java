@@ -2,7 +2,6 @@ package org.mpsl4j.engine.secagg;
 
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
@@ -192,9 +191,7 @@ public final class SecAggClient {
     if (round.privateAverage) {
       pads.add(masked, step, clientId);
     }
-    ByteBuffer buf = ByteBuffer.allocate(masked.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    buf.asLongBuffer().put(masked);
-    return SecAggShare.newBuilder().setValues(ByteString.copyFrom(buf.array())).build();
+    return SecAggShare.newBuilder().setValues(Int64Bytes.of(masked)).build();
   }
 
   /**
@@ -276,8 +273,7 @@ public final class SecAggClient {
       throw new IllegalArgumentException("the padded sum counts " + sum.getCountedCount() + " client(s), fewer than"
           + " the threshold " + round.threshold);
     }
-    long[] total = new long[round.length];
-    sum.getValues().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(total);
+    long[] total = Int64Bytes.read(sum.getValues(), round.length, "the padded sum of step " + step);
     long[] plain = pads.remove(total, step, sum.getCountedList());
     double samples = plain[round.length - 1] / (double) (1L << FixedPoint.FRACTION_BITS);
     if (!(samples >= 1) || Math.abs(samples - Math.rint(samples)) > 1e-3) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.mpsl4j.engine.secagg.GroupPads;
+import org.mpsl4j.engine.secagg.Int64Bytes;
 import org.mpsl4j.engine.secagg.PaddedGradients;
 import org.mpsl4j.model.ClientModel;
 import org.mpsl4j.model.Parameter;
@@ -33,7 +34,7 @@ final class PrivateSharedTokenizerTest {
       long[] sum = null;
       for (PrivateSharedTokenizer c : List.of(a, b)) {
         SecAggShare share = c.padded(3, gradients(model, manager, c == a ? 1 : 2));
-        long[] v = PaddedGradients.fromBytes(share.getValues().asReadOnlyByteBuffer(), share.getValues().size() / 8, "x");
+        long[] v = Int64Bytes.read(share.getValues());
         if (sum == null) {
           sum = v;
         } else {
@@ -41,7 +42,7 @@ final class PrivateSharedTokenizerTest {
         }
       }
       SecAggSum.Builder message = SecAggSum.newBuilder().setGradientSum(true).setLearningRate(1e-3f)
-          .setValues(com.google.protobuf.ByteString.copyFrom(PaddedGradients.toBytes(sum)));
+          .setValues(Int64Bytes.of(sum));
       float[] before = flat(model);
 
       assertThatThrownBy(() -> a.apply(3, message.clone().addCounted("a").build(), manager))

@@ -3,7 +3,6 @@ package org.mpsl4j.engine.secagg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -62,10 +61,11 @@ final class PaddedGradientsTest {
         .hasMessageContaining("NaN at index 1 of 2");
     assertThatThrownBy(() -> PaddedGradients.pad(new float[] {1e6f}, PADS, 1, "a"))
         .hasMessageContaining("beyond ±65536");
-    assertThatThrownBy(() -> PaddedGradients.fromBytes(ByteBuffer.wrap(new byte[12]), 2, "padded gradient from 'x'"))
+    assertThatThrownBy(() -> Int64Bytes.read(com.google.protobuf.ByteString.copyFrom(new byte[12]), 2,
+        "padded gradient from 'x'"))
         .hasMessageContaining("padded gradient from 'x' has 12 bytes but 2 int64 values (16 bytes)");
     assertThatThrownBy(() -> PaddedGradients.add(new long[2], new long[3])).hasMessageContaining("3 padded values");
     long[] v = {1, -2, Long.MAX_VALUE};
-    assertThat(PaddedGradients.fromBytes(ByteBuffer.wrap(PaddedGradients.toBytes(v)), 3, "x")).containsExactly(v);
+    assertThat(Int64Bytes.read(Int64Bytes.of(v), 3, "x")).containsExactly(v);
   }
 }

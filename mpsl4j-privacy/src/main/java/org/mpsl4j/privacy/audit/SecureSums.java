@@ -2,7 +2,6 @@ package org.mpsl4j.privacy.audit;
 
 import ai.djl.ndarray.NDManager;
 import com.google.protobuf.ByteString;
-import java.nio.ByteOrder;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -149,8 +148,6 @@ final class SecureSums {
   }
 
   private static long[] longs(com.google.protobuf.ByteString bytes) {
-    long[] out = new long[bytes.size() / Long.BYTES];
-    bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
-    return out;
+    return org.mpsl4j.engine.secagg.Int64Bytes.read(bytes);
   }
 }

@@ -2,7 +2,6 @@ package org.mpsl4j.privacy.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -129,7 +128,7 @@ final class PrivateSharedTokenizerRunTest {
         }
         SecAggSum sum = m.outbound().getSecaggSum();
         assertThat(sum.getGradientSum()).isTrue();
-        long[] values = longs(sum);
+        long[] values = org.mpsl4j.engine.secagg.Int64Bytes.read(sum.getValues());
         float[] clients = PaddedGradients.unpad(values, pads, m.outbound().getStep(), sum.getCountedList());
         float[] asIs = PaddedGradients.unpad(values, pads, m.outbound().getStep(), List.of()); // no pads known
         assertThat(SecureAggregationRunTest.fractionClose(asIs, clients))
@@ -165,9 +164,4 @@ final class PrivateSharedTokenizerRunTest {
     return out;
   }
 
-  private static long[] longs(SecAggSum sum) {
-    long[] out = new long[sum.getValues().size() / Long.BYTES];
-    sum.getValues().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
-    return out;
-  }
 }
