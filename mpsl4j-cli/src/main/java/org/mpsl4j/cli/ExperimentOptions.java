@@ -135,6 +135,12 @@ final class ExperimentOptions {
       + "(default: ${DEFAULT-VALUE}).")
   String tokenizerSync;
 
+  @Option(names = "--shared-tables", defaultValue = "rows", description = "MPSL with --tokenizer-sync gradients: "
+      + "rows (the text embedding tables and other large tables are trained too: each client sends the gradient of the "
+      + "rows its batches used, the server steps those rows and sends them back) or frozen (they stay at the initial "
+      + "values every client shares and never travel; needed with --private-average) (default: ${DEFAULT-VALUE}).")
+  String sharedTables;
+
   @Option(names = "--client-adversary", defaultValue = "0", description = "MPSL: weight λ of a client-identity "
       + "adversary on the server's pooled features with gradient reversal (the server learns features from which the "
       + "client cannot be told apart); 0: none (default: ${DEFAULT-VALUE}).")
@@ -366,7 +372,8 @@ final class ExperimentOptions {
   /** The MPSL tokenizer policy of --tokenizer-sync and --tokenizer-lr-scale. */
   TokenizerPolicy tokenizerPolicy() {
     try {
-      return TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).withClientAdversary(clientAdversary);
+      TokenizerPolicy policy = TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).withClientAdversary(clientAdversary);
+      return policy.sharedGradients() ? policy.withSharedTables(TokenizerPolicy.parseSharedTables(sharedTables)) : policy;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }

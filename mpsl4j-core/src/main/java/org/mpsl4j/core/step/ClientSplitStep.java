@@ -43,6 +43,13 @@ public final class ClientSplitStep implements AutoCloseable {
   private OutputLoss loss;
   private ClientDefenses defenses = ClientDefenses.NONE;
   private boolean sharedTokenizer;
+  /**
+   * With a shared tokenizer, the gradients of the row tables (text embeddings held as rows over a shared base) since
+   * the last {@link #takeRowGradients}, in this client's manager: a table's gradient lives on its step's leaf, which
+   * goes with the step's scope, so it is taken out when the cut gradient has been applied.
+   */
+  private final java.util.Map<String, org.mpsl4j.model.train.RowGradient> tableGradients =
+      new java.util.LinkedHashMap<>();
   private Pending pending;
   /** The last epoch's order: recomputing it every step would copy and shuffle all indices. */
   private int cachedEpoch = -1;
@@ -109,6 +116,40 @@ public final class ClientSplitStep implements AutoCloseable {
     });
     model.zeroGradients();
     return out;
+  }
+
+  /**
+   * The gradients of the trainable row tables ({@link org.mpsl4j.model.nn.RowDeltaTable}) accumulated since the last
+   * call, by table name, each for the rows its batches used, owned by {@code scope}; a table no batch reached is
+   * absent. With a shared tokenizer these go to the server with {@link #takeGradients}'s dense ones.
+   */
+  public java.util.Map<String, org.mpsl4j.model.train.RowGradient> takeRowGradients(NDManager scope) {
+    java.util.Map<String, org.mpsl4j.model.train.RowGradient> out = new java.util.LinkedHashMap<>(tableGradients);
+    out.values().forEach(g -> {
+      g.rows().attach(scope);
+      g.values().attach(scope);
+    });
+    tableGradients.clear();
+    return out;
+  }
+
+  /** Moves the row tables' gradients of the step just backpropagated into {@link #tableGradients}. */
+  private void harvestTableGradients() {
+    model.namedTables().forEach((name, table) -> {
+      org.mpsl4j.model.train.RowGradient g = table.takeGradient(manager);
+      if (g == null) {
+        return;
+      }
+      org.mpsl4j.model.train.RowGradient before = tableGradients.get(name);
+      if (before == null) {
+        tableGradients.put(name, g);
+        return;
+      }
+      tableGradients.put(name, org.mpsl4j.model.train.RowGradient.sum(List.of(before, g), manager));
+      for (NDArray a : new NDArray[] {before.rows(), before.values(), g.rows(), g.values()}) {
+        a.close();
+      }
+    });
   }
 
   public String clientId() {
@@ -310,6 +351,8 @@ public final class ClientSplitStep implements AutoCloseable {
       }
       if (!sharedTokenizer) {
         optimizer.step(model, pending.scope()); // zeroes the gradients after its update
+      } else {
+        harvestTableGradients();
       }
       return true;
     } catch (RuntimeException e) {

@@ -244,7 +244,7 @@ public final class MpslClient implements AutoCloseable {
         resume.welcome(m.getWelcome());
         split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
             CodecSpec.fromProto(m.getWelcome().getCodecDown()));
-        split.shareTokenizer(m.getWelcome().getSharedTokenizer());
+        split.shareTokenizer(m.getWelcome().getSharedTokenizer(), m.getWelcome().getSharedTables());
         if (spreadBatches) {
           try {
             split.spreadOver(m.getWelcome().getStepsPerEpoch());
@@ -292,7 +292,8 @@ public final class MpslClient implements AutoCloseable {
               : tokenizerWeights(m.getStep()));
       case GLOBAL_TOKENIZERS -> {
         // Refused: trains on with its own.
-        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, split.sharesTokenizer(), manager);
+        String refused = GlobalTokenizerLoad.applyOrExplain(m, model, split.sharesTokenizer(), split.sharesTables(),
+            manager);
         if (refused != null) {
           note(refused);
         }

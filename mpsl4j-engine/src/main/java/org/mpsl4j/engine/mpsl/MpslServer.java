@@ -102,7 +102,7 @@ public final class MpslServer implements AutoCloseable {
     sharedTokenizer = new SharedTokenizerStep(phases, tokenizerAverage, tokenizerSync, manager, config.learningRate());
     epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, sharedTokenizer, phases, config.stepDeadline());
     admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep)
-        .setSharedTokenizer(tokenizerPolicy.sharedGradients()));
+        .setSharedTokenizer(tokenizerPolicy.sharedGradients()).setSharedTables(tokenizerPolicy.sharedTables()));
   }
 
   /**
@@ -119,7 +119,13 @@ public final class MpslServer implements AutoCloseable {
       // the checkpoint's tokenizer optimizer is restored (or not) by resumeFrom, under the policy set then
       throw new IllegalStateException("set the tokenizer policy before resuming from a checkpoint");
     }
+    if (policy.sharedTables() && epochEndAverage.privateAverage()
+        && !SharedTokenizerStep.tableNames(tokenizerAverage.model()).isEmpty()) {
+      throw new IllegalArgumentException(SharedTokenizerStep.privateTablesRefusal(
+          SharedTokenizerStep.tableNames(tokenizerAverage.model())));
+    }
     this.tokenizerPolicy = policy;
+    sharedTokenizer.trainTables(policy.sharedTables());
     applyAdversary();
     privateSharedTokenizer();
     return this;

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.mpsl4j.core.port.Deadline;
 import org.mpsl4j.core.port.Ticker;
 import org.mpsl4j.model.train.Adam;
+import org.mpsl4j.model.train.RowGradient;
 import org.mpsl4j.protocol.v1.ServerMessage;
 
 /**
@@ -22,9 +23,12 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * tokenizer differs from another's: the server cannot learn which client an activation came from by its
  * tokenizer (docs/GLOBAL_MODEL.md). The cost is one upload per counted client and one download per
  * connected client per step, each holding only the {@link #trainedNames trained} parameters. Text embedding
- * tables and other large tables ({@link SparseRows#eligible}) are not trained this way: the clients freeze them
- * at the initial values everyone shares (a whole-table gradient every step would cost 45.8 MiB with
- * MiniLM's word table), so they are never sent either. Runs on the training thread, in the step it follows.
+ * tables and other large tables ({@link #tableNames}) travel by rows ({@link #trainTables}): a client sends the
+ * gradient of the rows its batches used, the sum is a {@link RowGradient} over the union of those rows, one lazy
+ * Adam step ({@link Adam#step(Map, Map, Map)}) moves those rows only, and only they are sent back (a whole-table
+ * gradient every step would cost 45.8 MiB with MiniLM's word table). Without it (and always in the private
+ * mode, whose padded vectors have a fixed length) the clients freeze these tables at the initial values everyone
+ * shares, and they never travel. Runs on the training thread, in the step it follows.
  */
 final class SharedTokenizerStep {
   private final StepPhases phases;
@@ -41,6 +45,8 @@ final class SharedTokenizerStep {
   private boolean privateSum;
   /** Private mode: padded sums sent so far (a session that missed one can no longer hold the clients' tokenizer). */
   private long sumsSent;
+  /** The large tables trained by rows ({@link #trainTables}); empty: they stay frozen. */
+  private java.util.Set<String> tables = java.util.Set.of();
 
   SharedTokenizerStep(StepPhases phases, TokenizerAverage global, TokenizerSync sync, NDManager manager,
       float learningRate) {
@@ -80,6 +86,44 @@ final class SharedTokenizerStep {
     return out;
   }
 
+  /**
+   * The tables of {@code model} that travel by rows when they are trained ({@link #trainTables}): the text
+   * tokenizers' embedding tables (words, positions, token types) and any other large table
+   * ({@link SparseRows#eligible}), whether the model holds them as parameters (the server, a deployed client) or as
+   * rows over a shared base (a simulated client). Exactly the averaged parameters {@link #trainedNames} leaves out.
+   */
+  static java.util.Set<String> tableNames(org.mpsl4j.model.ClientModel model) {
+    java.util.Set<String> dense = trainedNames(model);
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    model.namedParameters().keySet().stream().filter(n -> !dense.contains(n)
+        && TokenizerAverage.averaged(model.config(), n)).forEach(out::add);
+    model.namedTables().keySet().stream().filter(n -> TokenizerAverage.averaged(model.config(), n)).forEach(out::add);
+    if (model.config().frozenWordEmbeddings()) { // --freeze-word-embeddings: that table is nobody's to train
+      out.removeIf(n -> n.endsWith(".word_embeddings.weight"));
+    }
+    return out;
+  }
+
+  /**
+   * Trains the large tables ({@link #tableNames}) by rows ({@code Welcome.shared_tables}); off, they stay frozen.
+   *
+   * @throws IllegalArgumentException in the private mode, whose fixed-length padded sums cannot carry rows
+   */
+  void trainTables(boolean on) {
+    java.util.Set<String> names = on ? tableNames(global.model()) : java.util.Set.of();
+    if (privateSum && !names.isEmpty()) {
+      throw new IllegalArgumentException(privateTablesRefusal(names));
+    }
+    tables = names;
+  }
+
+  /** Why the private mode cannot train these tables, and what to pass instead. */
+  static String privateTablesRefusal(java.util.Set<String> names) {
+    return "the private shared tokenizer (--private-average with --tokenizer-sync gradients) cannot train the tables "
+        + names + " by rows: a padded gradient has one fixed length, and which rows a client sends would tell the "
+        + "server which words its texts use; pass --shared-tables frozen";
+  }
+
   /** The number of scalars of parameters of these shapes. */
   static int length(java.util.Collection<ai.djl.ndarray.types.Shape> shapes) {
     return Math.toIntExact(shapes.stream().mapToLong(ai.djl.ndarray.types.Shape::size).sum());
@@ -94,6 +138,9 @@ final class SharedTokenizerStep {
    * with a tokenizer that no party can hand it.
    */
   void usePrivateSum() {
+    if (!tables.isEmpty()) {
+      throw new IllegalArgumentException(privateTablesRefusal(tables));
+    }
     privateSum = true;
   }
 
@@ -118,16 +165,63 @@ final class SharedTokenizerStep {
         s.send(ask.setSessionId(s.id).build());
       }
       Map<String, NDArray> sum = new LinkedHashMap<>();
-      phases.gatherTokenizerWeights(step, counted, scope, Deadline.after(Ticker.system(), deadline), trained,
-          upload -> add(sum, upload, scope));
-      if (!sum.isEmpty() && finite(sum)) {
+      Map<String, List<RowGradient>> rowParts = new LinkedHashMap<>();
+      java.util.Set<String> expected = new java.util.LinkedHashSet<>(trained);
+      expected.addAll(tables);
+      phases.gatherTokenizerWeights(step, counted, scope, Deadline.after(Ticker.system(), deadline), expected, tables,
+          upload -> add(sum, rowParts, upload, scope));
+      Map<String, RowGradient> rowSums = new LinkedHashMap<>();
+      rowParts.forEach((name, parts) -> rowSums.put(name, RowGradient.sum(parts, scope)));
+      Map<String, NDArray> changedRows = new LinkedHashMap<>();
+      if ((!sum.isEmpty() || !rowSums.isEmpty()) && finite(sum, rowSums)) {
         optimizer.setLearningRate(learningRate);
-        optimizer.step(global.model().namedParameters(), sum);
+        optimizer.step(global.model().namedParameters(), sum, rowSums);
+        rowSums.forEach((name, g) -> changedRows.put(name, g.rows()));
         updated = true;
       }
+      sendUpdate(step, connected, changedRows);
     }
-    send(step, connected);
     return updated;
+  }
+
+  /**
+   * After a step: the trained parameters whole and, of each table, the rows this step changed, to the sessions that
+   * hold the global tokenizers; a session that does not yet gets them all ({@link #send}).
+   */
+  private void sendUpdate(long step, List<Session> connected, Map<String, NDArray> changedRows) {
+    List<Session> newcomers = connected.stream().filter(s -> !holding.contains(s.id)).toList();
+    if (tables.isEmpty()) { // nothing by rows: the update is the whole message
+      send(step, connected);
+      return;
+    }
+    org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = denseWeights();
+    Map<String, org.mpsl4j.model.Parameter> params = global.model().namedParameters();
+    changedRows.forEach((name, rows) -> {
+      try (NDArray values = params.get(name).array().get(new ai.djl.ndarray.index.NDIndex("{}", rows))) {
+        w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name)
+            .setRows(org.mpsl4j.protocol.TensorCodec.encode(rows)).setTensor(org.mpsl4j.protocol.TensorCodec.encode(values)));
+      }
+    });
+    sendTo(step, connected.stream().filter(s -> holding.contains(s.id)).toList(), w.build());
+    send(step, newcomers);
+  }
+
+  /** The trained (dense) parameters of the global tokenizers, whole. */
+  private org.mpsl4j.protocol.v1.TokenizerWeights.Builder denseWeights() {
+    org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = org.mpsl4j.protocol.v1.TokenizerWeights.newBuilder();
+    global.model().namedParameters().forEach((name, p) -> {
+      if (trained.contains(name)) {
+        w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name)
+            .setTensor(org.mpsl4j.protocol.TensorCodec.encode(p.array())));
+      }
+    });
+    return w;
+  }
+
+  private static void sendTo(long step, List<Session> sessions, org.mpsl4j.protocol.v1.TokenizerWeights weights) {
+    for (Session s : sessions) {
+      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step).setGlobalTokenizers(weights).build());
+    }
   }
 
   /** The private mode's step: ask for padded gradients, add what arrives in time, send the padded sum to all. */
@@ -165,12 +259,30 @@ final class SharedTokenizerStep {
     return !ids.isEmpty();
   }
 
-  /** Sends the trained parameters of the global tokenizers to {@code participants} (after a step, at an epoch end). */
+  /**
+   * Sends the trained parameters of the global tokenizers to {@code participants} (newcomers, epoch ends), with each
+   * table trained by rows as the rows that differ from its initial value ({@link SparseRows#encode}; whole when most
+   * do or it is small). A client sets those rows and keeps its others, which are the initial values: a client's
+   * table only ever holds values the server sent, and a row the server changed never returns to its initial value.
+   */
   void send(long step, List<Session> participants) {
     if (privateSum) {
       return; // the server holds no tokenizer; every client applied every sum itself
     }
-    sync.sendAverage(step, participants, trained);
+    if (tables.isEmpty()) {
+      sync.sendAverage(step, participants, trained);
+    } else if (!participants.isEmpty()) {
+      org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = denseWeights();
+      Map<String, org.mpsl4j.model.Parameter> params = global.model().namedParameters();
+      for (String name : tables) {
+        NDArray current = params.get(name).array();
+        NDArray initial = global.initial(name);
+        w.addParameters(initial == null ? org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name)
+            .setTensor(org.mpsl4j.protocol.TensorCodec.encode(current)).build()
+            : SparseRows.encode(name, current, initial));
+      }
+      sendTo(step, participants, w.build());
+    }
     participants.forEach(s -> holding.add(s.id));
   }
 
@@ -211,8 +323,18 @@ final class SharedTokenizerStep {
    * Adds one upload into the running sum Σᵢ gᵢ by parameter name (sample counts play no part: gᵢ is already
    * weighted). The sum lives in {@code scope}: the upload's own arrays are freed once it has been added.
    */
-  private static void add(Map<String, NDArray> sum, TokenizerUpload upload, NDManager scope) {
+  private static void add(Map<String, NDArray> sum, Map<String, List<RowGradient>> rowParts, TokenizerUpload upload,
+      NDManager scope) {
     upload.parameters().forEach((name, g) -> {
+      NDArray rows = upload.rows().get(name);
+      if (rows != null) {
+        NDArray r = rows.duplicate();
+        NDArray v = g.duplicate();
+        r.attach(scope);
+        v.attach(scope);
+        rowParts.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(new RowGradient(r, v));
+        return;
+      }
       NDArray total = sum.get(name);
       if (total == null) {
         NDArray copy = g.duplicate();
@@ -225,9 +347,11 @@ final class SharedTokenizerStep {
   }
 
   /** One synchronizing read for all parameters, as in the server's own step. */
-  private static boolean finite(Map<String, NDArray> gradients) {
+  private static boolean finite(Map<String, NDArray> gradients, Map<String, RowGradient> rowGradients) {
     NDArray total = null;
-    for (NDArray g : gradients.values()) {
+    List<NDArray> all = new java.util.ArrayList<>(gradients.values());
+    rowGradients.values().forEach(g -> all.add(g.values()));
+    for (NDArray g : all) {
       NDArray s = g.sum();
       total = total == null ? s : total.add(s);
     }

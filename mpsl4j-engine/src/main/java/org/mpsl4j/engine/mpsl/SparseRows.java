@@ -72,6 +72,22 @@ final class SparseRows {
   }
 
   /**
+   * The rows of {@code gradient} (a table's dense gradient) that hold a non-zero entry, as a row gradient owned by
+   * {@code scope}: what a table trained by rows sends when the client holds it as one dense parameter. A row its
+   * batches used whose gradient came out exactly zero is left out; it would add nothing to the server's sum.
+   */
+  static org.mpsl4j.model.train.RowGradient nonZeroRows(NDArray gradient, NDManager scope) {
+    try (NDArray nonZero = gradient.neq(0f); NDArray perRow = nonZero.toType(DataType.FLOAT32, false).sum(new int[] {1});
+        NDArray used = perRow.gt(0f)) {
+      NDArray rows = used.nonzero().reshape(-1);
+      rows.attach(scope);
+      NDArray values = gradient.get(new NDIndex("{}", rows));
+      values.attach(scope);
+      return new org.mpsl4j.model.train.RowGradient(rows, values);
+    }
+  }
+
+  /**
    * Checks the row indices of an upload of a table with {@code tableRows} rows: rank 1, strictly
    * increasing (so no row twice), within [0, tableRows).
    */

@@ -181,12 +181,16 @@ final class StepPhases {
    */
   int gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Deadline deadline,
       java.util.function.Consumer<TokenizerUpload> each) throws InterruptedException {
-    return gatherTokenizerWeights(step, expected, scope, deadline, tokenizerShapes.keySet(), each);
+    return gatherTokenizerWeights(step, expected, scope, deadline, tokenizerShapes.keySet(), java.util.Set.of(), each);
   }
 
-  /** As above, for uploads that must name exactly {@code names} (shared tokenizer gradients leave tables out). */
+  /**
+   * As above, for uploads that must name exactly {@code names} (shared tokenizer gradients: the trained parameters,
+   * and the tables trained by rows), of which those in {@code byRows} must come by rows, whatever their size.
+   */
   int gatherTokenizerWeights(long step, List<Session> expected, NDManager scope, Deadline deadline,
-      java.util.Set<String> names, java.util.function.Consumer<TokenizerUpload> each) throws InterruptedException {
+      java.util.Set<String> names, java.util.Set<String> byRows, java.util.function.Consumer<TokenizerUpload> each)
+      throws InterruptedException {
     Map<Session, ClientMessage> replies = collector.collect(step, expected, ClientMessage.BodyCase.TOKENIZER_WEIGHTS, deadline,
         false);
     int accepted = 0;
@@ -206,8 +210,11 @@ final class StepPhases {
           }
           TensorLimits exact = new TensorLimits(8, Math.max(1, want.size()), true);
           params.put(t.getName(), ClientTensors.decode(t.getTensor(), upload, exact, what));
+          if (byRows.contains(t.getName()) && !t.hasRows()) {
+            throw new MalformedTensorException(what + ": a gradient of a table trained by rows must come by rows");
+          }
           if (t.hasRows()) {
-            if (!SparseRows.eligible(want)) {
+            if (!SparseRows.eligible(want) && !byRows.contains(t.getName())) {
               throw new MalformedTensorException(what + ": sent by rows, but only tables of at least "
                   + SparseRows.MIN_ROWS + " rows may be");
             }

@@ -32,6 +32,11 @@ final class TokenizerAverage {
     return model;
   }
 
+  /** The initial value of a table clients may send by rows ({@link SparseRows#eligible}), or null. Do not close. */
+  NDArray initial(String name) {
+    return initial.get(name);
+  }
+
   /**
    * Whether a client parameter takes part in the average (and so in uploads and synchronization): all but a fixed
    * client head ({@code --head client-fixed}), which never leaves the clients: drawn from their seed, it is not

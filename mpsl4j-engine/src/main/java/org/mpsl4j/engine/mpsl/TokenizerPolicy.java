@@ -22,8 +22,13 @@ import java.util.Locale;
  *     training. Requires {@code syncEvery} 0.
  * @param clientAdversary λ of a client-identity adversary with gradient reversal on the server's pooled
  *     representation ({@link org.mpsl4j.core.step.ClientAdversary}); 0: none
+ * @param sharedTables with {@code sharedGradients}: the text embedding tables and other large tables are trained
+ *     too, by rows (each client sends the gradient of the rows its batches used, the server's step moves those rows
+ *     only and sends them back, {@link SharedTokenizerStep}); false: they stay frozen at the initial values all share
+ *     ({@code --shared-tables frozen}). The default of {@link #sharedGradients(float)}
  */
-public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients, float clientAdversary) {
+public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients, float clientAdversary,
+    boolean sharedTables) {
   /** {@link #syncEvery} value: synchronize at epoch ends only. */
   public static final int EPOCH = Integer.MAX_VALUE;
 
@@ -40,15 +45,33 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
 
   /** As {@link #TokenizerPolicy(int, float)}, with or without shared tokenizer gradients. */
   public TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients) {
-    this(syncEvery, learningRateScale, sharedGradients, 0f);
+    this(syncEvery, learningRateScale, sharedGradients, 0f, sharedGradients);
+  }
+
+  /** As the canonical constructor, tables trained by rows whenever the gradients are shared. */
+  public TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients, float clientAdversary) {
+    this(syncEvery, learningRateScale, sharedGradients, clientAdversary, sharedGradients);
   }
 
   /** This policy with a client-identity adversary of weight λ (0: none). */
   public TokenizerPolicy withClientAdversary(float lambda) {
-    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, lambda);
+    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, lambda, sharedTables);
   }
 
-  /** FedSGD on the tokenizers with the server's tokenizer optimizer at {@code learningRateScale} × the server's rate. */
+  /**
+   * This policy with large tables trained by rows ({@code true}) or frozen; only a policy with shared gradients
+   * trains tables this way.
+   *
+   * @throws IllegalArgumentException for {@code true} without shared gradients
+   */
+  public TokenizerPolicy withSharedTables(boolean trained) {
+    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, clientAdversary, trained);
+  }
+
+  /**
+   * FedSGD on the tokenizers with the server's tokenizer optimizer at {@code learningRateScale} × the server's rate,
+   * large tables included (by rows).
+   */
   public static TokenizerPolicy sharedGradients(float learningRateScale) {
     return new TokenizerPolicy(0, learningRateScale, true);
   }
@@ -70,6 +93,10 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
     if (!(clientAdversary >= 0) || !Float.isFinite(clientAdversary)) {
       throw new IllegalArgumentException("client adversary weight must be a finite number >= 0 but was "
           + clientAdversary + " (use --client-adversary)");
+    }
+    if (sharedTables && !sharedGradients) {
+      throw new IllegalArgumentException("tables are trained by rows only with one shared tokenizer (--shared-tables"
+          + " rows needs --tokenizer-sync " + GRADIENTS + ")");
     }
     if (sharedGradients && syncEvery != 0) {
       throw new IllegalArgumentException("shared tokenizer gradients synchronize every step; a sync interval of "
@@ -111,6 +138,19 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
     }
   }
 
+  /**
+   * Parses {@code --shared-tables}: {@code rows} (trained by rows) or {@code frozen}.
+   *
+   * @throws IllegalArgumentException naming the value and the choices
+   */
+  public static boolean parseSharedTables(String value) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "rows" -> true;
+      case "frozen" -> false;
+      default -> throw new IllegalArgumentException("--shared-tables '" + value + "' is not one of rows, frozen");
+    };
+  }
+
   /** Whether clients ever receive tokenizers from the server. */
   public boolean syncs() {
     return syncEvery > 0 || sharedGradients;
@@ -136,7 +176,8 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
   public String toString() {
     String adversary = clientAdversary > 0 ? ", client adversary λ=" + clientAdversary : "";
     if (sharedGradients) {
-      return "shared tokenizer (FedSGD on its gradients), tokenizer lr x" + learningRateScale + adversary;
+      return "shared tokenizer (FedSGD on its gradients, large tables " + (sharedTables ? "by rows" : "frozen")
+          + "), tokenizer lr x" + learningRateScale + adversary;
     }
     String sync = syncEvery == 0 ? "never" : syncEvery == EPOCH ? "epoch" : "every " + syncEvery + " steps";
     return "sync " + sync + ", client lr x" + learningRateScale + adversary;

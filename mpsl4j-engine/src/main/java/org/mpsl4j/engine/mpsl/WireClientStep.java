@@ -46,6 +46,7 @@ public final class WireClientStep implements AutoCloseable {
   private ErrorFeedback feedback;
   private boolean errorFeedback = true;
   private boolean sharesTokenizer;
+  private boolean sharesTables;
   /** Rows of the pending step's batch (what its outputs and cut gradient must have). */
   private int pendingBatch;
 
@@ -85,21 +86,35 @@ public final class WireClientStep implements AutoCloseable {
     step.spreadOver(steps);
   }
 
-  /** FedSGD on the tokenizers (Welcome.shared_tokenizer; {@link ClientSplitStep#shareTokenizer}). */
+  /** FedSGD on the tokenizers (Welcome.shared_tokenizer; {@link ClientSplitStep#shareTokenizer}), tables frozen. */
   public void shareTokenizer(boolean shared) {
+    shareTokenizer(shared, false);
+  }
+
+  /**
+   * FedSGD on the tokenizers (Welcome.shared_tokenizer; {@link ClientSplitStep#shareTokenizer}); with {@code tables}
+   * (Welcome.shared_tables) the text embedding tables and other large tables ({@link SharedTokenizerStep#tableNames})
+   * are trained too and their gradients go by rows; without, they stay at the initial values every client and the
+   * server share, so they cannot tell clients apart either.
+   */
+  public void shareTokenizer(boolean shared, boolean tables) {
     sharesTokenizer = shared;
+    sharesTables = shared && tables;
     step.shareTokenizer(shared);
-    if (shared) {
-      // Text embedding tables and other large tables are not shared by gradients (SharedTokenizerStep.trainedNames):
-      // they stay at the initial values every client and the server share, so they cannot tell clients apart either.
-      java.util.Set<String> trained = SharedTokenizerStep.trainedNames(step.model());
-      step.model().namedTables().values().forEach(t -> t.setTrainable(false));
+    if (shared && !tables) {
+      java.util.Set<String> frozen = SharedTokenizerStep.tableNames(step.model());
+      step.model().namedTables().forEach((name, t) -> t.setTrainable(!frozen.contains(name) && t.isTrainable()));
       step.model().namedParameters().forEach((name, p) -> {
-        if (!trained.contains(name) && TokenizerAverage.averaged(step.model().config(), name)) {
+        if (frozen.contains(name)) {
           p.setTrainable(false);
         }
       });
     }
+  }
+
+  /** Whether the Welcome asked for the large tables to be trained by rows ({@link #shareTokenizer(boolean, boolean)}). */
+  public boolean sharesTables() {
+    return sharesTables;
   }
 
   /** Whether the Welcome asked for FedSGD on the tokenizers ({@link #shareTokenizer}). */
@@ -115,10 +130,33 @@ public final class WireClientStep implements AutoCloseable {
     org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = org.mpsl4j.protocol.v1.TokenizerWeights.newBuilder()
         .setSamples(samples);
     try (NDManager scope = manager.newSubManager()) {
-      step.takeGradients(scope).forEach((name, g) -> w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder()
-          .setName(name).setTensor(TensorCodec.encode(g))));
+      java.util.Set<String> tables = sharesTables ? SharedTokenizerStep.tableNames(step.model()) : java.util.Set.of();
+      java.util.Map<String, org.mpsl4j.model.train.RowGradient> byRows = new java.util.LinkedHashMap<>(
+          step.takeRowGradients(scope));
+      step.takeGradients(scope).forEach((name, g) -> {
+        if (tables.contains(name)) { // a table held as a dense parameter (a deployed client): its non-zero rows
+          byRows.put(name, SparseRows.nonZeroRows(g, scope));
+        } else {
+          w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(g)));
+        }
+      });
+      for (String name : tables) {
+        org.mpsl4j.model.train.RowGradient g = byRows.get(name);
+        if (g == null || g.rows().size() == 0) { // no batch reached it: a zero gradient of row 0 (an upload names a row)
+          long width = tableWidth(name);
+          g = new org.mpsl4j.model.train.RowGradient(scope.create(new long[] {0}),
+              scope.zeros(new ai.djl.ndarray.types.Shape(1, width)));
+        }
+        w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name)
+            .setRows(TensorCodec.encode(g.rows())).setTensor(TensorCodec.encode(g.values())));
+      }
     }
     return w.build();
+  }
+
+  private long tableWidth(String name) {
+    org.mpsl4j.model.Parameter p = step.model().namedParameters().get(name);
+    return p != null ? p.shape().get(1) : step.model().namedTables().get(name).shape().get(1);
   }
 
   /** The tokenizer gradients accumulated since the last call, owned by {@code scope}; the model's own are zeroed. */

@@ -72,27 +72,22 @@ final class TokenizerSyncTest {
   }
 
   /**
-   * With a word table large enough to travel by rows (1,100 words), shared gradients leave it at its common
-   * initialization on every client and the server, and train the rest as above; the text tables are never sent
-   * (neither after a step nor at an epoch end), everything else is, and every client applies what it gets.
+   * With {@code --shared-tables frozen} and a word table large enough to travel by rows (1,100 words), shared
+   * gradients leave the text tables at their common initialization on every client and the server, and train the
+   * rest as above; the text tables are never sent (neither after a step nor at an epoch end), everything else is, and
+   * every client applies what it gets.
    */
   @Test
   @Timeout(120)
-  void sharedGradients_largeWordTableStaysAtItsInitialization() throws Exception {
-    ModelConfig model = ModelConfig.builder()
-        .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
-        .addTokenizer(TokenizerSpec.text("text", 5, 1100))
-        .setEncoder(EncoderConfig.small(16, 1, 4))
-        .setHead(HeadConfig.classification(3))
-        .build();
+  void sharedGradients_tablesFrozen_largeWordTableStaysAtItsInitialization() throws Exception {
+    ModelConfig model = textModel();
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
       float[] words = new ClientModel(m, model, new java.util.Random(SEED)).namedParameters()
           .get("text.word_embeddings.weight").array().toFloatArray();
       ClientModel initial = new ClientModel(m, model, new java.util.Random(SEED));
-      run(model, new RandomDataset(36, 3, 5, 1100), TokenizerPolicy.sharedGradients(1f), r -> {
+      run(model, new RandomDataset(36, 3, 5, 1100), TokenizerPolicy.sharedGradients(1f).withSharedTables(false), r -> {
         java.util.Set<String> small = new java.util.HashSet<>(initial.namedParameters().keySet());
-        small.removeAll(List.of("text.word_embeddings.weight", "text.position_embeddings.weight",
-            "text.token_type_embeddings.weight")); // the text tables stay at their shared initial values
+        small.removeAll(TEXT_TABLES); // the text tables stay at their shared initial values
         assertThat(SharedTokenizerStep.trainedNames(initial)).containsExactlyInAnyOrderElementsOf(small);
         List<ServerMessage> sends = r.sent().stream().filter(ServerMessage::hasGlobalTokenizers).toList();
         assertThat(sends).hasSize(2 * 4 * 3 + 3); // + once to each client before its first step
@@ -107,6 +102,51 @@ final class TokenizerSyncTest {
         assertSameValues(r.average(), initial, false);
       });
     }
+  }
+
+  /**
+   * With the tables trained by rows (the default of {@code --tokenizer-sync gradients}): each gradient upload sends
+   * every text table by rows, each step's send holds the rows that step changed (fewer than the table), and every
+   * client ends with exactly the server's tokenizers, word table included, which learned. These clients hold the
+   * table as one dense parameter (a deployed client): their uploads are its non-zero rows.
+   */
+  @Test
+  @Timeout(120)
+  void sharedGradients_tablesByRows_everyClientHoldsTheServersWordTable_whichLearned() throws Exception {
+    ModelConfig model = textModel();
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      ClientModel initial = new ClientModel(m, model, new java.util.Random(SEED));
+      float[] words = initial.namedParameters().get("text.word_embeddings.weight").array().toFloatArray();
+      run(model, new RandomDataset(36, 3, 5, 1100), TokenizerPolicy.sharedGradients(1f), r -> {
+        assertThat(SharedTokenizerStep.tableNames(initial)).containsExactlyInAnyOrderElementsOf(TEXT_TABLES);
+        assertThat(r.sent().stream().filter(ServerMessage::hasWelcome).allMatch(x -> x.getWelcome().getSharedTables()))
+            .isTrue();
+        List<ServerMessage> sends = r.sent().stream().filter(ServerMessage::hasGlobalTokenizers).toList();
+        assertThat(sends).hasSize(2 * 4 * 3 + 3);
+        long wordRowsSent = sends.stream().flatMap(x -> x.getGlobalTokenizers().getParametersList().stream())
+            .filter(t -> t.getName().equals("text.word_embeddings.weight"))
+            .peek(t -> assertThat(t.hasRows()).as("the word table goes by rows").isTrue())
+            .mapToLong(t -> t.getRows().getShape(0)).max().orElse(0);
+        assertThat(wordRowsSent).as("most rows a send held").isGreaterThan(0).isLessThan(1100 / 2);
+        for (ClientModel c : r.clients()) {
+          assertSameValues(c, r.average(), true);
+        }
+        assertThat(r.average().namedParameters().get("text.word_embeddings.weight").array().toFloatArray())
+            .as("the word table learned").isNotEqualTo(words);
+      });
+    }
+  }
+
+  private static final List<String> TEXT_TABLES = List.of("text.word_embeddings.weight",
+      "text.position_embeddings.weight", "text.token_type_embeddings.weight");
+
+  private static ModelConfig textModel() {
+    return ModelConfig.builder()
+        .addTokenizer(TokenizerSpec.image("image", 1, 8, 8, 4))
+        .addTokenizer(TokenizerSpec.text("text", 5, 1100))
+        .setEncoder(EncoderConfig.small(16, 1, 4))
+        .setHead(HeadConfig.classification(3))
+        .build();
   }
 
   @Test

@@ -28,6 +28,10 @@ import org.mpsl4j.model.Autograd;
  *
  * <p>A frozen table ({@code trainable == false}) stores nothing and reads the base.
  *
+ * <p>Under FedSGD on shared tables the owner takes no step of its own: it hands over the gradient of its
+ * batch's rows ({@link #takeGradient}) and sets the rows the server's step changed ({@link #assignRows}). Such a
+ * table holds values only; the moments are allocated by the first {@link #adamStep}.
+ *
  * <p>The delta arrays belong to the {@code manager} given at construction; the base belongs to
  * whoever shares it and must outlive this table. Not thread-safe; the base may be read by many
  * tables on many threads at once.
@@ -82,9 +86,12 @@ public final class RowDeltaTable {
     return size;
   }
 
-  /** Native bytes of this owner's delta (values and both moments, capacity included); the base is not counted. */
+  /**
+   * Native bytes of this owner's delta (values, and both moments once an own step allocated them; capacity
+   * included); the base is not counted.
+   */
   public long deltaBytes() {
-    return values == null ? 0 : 3L * values.getShape().get(0) * width * Float.BYTES;
+    return values == null ? 0 : (expAvg == null ? 1L : 3L) * values.getShape().get(0) * width * Float.BYTES;
   }
 
   /**
@@ -148,6 +155,51 @@ public final class RowDeltaTable {
   }
 
   /**
+   * The gradient backward left on the last recorded lookup's rows, copied into {@code into}, and the pending
+   * leaf forgotten (as {@link #zeroGradient}): for an owner that hands its gradient to someone else's optimizer
+   * instead of taking its own {@link #adamStep}. Null when no lookup was recorded since, or none was backpropagated.
+   */
+  public org.mpsl4j.model.train.RowGradient takeGradient(NDManager into) {
+    Pending p = pending;
+    pending = null;
+    if (p == null || !trainable || p.rows().length == 0) {
+      return null;
+    }
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+      NDArray grad = p.leaf().getGradient();
+      NDArray copy = grad.duplicate();
+      grad.close();
+      copy.attach(into);
+      return new org.mpsl4j.model.train.RowGradient(into.create(p.rows()), copy);
+    }
+  }
+
+  /**
+   * Sets rows {@code rowIds} (ascending, unique) to {@code newValues} (k, width), keeping every other row: the rows
+   * a shared table's server step changed. Rows new to this owner start with zero moments, held rows keep theirs.
+   *
+   * @throws IllegalArgumentException naming what does not fit this table
+   */
+  public void assignRows(long[] rowIds, NDArray newValues) {
+    if (!newValues.getShape().equals(new Shape(rowIds.length, width))) {
+      throw new IllegalArgumentException("rows " + rowIds.length + " of a table of width " + width + " cannot take "
+          + newValues.getShape());
+    }
+    for (int i = 0; i < rowIds.length; i++) {
+      if (rowIds[i] < 0 || rowIds[i] >= rows || (i > 0 && rowIds[i] <= rowIds[i - 1])) {
+        throw new IllegalArgumentException("rows to assign must be strictly ascending within [0, " + rows + ")");
+      }
+    }
+    if (rowIds.length == 0) {
+      return;
+    }
+    try (NDManager scope = manager.newSubManager(); Autograd.NoGrad ignored = Autograd.noGrad()) {
+      NDIndex slots = new NDIndex("{}", scope.create(slotsFor(rowIds)));
+      values.set(slots, newValues.toType(DataType.FLOAT32, false));
+    }
+  }
+
+  /**
    * One Adam update of the rows the last recorded lookup used, from the gradient backward left on its
    * leaf: w -= lr' · m / (sqrt(v) + eps') with the bias-corrected lr' and eps' that
    * {@link org.mpsl4j.model.train.Adam} computes for this step. Rows without a moment yet start from
@@ -161,6 +213,7 @@ public final class RowDeltaTable {
     }
     NDArray w = p.leaf();
     NDManager scope = w.getManager();
+    ensureMoments();
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       NDArray grad = w.getGradient();
       grad.attach(scope);
@@ -180,6 +233,7 @@ public final class RowDeltaTable {
       w.getNDArrayInternal().adamUpdate(new NDList(w, grad, m, v), new NDList(w), learningRate, correctedLearningRate,
           0f, 1f, -1f, beta1, beta2, correctedEps, false, false);
       NDIndex slots = new NDIndex("{}", scope.create(slotsFor(p.rows())));
+      ensureMoments();
       values.set(slots, w);
       expAvg.set(slots, m);
       expAvgSq.set(slots, v);
@@ -230,8 +284,18 @@ public final class RowDeltaTable {
     }
     long grown = Math.min(rows, Math.max(needed, Math.max(MIN_CAPACITY, capacity + capacity / 2)));
     values = grow(values, grown);
-    expAvg = grow(expAvg, grown);
-    expAvgSq = grow(expAvgSq, grown);
+    if (expAvg != null) {
+      expAvg = grow(expAvg, grown);
+      expAvgSq = grow(expAvgSq, grown);
+    }
+  }
+
+  /** Allocates zero moments for the held capacity if no own step did yet (a table that only took assigned rows). */
+  private void ensureMoments() {
+    if (expAvg == null && values != null) {
+      expAvg = manager.zeros(values.getShape());
+      expAvgSq = manager.zeros(values.getShape());
+    }
   }
 
   private NDArray grow(NDArray old, long capacity) {
@@ -257,8 +321,10 @@ public final class RowDeltaTable {
     }
     NDIndex used = new NDIndex("0:" + size);
     values = shrink(values, used);
-    expAvg = shrink(expAvg, used);
-    expAvgSq = shrink(expAvgSq, used);
+    if (expAvg != null) {
+      expAvg = shrink(expAvg, used);
+      expAvgSq = shrink(expAvgSq, used);
+    }
   }
 
   private NDArray shrink(NDArray old, NDIndex used) {
@@ -315,7 +381,8 @@ public final class RowDeltaTable {
       return new Delta(scope.create(rowIds), none, none, none);
     }
     NDIndex order = new NDIndex("{}", scope.create(slots));
-    NDArray[] out = {values.get(order), expAvg.get(order), expAvgSq.get(order)};
+    NDArray[] out = expAvg == null ? new NDArray[] {values.get(order), scope.zeros(new Shape(size, width)),
+        scope.zeros(new Shape(size, width))} : new NDArray[] {values.get(order), expAvg.get(order), expAvgSq.get(order)};
     for (NDArray a : out) {
       a.attach(scope);
     }

@@ -3,6 +3,7 @@ package org.mpsl4j.model.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mpsl4j.model.Autograd;
@@ -92,6 +93,49 @@ public final class Adam {
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (Map.Entry<String, NDArray> e : gradients.entrySet()) {
         update(e.getKey(), parameters.get(e.getKey()), e.getValue(), rates);
+      }
+    }
+  }
+
+  /**
+   * As {@link #step(Map, Map)}, and in the same step (one step count) the tables of {@code rowGradients} row-sparsely:
+   * only the rows a gradient names move, with their moments, as {@link RowDeltaTable#adamStep} does for an owner's
+   * rows and PyTorch's {@code SparseAdam} ("lazy" Adam) does; every other row and its moments stay as they are. The
+   * moments are dense per table (so checkpoints hold them like any other), read and written at those rows only.
+   *
+   * @throws IllegalArgumentException if a gradient matches no parameter, or a row gradient no 2-d table's width
+   */
+  public void step(Map<String, Parameter> parameters, Map<String, NDArray> gradients,
+      Map<String, RowGradient> rowGradients) {
+    rowGradients.forEach((name, g) -> {
+      Parameter p = parameters.get(name);
+      if (p == null || p.shape().dimension() != 2 || p.shape().get(1) != g.values().getShape().get(1)) {
+        throw new IllegalArgumentException("row gradient '" + name + "' of width " + g.values().getShape().get(1)
+            + " matches no table" + (p == null ? "" : " (the parameter has shape " + p.shape() + ")"));
+      }
+    });
+    step(parameters, gradients);
+    if (rowGradients.isEmpty()) {
+      return;
+    }
+    float[] rates = correctedRates(); // the step count step(parameters, gradients) just advanced
+    try (NDManager scope = manager.newSubManager(); Autograd.NoGrad ignored = Autograd.noGrad()) {
+      for (Map.Entry<String, RowGradient> e : rowGradients.entrySet()) {
+        Parameter p = parameters.get(e.getKey());
+        NDIndex at = new NDIndex("{}", e.getValue().rows());
+        NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
+        NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> manager.zeros(p.shape()));
+        NDArray w = p.array().get(at);
+        NDArray rowM = m.get(at);
+        NDArray rowV = v.get(at);
+        for (NDArray a : new NDArray[] {w, rowM, rowV}) {
+          a.attach(scope);
+        }
+        w.getNDArrayInternal().adamUpdate(new NDList(w, e.getValue().values(), rowM, rowV), new NDList(w),
+            learningRate, rates[0], 0f, 1f, NO_CLIPPING, beta1, beta2, rates[1], false, false);
+        p.array().set(at, w);
+        m.set(at, rowM);
+        v.set(at, rowV);
       }
     }
   }

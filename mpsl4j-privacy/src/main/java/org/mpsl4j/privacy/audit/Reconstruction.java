@@ -138,7 +138,9 @@ final class Reconstruction {
 
     private static Map<String, float[]> weights(org.mpsl4j.protocol.v1.TokenizerWeights w, NDManager scope) {
       Map<String, float[]> out = new java.util.HashMap<>();
-      w.getParametersList().forEach(t -> out.put(t.getName(), Wire.values(t.getTensor(), scope)));
+      // tables sent by rows (text tables under --shared-tables rows) are left out: only an image tokenizer is inverted
+      w.getParametersList().stream().filter(t -> !t.hasRows())
+          .forEach(t -> out.put(t.getName(), Wire.values(t.getTensor(), scope)));
       return out;
     }
 
