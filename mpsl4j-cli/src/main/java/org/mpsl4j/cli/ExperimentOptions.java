@@ -135,10 +135,11 @@ final class ExperimentOptions {
       + "(default: ${DEFAULT-VALUE}).")
   String tokenizerSync;
 
-  @Option(names = "--shared-tables", defaultValue = "rows", description = "MPSL with --tokenizer-sync gradients: "
+  @Option(names = "--shared-tables", defaultValue = "auto", description = "MPSL with --tokenizer-sync gradients: "
       + "rows (the text embedding tables and other large tables are trained too: each client sends the gradient of the "
-      + "rows its batches used, the server steps those rows and sends them back) or frozen (they stay at the initial "
-      + "values every client shares and never travel; needed with --private-average) (default: ${DEFAULT-VALUE}).")
+      + "rows its batches used, the server steps those rows and sends them back), frozen (they stay at the initial "
+      + "values every client shares and never travel), or auto: rows, but frozen with --private-average, whose "
+      + "fixed-length padded sums cannot carry rows (default: ${DEFAULT-VALUE}).")
   String sharedTables;
 
   @Option(names = "--client-adversary", defaultValue = "0", description = "MPSL: weight λ of a client-identity "
@@ -373,7 +374,9 @@ final class ExperimentOptions {
   TokenizerPolicy tokenizerPolicy() {
     try {
       TokenizerPolicy policy = TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).withClientAdversary(clientAdversary);
-      return policy.sharedGradients() ? policy.withSharedTables(TokenizerPolicy.parseSharedTables(sharedTables)) : policy;
+      boolean tables = sharedTables.trim().equalsIgnoreCase("auto") ? !privateAverage
+          : TokenizerPolicy.parseSharedTables(sharedTables);
+      return policy.sharedGradients() ? policy.withSharedTables(tables) : policy;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
     }

@@ -147,7 +147,7 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
     return switch (value.trim().toLowerCase(Locale.ROOT)) {
       case "rows" -> true;
       case "frozen" -> false;
-      default -> throw new IllegalArgumentException("--shared-tables '" + value + "' is not one of rows, frozen");
+      default -> throw new IllegalArgumentException("--shared-tables '" + value + "' is not one of rows, frozen, auto");
     };
   }
 

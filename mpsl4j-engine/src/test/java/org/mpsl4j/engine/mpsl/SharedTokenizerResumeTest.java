@@ -25,6 +25,8 @@ final class SharedTokenizerResumeTest {
   private static final int CLIENTS = 3;
   private static final RandomDataset DATA = new RandomDataset(36, 3, 5);
   private static final TokenizerPolicy SHARED = TokenizerPolicy.sharedGradients(1);
+  /** The private mode cannot train tables by rows (fixed-length padded sums): its text tables stay frozen. */
+  private static final TokenizerPolicy PRIVATE_SHARED = SHARED.withSharedTables(false);
 
   @TempDir Path tmp;
 
@@ -98,21 +100,41 @@ final class SharedTokenizerResumeTest {
    * so a server has nothing to checkpoint of it: refused with a checkpoint directory, in either order of setting them,
    * and accepted without one.
    */
+  /**
+   * The private mode's padded gradients have one fixed length, so text tables cannot go by rows there: a text model
+   * with both is refused in either call order, naming the option that fixes it.
+   */
+  @Test
+  void privateAverage_withTablesByRows_isRefusedNamingSharedTablesFrozen() {
+    ServerConfig noCheckpoints = new ServerConfig(3, 1, LR, 5, 0.1f, Duration.ofMillis(1000), Duration.ofSeconds(10),
+        Map.of(), null, 8);
+    try (MpslServer s = new MpslServer(noCheckpoints, HostileInputTest.MODEL, SEED)) {
+      s.withTokenizerPolicy(SHARED);
+      assertThatThrownBy(s::withPrivateAverage).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("--shared-tables frozen");
+    }
+    try (MpslServer s = new MpslServer(noCheckpoints, HostileInputTest.MODEL, SEED)) {
+      s.withPrivateAverage();
+      assertThatThrownBy(() -> s.withTokenizerPolicy(SHARED)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("--shared-tables frozen");
+    }
+  }
+
   @Test
   void privateAverage_withTheSharedTokenizer_isRefusedOnlyWithCheckpoints() {
     String why = "server checkpoints cannot hold a private shared tokenizer";
     try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
-      s.withTokenizerPolicy(SHARED);
+      s.withTokenizerPolicy(PRIVATE_SHARED);
       assertThatThrownBy(s::withPrivateAverage).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(why);
     }
     try (MpslServer s = new MpslServer(config(tmp), HostileInputTest.MODEL, SEED)) {
       s.withPrivateAverage();
-      assertThatThrownBy(() -> s.withTokenizerPolicy(SHARED)).hasMessageContaining(why);
+      assertThatThrownBy(() -> s.withTokenizerPolicy(PRIVATE_SHARED)).hasMessageContaining(why);
     }
     ServerConfig noCheckpoints = new ServerConfig(3, 1, LR, 5, 0.1f, Duration.ofMillis(1000), Duration.ofSeconds(10),
         Map.of(), null, 8);
     try (MpslServer s = new MpslServer(noCheckpoints, HostileInputTest.MODEL, SEED)) {
-      s.withPrivateAverage().withTokenizerPolicy(SHARED);
+      s.withPrivateAverage().withTokenizerPolicy(PRIVATE_SHARED);
       assertThat(s.holdsGlobalTokenizers()).isFalse();
     }
   }
@@ -166,7 +188,7 @@ final class SharedTokenizerResumeTest {
         null, 8).withMinClients(2);
     List<MpslClient> late = new ArrayList<>();
     List<org.mpsl4j.engine.mpsl.EpochStats> epochs;
-    try (MpslServer server = new MpslServer(cfg, HostileInputTest.MODEL, SEED).withTokenizerPolicy(SHARED)
+    try (MpslServer server = new MpslServer(cfg, HostileInputTest.MODEL, SEED).withTokenizerPolicy(PRIVATE_SHARED)
         .withPrivateAverage(); InProcessMpsl net = new InProcessMpsl(server)) {
       server.expectTrainSamples(Map.of("a", 12, "b", 12, "late", 12));
       net.connect(seeded("a", 0));
