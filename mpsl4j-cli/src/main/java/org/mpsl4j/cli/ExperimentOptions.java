@@ -214,6 +214,13 @@ final class ExperimentOptions {
       throw new IllegalArgumentException("--secagg-threshold must be at most --clients (" + clients + ") but was "
           + secAggThreshold);
     }
+    if (!sharedTables.trim().equalsIgnoreCase("auto")) {
+      boolean rows = TokenizerPolicy.parseSharedTables(sharedTables); // names the choices
+      if (rows && privateAverage) {
+        throw new IllegalArgumentException("--shared-tables rows cannot go with --private-average: its padded"
+            + " gradients have one fixed length and cannot carry rows; use --shared-tables frozen (or auto)");
+      }
+    }
     if (trainableBlocks < -1) {
       throw new IllegalArgumentException("--trainable-blocks must be -1 (the default) or >= 0 but was "
           + trainableBlocks);

@@ -79,6 +79,15 @@ final class BadInputTest {
         .contains("--secagg-threshold must be >= 0 (0 = the default) but was -1");
   }
 
+  @Test
+  @Timeout(10)
+  void simulate_sharedTables_unknownValueOrRowsWithThePrivateAverage_isRefusedBeforeLoadingData() {
+    assertThat(run("simulate", "--tokenizer-sync", "gradients", "--shared-tables", "some"))
+        .contains("--shared-tables 'some' is not one of rows, frozen, auto");
+    assertThat(run("simulate", "--tokenizer-sync", "gradients", "--shared-tables", "rows", "--private-average",
+        "--client-seed", "7")).contains("--shared-tables rows cannot go with --private-average");
+  }
+
   /** Runs a command that must fail with exit code 2 and returns what it printed on stderr. */
   private static String run(String... args) {
     PrintStream saved = System.err;
