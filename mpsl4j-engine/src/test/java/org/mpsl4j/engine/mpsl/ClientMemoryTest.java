@@ -70,6 +70,75 @@ class ClientMemoryTest {
     }
   }
 
+  /** Word-table rows the server's steps changed, in the test below (MiniLM's width: 1.5 KiB each). */
+  private static final int GLOBAL_ROWS = 2000;
+
+  /**
+   * With one shared tokenizer whose tables go by rows ({@code --shared-tables rows}), each simulated client holds the
+   * rows the server's steps changed, values only (it takes no step, so no moments): the increment per client must be
+   * those rows' bytes (2000 × 384 floats, 2.93 MiB) within the delta's growth reserve (half) plus the bound above,
+   * where holding them with two Adam moments would take three times the rows' bytes. Measured: 3.59 MiB per client
+   * (40 clients, load average about 9 on 2 cores).
+   */
+  @Test
+  void sharedTablesByRows_eachClientHoldsTheChangedRowsValuesOnly() throws IOException {
+    List<MpslClient> clients = new ArrayList<>();
+    double rowsMib = GLOBAL_ROWS * 384.0 * Float.BYTES / (1 << 20);
+    try (SharedClientBase shared = new SharedClientBase(MODEL, SEED); NDManager m = NDManager.newBaseManager()) {
+      ServerMessage global = globalRows(new org.mpsl4j.model.ClientModel(m, MODEL, new java.util.Random(SEED)), m);
+      for (int i = 0; i < 4; i++) {
+        clients.add(sharing(i, shared, global));
+      }
+      long before = residentAndHeapBytes();
+      for (int i = 4; i < 4 + CLIENTS; i++) {
+        clients.add(sharing(i, shared, global));
+      }
+      double perClientMib = (residentAndHeapBytes() - before) / (double) CLIENTS / (1 << 20);
+      System.out.printf("per-client increment holding %d shared rows: %.2f MiB (the rows: %.2f MiB)%n", GLOBAL_ROWS,
+          perClientMib, rowsMib);
+      assertThat(perClientMib).as("MiB per client holding the global rows").isLessThan(1.5 * rowsMib + BOUND_MIB)
+          .isLessThan(3 * rowsMib);
+    } finally {
+      clients.forEach(MpslClient::close);
+    }
+  }
+
+  /** A client in a shared-tokenizer run (tables by rows) after two steps, its gradient upload and one global update. */
+  private static MpslClient sharing(int index, SharedClientBase shared, ServerMessage global) {
+    int[] share = IntStream.range(index * 10 % DATA.size(), index * 10 % DATA.size() + 10).toArray();
+    MpslClient c = new MpslClient(new ClientConfig("client-" + index, "", 5, SEED, index), MODEL, DATA, share, 1e-3f,
+        shared);
+    c.onMessage(ServerMessage.newBuilder().setStep(0).setWelcome(org.mpsl4j.protocol.v1.Welcome.newBuilder()
+        .setEpochs(1).setStepsPerEpoch(2).setSharedTokenizer(true).setSharedTables(true)).build());
+    for (int s = 0; s < 2; s++) {
+      step(c, s + 1, s);
+    }
+    List<ClientMessage> upload = c.onMessage(ServerMessage.newBuilder().setStep(2).setTokenizerSync(
+        org.mpsl4j.protocol.v1.TokenizerSync.newBuilder().setGradients(true)).build());
+    assertThat(upload.get(0).getTokenizerWeights().getParametersList()).as("the word table goes by rows")
+        .anySatisfy(t -> assertThat(t.getName().endsWith("word_embeddings.weight") && t.hasRows()).isTrue());
+    c.onMessage(global.toBuilder().setStep(2).build());
+    assertThat(c.notes()).as("the global update applied").isEmpty();
+    return c;
+  }
+
+  /** A global_tokenizers update: the trained parameters whole, and word-table rows [0, GLOBAL_ROWS). */
+  private static ServerMessage globalRows(org.mpsl4j.model.ClientModel model, NDManager m) {
+    org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = org.mpsl4j.protocol.v1.TokenizerWeights.newBuilder();
+    java.util.Set<String> dense = SharedTokenizerStep.trainedNames(model);
+    model.namedParameters().forEach((name, p) -> {
+      if (dense.contains(name)) {
+        w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name)
+            .setTensor(TensorCodec.encode(p.array())));
+      } else if (name.endsWith("word_embeddings.weight")) {
+        w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name)
+            .setRows(TensorCodec.encode(m.create(java.util.stream.LongStream.range(0, GLOBAL_ROWS).toArray())))
+            .setTensor(TensorCodec.encode(p.array().get("0:" + GLOBAL_ROWS))));
+      }
+    });
+    return ServerMessage.newBuilder().setGlobalTokenizers(w).build();
+  }
+
   /** A client that ran two training steps against fabricated server replies. */
   private static MpslClient trained(int index, SharedClientBase shared) {
     int[] share = IntStream.range(index * 10 % DATA.size(), index * 10 % DATA.size() + 10).toArray();
