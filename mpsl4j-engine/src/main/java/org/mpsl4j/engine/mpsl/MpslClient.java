@@ -1,6 +1,5 @@
 package org.mpsl4j.engine.mpsl;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Map;
@@ -13,17 +12,14 @@ import org.mpsl4j.model.SharedClientBase;
 import org.mpsl4j.model.TokenizerSpec;
 import org.mpsl4j.model.train.Adam;
 import org.mpsl4j.protocol.CodecSpec;
-import org.mpsl4j.protocol.TensorCodec;
 import org.mpsl4j.protocol.TensorLimits;
 import org.mpsl4j.protocol.v1.Activations;
 import org.mpsl4j.protocol.v1.ClientMessage;
 import org.mpsl4j.protocol.v1.Hello;
-import org.mpsl4j.protocol.v1.NamedTensor;
 import org.mpsl4j.protocol.v1.NoData;
 import org.mpsl4j.protocol.v1.OutputGrad;
 import org.mpsl4j.protocol.v1.ServerMessage;
 import org.mpsl4j.protocol.v1.StepBegin;
-import org.mpsl4j.protocol.v1.TokenizerWeights;
 
 /**
  * One MPSL client: its local data and labels, its tokenizers and its own optimizer. It reacts to
@@ -39,8 +35,6 @@ public final class MpslClient implements AutoCloseable {
   private final int[] indices;
   private final NDManager manager;
   private final ClientModel model;
-  /** The initial model this client's tables read (null: it holds its own whole model). */
-  private final SharedClientBase shared;
   private final TensorLimits limits;
   private long sessionId;
   private boolean done;
@@ -50,6 +44,7 @@ public final class MpslClient implements AutoCloseable {
   private final ClientResume resume;
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ClientAggregation aggregation;
+  private final TokenizerWeightsUpload upload;
   /** Spread batches (--client-batches spread): slice the data over the Welcome's steps per epoch. */
   private boolean spreadBatches;
   private CodecSpec codecUp = CodecSpec.RAW;
@@ -82,7 +77,6 @@ public final class MpslClient implements AutoCloseable {
           + " seed " + config.modelSeed() + " cannot share the initial model of " + shared.config().fingerprint()
           + " seed " + shared.seed());
     }
-    this.shared = shared;
     if (indices.length == 0) {
       throw new IllegalArgumentException("client '" + config.clientId() + "' has no training samples");
     }
@@ -97,9 +91,9 @@ public final class MpslClient implements AutoCloseable {
         config.batchSize(), config.dataSeed(), limits);
     evaluation = new PersonalizedEvaluation(config.clientId(), modelConfig, model, manager, limits);
     resume = new ClientResume(config, modelConfig, this.indices, model, split, manager, notes);
+    upload = new TokenizerWeightsUpload(modelConfig, config.modelSeed(), model, shared, manager, this.indices.length);
     aggregation = new ClientAggregation(config.clientId(), model, manager, this::message, this::note,
-        () -> shared != null ? shared.template().namedParameters() : model.namedParameters(), this::parameterOrder,
-        this.indices.length);
+        upload::allParameters, upload::order, this.indices.length);
   }
 
   /** A refusal or failure this client reports: its last error, and one of its notes. */
@@ -357,39 +351,7 @@ public final class MpslClient implements AutoCloseable {
   }
 
   private ClientMessage tokenizerWeights(long step) {
-    TokenizerWeights.Builder w = TokenizerWeights.newBuilder().setSamples(indices.length);
-    Map<String, Parameter> params = model.namedParameters();
-    // Only where the server knows the initial rows (the run's seed, not a client-only one: docs/PRIVACY.md).
-    boolean sparse = privacy.sparseUploads();
-    boolean anyTable = sparse && params.values().stream().anyMatch(p -> SparseRows.eligible(p.shape()));
-    // Large tables go by changed rows (SparseRows): the reference is the initial model, the shared one or,
-    // without it, this client's own rebuilt from its seed for the moment rather than kept through training.
-    try (NDManager scope = manager.newSubManager()) {
-      Map<String, Parameter> initial = !anyTable ? Map.of() : shared != null ? shared.template().namedParameters()
-          : new ClientModel(scope, modelConfig, new Random(config.modelSeed())).namedParameters();
-      Map<String, org.mpsl4j.model.nn.RowDeltaTable> tables = model.namedTables();
-      for (String name : parameterOrder()) {
-        org.mpsl4j.model.nn.RowDeltaTable table = tables.get(name);
-        if (table != null) {
-          w.addParameters(sparse ? SparseRows.encode(name, table, scope)
-              : NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(table.materialize(scope))).build());
-          table.compact(); // between turns: the growth reserve of its rows goes back
-          continue;
-        }
-        NDArray value = params.get(name).array();
-        w.addParameters(anyTable && SparseRows.eligible(value.getShape())
-            ? SparseRows.encode(name, value, initial.get(name).array())
-            : NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(value)).build());
-      }
-    }
-    return message(step).setTokenizerWeights(w).build();
-  }
-
-  /** Every client parameter name, dense or row table, in the order of the model's modules. */
-  private java.util.List<String> parameterOrder() {
-    java.util.Collection<String> all = shared != null ? shared.template().namedParameters().keySet()
-        : model.namedParameters().keySet();
-    return all.stream().filter(name -> TokenizerAverage.averaged(modelConfig, name)).toList(); // a fixed head stays
+    return message(step).setTokenizerWeights(upload.encode(privacy.sparseUploads())).build();
   }
 
   /** This client's sample order in an epoch: a seeded shuffle, so a step number names a batch. */

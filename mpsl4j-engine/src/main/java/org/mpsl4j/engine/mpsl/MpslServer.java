@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,18 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 import org.mpsl4j.core.port.SplitStepRunner;
-import org.mpsl4j.core.port.StepPlan;
-import org.mpsl4j.core.port.StepReport;
-import org.mpsl4j.core.port.Ticker;
 import org.mpsl4j.core.step.ServerSideLoss;
 import org.mpsl4j.core.step.ServerSplitStep;
 import org.mpsl4j.model.ModelConfig;
 import org.mpsl4j.model.ServerModel;
 import org.mpsl4j.model.train.Adam;
-import org.mpsl4j.model.train.StepLr;
 import org.mpsl4j.protocol.v1.ErrorCode;
-import org.mpsl4j.protocol.v1.ServerMessage;
-import org.mpsl4j.protocol.v1.TrainingDone;
 
 /**
  * The MPSL server: one {@link ServerModel} and one optimizer for all clients.
@@ -41,6 +34,10 @@ import org.mpsl4j.protocol.v1.TrainingDone;
  * that arrive in time are renormalized to the clients that sent them and go through one backward pass;
  * one optimizer step (none if no gradient came); each client that counted gets its slice of the
  * cut-layer gradient.
+ *
+ * <p>This class wires the parts and is the face of the server to the transport and the caller; the schedule is
+ * {@link EpochLoop}, and which variant of the method runs (the {@code with...} settings, checked against one another)
+ * is {@link ServerVariants}.
  */
 public final class MpslServer implements AutoCloseable {
   private final ServerConfig config;
@@ -48,37 +45,23 @@ public final class MpslServer implements AutoCloseable {
   private final NDManager manager;
   private final ServerModel model;
   private final Adam optimizer;
-  private final StepLr schedule;
   private final TokenizerAverage tokenizerAverage;
   private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
   private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
   private final ServerObservers observers = new ServerObservers();
   private final Rejections rejections = new Rejections(observers);
   private final Admission admission;
-  private final StepPhases phases;
-  private final GrpcCohort cohort;
-  private final SplitStepRunner runner;
-  private ServerSplitStep splitStep;
-  private volatile long skippedSteps;
-  private int stepsPerEpoch;
-  private volatile ProgressListener progress = (epoch, step, steps) -> {};
-  private volatile long globalStep;
   private final ServerCheckpointing checkpoints;
-  private TokenizerPolicy tokenizerPolicy = TokenizerPolicy.PAPER;
-  private final TokenizerSync tokenizerSync;
   private final SharedTokenizerStep sharedTokenizer;
-  private final long modelSeed;
-  /** Mixed into the model seed for the adversary's initialization, so that it draws nothing from the model's stream. */
-  private static final long ADVERSARY_SEED = 0x6164766572736172L;
   private final EpochEndAverage epochEndAverage;
   private final Roster roster;
-  private final EpochEndRound epochEnd;
+  private final ServerVariants variants;
+  private final EpochLoop loop;
 
   /** Builds the server model from {@code modelSeed} (the same seed clients use for their tokenizers). */
   public MpslServer(ServerConfig config, ModelConfig modelConfig, long modelSeed) {
     this.config = config;
     this.modelConfig = modelConfig;
-    this.modelSeed = modelSeed;
     manager = NDManager.newBaseManager();
     // Same draw order as every client and as centralized training: tokenizers first, then the server
     // part, so all of them start from one and the same model.
@@ -86,23 +69,24 @@ public final class MpslServer implements AutoCloseable {
     tokenizerAverage = new TokenizerAverage(manager, modelConfig, rng);
     model = new ServerModel(manager, modelConfig, rng);
     optimizer = new Adam(manager, config.learningRate());
-    schedule = new StepLr(config.learningRate(), config.stepLrSize(), config.stepLrGamma());
     Map<String, ai.djl.ndarray.types.Shape> shapes = new LinkedHashMap<>();
     tokenizerAverage.averagedParameters().forEach((n, p) -> shapes.put(n, p.shape()));
     ReplyCollector collector = new ReplyCollector(inbox, sessions);
-    phases = new StepPhases(collector, modelConfig, config.maxClientBatch(), shapes);
+    StepPhases phases = new StepPhases(collector, modelConfig, config.maxClientBatch(), shapes);
     epochEndAverage = new EpochEndAverage(tokenizerAverage, phases, collector, shapes);
-    cohort = new GrpcCohort(this::connected, phases);
-    runner = new SplitStepRunner(cohort, Ticker.system());
-    splitStep = new ServerSplitStep(model, optimizer);
     admission = new Admission(config, modelConfig, sessions, inbox, rejections, observers);
     checkpoints = new ServerCheckpointing(config, modelConfig, modelSeed);
-    tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
+    TokenizerSync tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
     roster = new Roster(sessions, admission, config);
     sharedTokenizer = new SharedTokenizerStep(phases, tokenizerAverage, tokenizerSync, manager, config.learningRate());
-    epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, sharedTokenizer, phases, config.stepDeadline());
-    admission.welcomeExtras(w -> checkpoints.welcome(w, globalStep)
-        .setSharedTokenizer(tokenizerPolicy.sharedGradients()).setSharedTables(tokenizerPolicy.sharedTables()));
+    EpochEndRound epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, sharedTokenizer, phases,
+        config.stepDeadline());
+    variants = new ServerVariants(config, modelConfig, modelSeed, manager, model, optimizer, tokenizerAverage.model(),
+        epochEndAverage, sharedTokenizer, checkpoints);
+    loop = new EpochLoop(config, manager, model, tokenizerAverage.model(), optimizer, variants, roster, admission,
+        checkpoints, phases, sharedTokenizer, tokenizerSync, epochEnd, observers, rejections);
+    admission.welcomeExtras(w -> checkpoints.welcome(w, loop.globalStep()).setSharedTokenizer(
+        variants.tokenizerPolicy().sharedGradients()).setSharedTables(variants.tokenizerPolicy().sharedTables()));
   }
 
   /**
@@ -110,37 +94,8 @@ public final class MpslServer implements AutoCloseable {
    * Server and clients need no other setting: the server asks for uploads and sends the average.
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
-    epochEndAverage.check(java.util.Objects.requireNonNull(policy, "policy"));
-    String unresumable = config.checkpointDir() == null ? null : checkpointRefusal(policy);
-    if (unresumable != null) {
-      throw new IllegalArgumentException(unresumable);
-    }
-    if (checkpoints.resumedFrom() != null && policy.sharedGradients() != tokenizerPolicy.sharedGradients()) {
-      // the checkpoint's tokenizer optimizer is restored (or not) by resumeFrom, under the policy set then
-      throw new IllegalStateException("set the tokenizer policy before resuming from a checkpoint");
-    }
-    if (policy.sharedTables() && epochEndAverage.privateAverage()
-        && !SharedTokenizerStep.tableNames(tokenizerAverage.model()).isEmpty()) {
-      throw new IllegalArgumentException(SharedTokenizerStep.privateTablesRefusal(
-          SharedTokenizerStep.tableNames(tokenizerAverage.model())));
-    }
-    this.tokenizerPolicy = policy;
-    sharedTokenizer.trainTables(policy.sharedTables());
-    applyAdversary();
-    privateSharedTokenizer();
+    variants.tokenizerPolicy(policy);
     return this;
-  }
-
-  /** With a private average and one shared tokenizer, the tokenizer stays on the clients (either call order). */
-  private void privateSharedTokenizer() {
-    if (!tokenizerPolicy.sharedGradients() || !epochEndAverage.privateAverage()) {
-      return;
-    }
-    if (config.checkpointDir() != null) {
-      throw new IllegalArgumentException("server checkpoints cannot hold a private shared tokenizer (--private-average"
-          + " with --tokenizer-sync gradients): it lives only on the clients, so a resumed server could not continue it");
-    }
-    sharedTokenizer.usePrivateSum();
   }
 
   /**
@@ -156,14 +111,6 @@ public final class MpslServer implements AutoCloseable {
     return null;
   }
 
-  /** The client adversary the tokenizer policy asks for, on the current split step (none at weight 0). */
-  private void applyAdversary() {
-    splitStep.useAdversary(tokenizerPolicy.clientAdversary() == 0 ? null
-        : new org.mpsl4j.core.step.ClientAdversary(manager, modelConfig.encoder().width(),
-            Math.max(2, config.expectedClients()), tokenizerPolicy.clientAdversary(), config.learningRate(),
-            new Random(modelSeed ^ ADVERSARY_SEED)));
-  }
-
   /**
    * Runs each step's server forward and backward in passes of at most {@code chunk} samples (0, the
    * default: one pass), accumulating the gradients into one optimizer step; see {@link ServerSplitStep}.
@@ -173,8 +120,7 @@ public final class MpslServer implements AutoCloseable {
    *     is on (it needs one pass)
    */
   public MpslServer withServerChunk(int chunk) {
-    splitStep = new ServerSplitStep(model, optimizer, chunk);
-    applyAdversary();
+    variants.serverChunk(chunk);
     return this;
   }
 
@@ -186,7 +132,7 @@ public final class MpslServer implements AutoCloseable {
    *     the clear)
    */
   public MpslServer withSecureAggregation() {
-    epochEndAverage.useSecureAggregation(tokenizerPolicy);
+    variants.secureAggregation();
     return this;
   }
 
@@ -199,8 +145,7 @@ public final class MpslServer implements AutoCloseable {
    * @throws IllegalStateException as {@link #withSecureAggregation}
    */
   public MpslServer withPrivateAverage() {
-    epochEndAverage.usePrivateAverage(tokenizerPolicy);
-    privateSharedTokenizer();
+    variants.privateAverage();
     return this;
   }
 
@@ -211,11 +156,7 @@ public final class MpslServer implements AutoCloseable {
    * @throws IllegalArgumentException if t is below 2 (no round of at least 3 parties could use it)
    */
   public MpslServer withSecAggThreshold(int t) {
-    if (t < 2) {
-      throw new IllegalArgumentException("--secagg-threshold must be at least 2 (more than half of at least "
-          + org.mpsl4j.engine.secagg.SecAggClient.MIN_PARTIES + " parties), not " + t);
-    }
-    epochEndAverage.secAggThreshold(t);
+    variants.secAggThreshold(t);
     return this;
   }
 
@@ -237,13 +178,7 @@ public final class MpslServer implements AutoCloseable {
    * @throws IOException if the checkpoint cannot be read
    */
   public void resumeFrom(ServerCheckpoint checkpoint) throws IOException {
-    checkpoints.resume(checkpoint, model, tokenizerAverage.model(), optimizer, sharedTokenizerOptimizer(), manager);
-    globalStep = checkpoint.globalStep();
-  }
-
-  /** The shared tokenizer's optimizer under FedSGD on the tokenizers (checkpointed with the server), else null. */
-  private org.mpsl4j.model.train.Adam sharedTokenizerOptimizer() {
-    return tokenizerPolicy.sharedGradients() ? sharedTokenizer.optimizer() : null;
+    loop.resumeFrom(checkpoint);
   }
 
   /** The run id in checkpoints and Welcomes. */
@@ -258,7 +193,7 @@ public final class MpslServer implements AutoCloseable {
 
   /** The global step of the last completed step (0 before training). */
   public long globalStep() {
-    return globalStep;
+    return loop.globalStep();
   }
 
   /**
@@ -307,7 +242,7 @@ public final class MpslServer implements AutoCloseable {
 
   /** Steps whose optimizer update was skipped because the gradients were not finite. */
   public long skippedSteps() {
-    return skippedSteps;
+    return loop.skippedSteps();
   }
 
   /** Which cut-layer codecs a Hello may ask for (default: any valid one). */
@@ -353,7 +288,7 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer useServerSideLoss(ServerSideLoss loss) {
     ServerSideLoss.checkAllowed(modelConfig);
-    runner.useServerSideLoss(loss);
+    loop.useServerSideLoss(loss);
     return this;
   }
 
@@ -369,78 +304,7 @@ public final class MpslServer implements AutoCloseable {
    * @throws IllegalStateException if too few clients join within the join timeout
    */
   public List<EpochStats> train(Consumer<EpochStats> onEpoch) throws InterruptedException {
-    roster.awaitClients();
-    int steps = roster.epochLength();
-    ServerCheckpoint resumedFrom = checkpoints.resumedFrom();
-    // A resumed run keeps its epoch length: step numbers, and so checkpoint boundaries, must not move.
-    stepsPerEpoch = resumedFrom == null ? steps : resumedFrom.stepsPerEpoch();
-    StepClock clock = new StepClock(stepsPerEpoch, config.checkpointEvery());
-    int firstEpoch = resumedFrom == null ? 0 : resumedFrom.nextEpoch();
-    checkpoints.countRedone(connected(), clock);
-    admission.trainingStarts(stepsPerEpoch);
-    List<EpochStats> out = new ArrayList<>();
-    for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
-      optimizer.setLearningRate(schedule.learningRate(epoch));
-      boolean resumed = resumedFrom != null && epoch == firstEpoch;
-      EpochAccumulator acc = new EpochAccumulator(epoch, resumed ? resumedFrom.epochSoFar() : ServerCheckpoint.EpochSoFar.NONE);
-      for (int s = resumed ? resumedFrom.nextStepInEpoch() : 0; s < stepsPerEpoch; s++) {
-        long t0 = System.nanoTime();
-        if (tokenizerPolicy.sharedGradients()) {
-          sharedTokenizer.sendToNewcomers(globalStep, connected());
-        }
-        StepReport r = step(epoch, s, acc);
-        observers.stepDone(observerReport(r, epoch, s, globalStep, (System.nanoTime() - t0) / 1e9));
-        if (tokenizerPolicy.sharedGradients()) { // FedSGD on the tokenizers, docs/GLOBAL_MODEL.md
-          sharedTokenizer.afterStep(globalStep, roster.sessionsOf(r.counted()), connected(),
-              tokenizerPolicy.clientLearningRate(optimizer.learningRate()), config.stepDeadline(), manager);
-        }
-        if (tokenizerPolicy.syncAfter(s, stepsPerEpoch)) { // docs/GLOBAL_MODEL.md
-          tokenizerSync.synchronize(globalStep, connected(), config.stepDeadline(), manager);
-        }
-        if (clock.isCheckpoint(globalStep)) {
-          checkpoint(epoch, s + 1, acc.soFar());
-        }
-        progress.stepDone(epoch, s, stepsPerEpoch);
-      }
-      long epochEndStep = ++globalStep; // the epoch end is a step of its own
-      rejections.stepStarted(epochEndStep);
-      acc.personalized = epochEnd.run(epochEndStep, epoch, connected(), tokenizerPolicy, acc::trainingDone, manager);
-      checkpoint(epoch + 1, 0, ServerCheckpoint.EpochSoFar.NONE);
-      EpochStats stats = acc.finish();
-      out.add(stats);
-      observers.epochDone(stats);
-      onEpoch.accept(stats);
-    }
-    observers.trainingDone();
-    for (Session s : connected()) {
-      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(globalStep).setDone(TrainingDone.getDefaultInstance()).build());
-    }
-    return out;
-  }
-
-  private void checkpoint(int nextEpoch, int nextStepInEpoch, ServerCheckpoint.EpochSoFar soFar) {
-    checkpoints.write(model, tokenizerAverage.model(), optimizer, sharedTokenizerOptimizer(), globalStep, stepsPerEpoch,
-        nextEpoch, nextStepInEpoch, soFar);
-  }
-
-  private StepReport step(int epoch, int stepInEpoch, EpochAccumulator acc) throws InterruptedException {
-    long step = ++globalStep;
-    rejections.stepStarted(step);
-    float lr = optimizer.learningRate();
-    StepPlan plan = new StepPlan(step, epoch, stepInEpoch, lr, tokenizerPolicy.clientLearningRate(lr));
-    try (NDManager scope = manager.newSubManager()) {
-      StepReport r = runner.step(plan, cohort.participants(), client -> splitStep, config.stepDeadline(), scope);
-      skippedSteps += r.skipped();
-      acc.add(r);
-      return r;
-    }
-  }
-
-  /** A step as the observers see it (console, metrics, status page). */
-  private ServerObserver.StepReport observerReport(StepReport r, int epoch, int stepInEpoch, long step, double seconds) {
-    long n = r.samples();
-    return new ServerObserver.StepReport(epoch, stepInEpoch, stepsPerEpoch, step, seconds, r.counted(), r.missedClients(),
-        n, n == 0 ? Double.NaN : r.lossTimesBatch() / n, n == 0 ? Double.NaN : (double) r.correct() / n);
+    return loop.train(onEpoch);
   }
 
   /** The connected sessions in the order of the concatenated batch ({@link Roster#connected}). */
@@ -464,7 +328,7 @@ public final class MpslServer implements AutoCloseable {
 
   /** Called on the training thread after every step, e.g. to drive a progress bar. */
   public void onProgress(ProgressListener listener) {
-    this.progress = listener;
+    loop.onProgress(listener);
   }
 
   /** Progress of training, step by step. */
