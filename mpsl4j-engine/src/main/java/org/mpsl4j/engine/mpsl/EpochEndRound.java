@@ -62,7 +62,7 @@ final class EpochEndRound {
     if (policy.sharedGradients()) {
       // The server's tokenizers are the global ones and every client holds them: nothing to average (an average
       // of equal tokenizers would only add rounding); the trained parameters go to any client that missed a step.
-      shared.send(step, participants);
+      shared.sendAtEpochEnd(step, participants);
     } else {
       average.gather(step, participants, deadline, manager, policy.syncs());
       if (policy.syncs() && !average.privateAverage()) { // a private average went back padded, for the clients

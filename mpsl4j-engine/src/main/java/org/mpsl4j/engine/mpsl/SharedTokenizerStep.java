@@ -287,6 +287,16 @@ final class SharedTokenizerStep {
   }
 
   /**
+   * The epoch end's send: the trained parameters to every participant, so that one that missed a step's update
+   * continues from the current tokenizer. With tables by rows only sessions that do not hold the global tokenizers get
+   * them (whole, {@link #send}): a session that holds them got every step's update in order, and sending its tables
+   * again would cost every row the run changed.
+   */
+  void sendAtEpochEnd(long step, List<Session> participants) {
+    send(step, tables.isEmpty() ? participants : participants.stream().filter(s -> !holding.contains(s.id)).toList());
+  }
+
+  /**
    * Sends the global tokenizers to the sessions of {@code connected} that have not had them yet: every client at the
    * start of training, one that joins late or reconnects, and every client after the server resumed from a
    * checkpoint. So a client's first step runs through the current global tokenizers, whatever its own state (a
