@@ -202,8 +202,27 @@ public final class MpslSetup implements AutoCloseable {
         placementIfShared());
   }
 
-  /** {@link #parameterPlacement} when this process built clients on the shared base, else empty (a server alone). */
+  /**
+   * {@link #parameterPlacement} when this process built clients on the shared base, else empty (a server alone). With
+   * one shared tokenizer ({@code --tokenizer-sync gradients}) no client trains anything of its own: each holds a copy
+   * of the one tokenizer the server steps, and its text tables hold the rows the server's steps changed (or stay
+   * frozen).
+   */
   private synchronized Map<String, String> placementIfShared() {
-    return sharedBase == null ? Map.of() : sharedBase.placement();
+    if (sharedBase == null) {
+      return Map.of();
+    }
+    org.mpsl4j.engine.mpsl.TokenizerPolicy policy = tokenizerPolicy();
+    if (!policy.sharedGradients()) {
+      return sharedBase.placement();
+    }
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    sharedBase.placement().forEach((name, place) -> out.put(name, place.startsWith("shared base")
+        ? (policy.sharedTables() && place.contains("trained")
+            ? "shared base, plus per client a copy of the rows the shared tokenizer's steps changed"
+            : "shared base, frozen (read-only)")
+        : place.startsWith("per client (frozen)") ? place
+        : "per client: a copy of the one shared tokenizer (FedSGD; the client takes no step)"));
+    return out;
   }
 }
