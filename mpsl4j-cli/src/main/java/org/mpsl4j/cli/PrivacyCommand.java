@@ -37,7 +37,7 @@ final class PrivacyCommand implements Callable<Integer> {
   @Option(names = "--configs", split = ",", defaultValue = "plain,head-client,label-dp,grad-noise,client-seed,private",
       description = "Configurations: plain (no defense), head-client (U-shaped), head-fixed (U-shaped, untrained common "
           + "head), label-dp (--label-epsilon), grad-noise "
-          + "(--grad-noise), class-noise (--class-noise), norm-eq (--equalize-norms), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
+          + "(--grad-noise), class-noise (--class-noise), marvell-noise (--marvell-noise), norm-eq (--equalize-norms), no-loss (loss/correct off), client-seed (tokenizers from --client-seed), act-noise "
           + "(--activation-noise), mix (the head on the clients, --head client or client-fixed, trained on mixes: "
           + "--mix-representations), logit-noise (the head on the clients, --logit-noise), private (the head on the "
           + "clients, --head client or client-fixed, with every defense set by the options and loss/correct off; with "
@@ -84,6 +84,7 @@ final class PrivacyCommand implements Callable<Integer> {
         case "label-dp" -> none.withLabelEpsilon(chosen.labelEpsilon());
         case "grad-noise" -> none.withGradientNoise(chosen.gradientNoise());
         case "class-noise" -> none.withClassNoise(chosen.classNoise());
+        case "marvell-noise" -> none.withMarvellNoise(chosen.marvellNoise());
         case "norm-eq" -> none.withEqualizedNorms(true);
         case "no-loss" -> none.withReportLoss(false);
         case "client-seed" -> none.withClientSeed(chosen.clientSeed());

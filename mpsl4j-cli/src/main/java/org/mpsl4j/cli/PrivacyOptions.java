@@ -22,6 +22,13 @@ final class PrivacyOptions {
           + "of the batch's mean squared row norm; 0 = off (default: ${DEFAULT-VALUE}).")
   double classNoise;
 
+  @Option(names = "--marvell-noise", defaultValue = "0",
+      description = "Marvell's optimized Gaussian noise on returned output gradients (Li et al. 2022), one class against "
+          + "the rest: covariances that minimize a bound on the norm and direction attacks' leak, from the client's "
+          + "running class statistics; expected squared norm per row in units of the batch's mean squared row norm; "
+          + "0 = off (default: ${DEFAULT-VALUE}).")
+  double marvellNoise;
+
   @Option(names = "--equalize-norms",
       description = "Rescale every returned output-gradient row to one norm shared by all rows of the step (1/B, after "
           + "any noise), so that row norms carry nothing about labels.")
@@ -62,7 +69,7 @@ final class PrivacyOptions {
       throw new IllegalArgumentException("--loss-report must be on or off but was '" + lossReport + "'");
     }
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise,
-        lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise, zeroSumNoise);
+        lossReport.equals("on"), clientSeed, 0, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   /**

@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDManager;
  * One client's defenses at the points where its messages are made: labels before the loss, activations before they
  * are encoded, the output gradient before it is sent, loss and correct counts. Randomized response is seeded by the
  * client's {@link PrivacySettings#noiseSeed()}, and so is the Gaussian noise (its own generator, {@link SeededGaussian}), so
- * a defended run repeats from its seeds. One instance per client: the class-subspace noise keeps that client's running
- * class means.
+ * a defended run repeats from its seeds. One instance per client: the class-subspace and Marvell noises keep that
+ * client's running class statistics.
  */
 public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses {
   /** No defense. */
@@ -17,6 +17,7 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
   private final PrivacySettings settings;
   private final RandomizedResponse labels;
   private final ClassSubspaceNoise classNoise;
+  private final MarvellNoise marvellNoise;
   private final SeededGaussian gaussian;
 
   public ClientPrivacy(PrivacySettings settings, int classes) {
@@ -27,6 +28,8 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
     this.gaussian = new SeededGaussian(settings.noiseSeed() ^ 0x5DEECE66DL);
     this.classNoise = settings.classNoise() == 0 ? null
         : new ClassSubspaceNoise(settings.classNoise(), classes, gaussian);
+    this.marvellNoise = settings.marvellNoise() == 0 ? null
+        : new MarvellNoise(settings.marvellNoise(), classes, gaussian);
   }
 
   public PrivacySettings settings() {
@@ -56,8 +59,8 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
   }
 
   /**
-   * What is sent in place of the output gradient {@code g}: isotropic noise, then class-subspace noise, each scaled
-   * from the true gradient, then the rows' norms equalized, so that no noise draw shows in a row's norm; zero-sum noise
+   * What is sent in place of the output gradient {@code g}: isotropic noise, then class-subspace noise, then Marvell
+   * noise, each scaled from the true gradient, then the rows' norms equalized, so that no noise draw shows in a row's norm; zero-sum noise
    * last, so that the batch's rows still sum exactly to the (equalized) gradient's sum.
    */
   @Override
@@ -69,6 +72,9 @@ public final class ClientPrivacy implements org.mpsl4j.core.step.ClientDefenses 
     }
     if (classNoise != null) {
       out = out.add(classNoise.draw(g, labels, scope));
+    }
+    if (marvellNoise != null) {
+      out = out.add(marvellNoise.draw(g, labels, scope));
     }
     out = settings.equalizeNorms() ? NormEqualization.apply(out) : out;
     return settings.zeroSumNoise() == 0 ? out : out.add(ZeroSumNoise.draw(out, settings.zeroSumNoise(), gaussian, scope));

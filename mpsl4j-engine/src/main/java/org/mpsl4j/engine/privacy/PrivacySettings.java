@@ -30,11 +30,11 @@ package org.mpsl4j.engine.privacy;
  */
 public record PrivacySettings(double labelEpsilon, double gradientNoise, double classNoise, boolean equalizeNorms,
     double activationNoise, boolean reportLoss, Long clientSeed, long noiseSeed, int mixRepresentations,
-    double logitNoise, double zeroSumNoise) {
+    double logitNoise, double zeroSumNoise, double marvellNoise) {
 
   /** No defense: what the protocol does by itself. */
   public static final PrivacySettings NONE =
-      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, false, 0, true, null, 0, 1, 0, 0);
+      new PrivacySettings(Double.POSITIVE_INFINITY, 0, 0, false, 0, true, null, 0, 1, 0, 0, 0);
 
   public PrivacySettings {
     if (!(labelEpsilon > 0)) {
@@ -42,10 +42,10 @@ public record PrivacySettings(double labelEpsilon, double gradientNoise, double 
           + " (use --label-epsilon)");
     }
     if (!(gradientNoise >= 0) || !(classNoise >= 0) || !(activationNoise >= 0) || !(logitNoise >= 0)
-        || !(zeroSumNoise >= 0)) {
-      throw new IllegalArgumentException("noise scales must be >= 0 but were " + gradientNoise + " (--grad-noise), "
-          + classNoise + " (--class-noise), " + activationNoise + " (--activation-noise), " + logitNoise
-          + " (--logit-noise) and " + zeroSumNoise + " (--zero-sum-noise)");
+        || !(zeroSumNoise >= 0) || !(marvellNoise >= 0) || Double.isInfinite(marvellNoise)) {
+      throw new IllegalArgumentException("noise scales must be >= 0 (and finite for --marvell-noise) but were "
+          + gradientNoise + " (--grad-noise), " + classNoise + " (--class-noise), " + activationNoise + " (--activation-noise), " + logitNoise
+          + " (--logit-noise), " + zeroSumNoise + " (--zero-sum-noise) and " + marvellNoise + " (--marvell-noise)");
     }
     if (mixRepresentations < 1) {
       throw new IllegalArgumentException("samples per mix must be >= 1 (1 = off) but was " + mixRepresentations
@@ -59,7 +59,7 @@ public record PrivacySettings(double labelEpsilon, double gradientNoise, double 
 
   public PrivacySettings withNoiseSeed(long seed) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, seed, mixRepresentations, logitNoise, zeroSumNoise);
+        clientSeed, seed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   /**
@@ -73,51 +73,56 @@ public record PrivacySettings(double labelEpsilon, double gradientNoise, double 
 
   public PrivacySettings withLabelEpsilon(double epsilon) {
     return new PrivacySettings(epsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
+        clientSeed, noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withGradientNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, sigma, classNoise, equalizeNorms, activationNoise, reportLoss, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withClassNoise(double power) {
     return new PrivacySettings(labelEpsilon, gradientNoise, power, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
+        clientSeed, noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withEqualizedNorms(boolean on) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, on, activationNoise, reportLoss, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withActivationNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, sigma, reportLoss, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withReportLoss(boolean on) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, on, clientSeed,
-        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withClientSeed(Long seed) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss, seed,
-        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise);
+        noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withMixing(int samplesPerMix) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, samplesPerMix, logitNoise, zeroSumNoise);
+        clientSeed, noiseSeed, samplesPerMix, logitNoise, zeroSumNoise, marvellNoise);
   }
 
   public PrivacySettings withZeroSumNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, mixRepresentations, logitNoise, sigma);
+        clientSeed, noiseSeed, mixRepresentations, logitNoise, sigma, marvellNoise);
+  }
+
+  public PrivacySettings withMarvellNoise(double power) {
+    return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
+        clientSeed, noiseSeed, mixRepresentations, logitNoise, zeroSumNoise, power);
   }
 
   public PrivacySettings withLogitNoise(double sigma) {
     return new PrivacySettings(labelEpsilon, gradientNoise, classNoise, equalizeNorms, activationNoise, reportLoss,
-        clientSeed, noiseSeed, mixRepresentations, sigma, zeroSumNoise);
+        clientSeed, noiseSeed, mixRepresentations, sigma, zeroSumNoise, marvellNoise);
   }
 }
