@@ -137,9 +137,10 @@ final class ExperimentOptions {
 
   @Option(names = "--shared-tables", defaultValue = "auto", description = "MPSL with --tokenizer-sync gradients: "
       + "rows (the text embedding tables and other large tables are trained too: each client sends the gradient of the "
-      + "rows its batches used, the server steps those rows and sends them back), frozen (they stay at the initial "
-      + "values every client shares and never travel), or auto: rows, but frozen with --private-average, whose "
-      + "fixed-length padded sums cannot carry rows (default: ${DEFAULT-VALUE}).")
+      + "rows its batches used, the server steps those rows with lazy Adam and sends them back), dense-adam (as rows, "
+      + "but the server steps the whole table with Adam, as centralized training does, and sends every row that moved: "
+      + "more bytes), frozen (they stay at the initial values every client shares and never travel), or auto: rows, "
+      + "but frozen with --private-average, whose fixed-length padded sums cannot carry rows (default: ${DEFAULT-VALUE}).")
   String sharedTables;
 
   @Option(names = "--client-adversary", defaultValue = "0", description = "MPSL: weight λ of a client-identity "
@@ -215,10 +216,10 @@ final class ExperimentOptions {
           + secAggThreshold);
     }
     if (!sharedTables.trim().equalsIgnoreCase("auto")) {
-      boolean rows = TokenizerPolicy.parseSharedTables(sharedTables); // names the choices
-      if (rows && privateAverage) {
-        throw new IllegalArgumentException("--shared-tables rows cannot go with --private-average: its padded"
-            + " gradients have one fixed length and cannot carry rows; use --shared-tables frozen (or auto)");
+      TokenizerPolicy.SharedTables mode = TokenizerPolicy.parseSharedTables(sharedTables); // names the choices
+      if (mode != TokenizerPolicy.SharedTables.FROZEN && privateAverage) {
+        throw new IllegalArgumentException("--shared-tables " + sharedTables.trim() + " cannot go with --private-average:"
+            + " its padded gradients have one fixed length and cannot carry rows; use --shared-tables frozen (or auto)");
       }
     }
     if (trainableBlocks < -1) {
@@ -381,7 +382,8 @@ final class ExperimentOptions {
   TokenizerPolicy tokenizerPolicy() {
     try {
       TokenizerPolicy policy = TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).withClientAdversary(clientAdversary);
-      boolean tables = sharedTables.trim().equalsIgnoreCase("auto") ? !privateAverage
+      TokenizerPolicy.SharedTables tables = sharedTables.trim().equalsIgnoreCase("auto")
+          ? (privateAverage ? TokenizerPolicy.SharedTables.FROZEN : TokenizerPolicy.SharedTables.ROWS)
           : TokenizerPolicy.parseSharedTables(sharedTables);
       return policy.sharedGradients() ? policy.withSharedTables(tables) : policy;
     } catch (IllegalArgumentException e) {

@@ -83,7 +83,7 @@ final class BadInputTest {
   @Timeout(10)
   void simulate_sharedTables_unknownValueOrRowsWithThePrivateAverage_isRefusedBeforeLoadingData() {
     assertThat(run("simulate", "--tokenizer-sync", "gradients", "--shared-tables", "some"))
-        .contains("--shared-tables 'some' is not one of rows, frozen, auto");
+        .contains("--shared-tables 'some' is not one of rows, dense-adam, frozen, auto");
     assertThat(run("simulate", "--tokenizer-sync", "gradients", "--shared-tables", "rows", "--private-average",
         "--client-seed", "7")).contains("--shared-tables rows cannot go with --private-average");
   }

@@ -65,7 +65,7 @@ final class ServerVariants {
           SharedTokenizerStep.tableNames(tokenizers)));
     }
     this.tokenizerPolicy = policy;
-    sharedTokenizer.trainTables(policy.sharedTables());
+    sharedTokenizer.trainTables(policy.tables());
     applyAdversary();
     privateSharedTokenizer();
   }

@@ -47,6 +47,8 @@ final class SharedTokenizerStep {
   private long sumsSent;
   /** The large tables trained by rows ({@link #trainTables}); empty: they stay frozen. */
   private java.util.Set<String> tables = java.util.Set.of();
+  /** Whether the tables take dense Adam steps ({@link TokenizerPolicy.SharedTables#DENSE_ADAM}) instead of lazy ones. */
+  private boolean denseTableAdam;
 
   SharedTokenizerStep(StepPhases phases, TokenizerAverage global, TokenizerSync sync, NDManager manager,
       float learningRate) {
@@ -105,16 +107,19 @@ final class SharedTokenizerStep {
   }
 
   /**
-   * Trains the large tables ({@link #tableNames}) by rows ({@code Welcome.shared_tables}); off, they stay frozen.
+   * Trains the large tables ({@link #tableNames}) by rows ({@code Welcome.shared_tables}), with lazy or dense Adam
+   * ({@link TokenizerPolicy.SharedTables}); frozen, they stay at their initial values.
    *
    * @throws IllegalArgumentException in the private mode, whose fixed-length padded sums cannot carry rows
    */
-  void trainTables(boolean on) {
-    java.util.Set<String> names = on ? tableNames(global.model()) : java.util.Set.of();
+  void trainTables(TokenizerPolicy.SharedTables mode) {
+    java.util.Set<String> names = mode != TokenizerPolicy.SharedTables.FROZEN ? tableNames(global.model())
+        : java.util.Set.of();
     if (privateSum && !names.isEmpty()) {
       throw new IllegalArgumentException(privateTablesRefusal(names));
     }
     tables = names;
+    denseTableAdam = mode == TokenizerPolicy.SharedTables.DENSE_ADAM;
   }
 
   /** Why the private mode cannot train these tables, and what to pass instead. */
@@ -175,13 +180,53 @@ final class SharedTokenizerStep {
       Map<String, NDArray> changedRows = new LinkedHashMap<>();
       if ((!sum.isEmpty() || !rowSums.isEmpty()) && finite(sum, rowSums)) {
         optimizer.setLearningRate(learningRate);
-        optimizer.step(global.model().namedParameters(), sum, rowSums);
-        rowSums.forEach((name, g) -> changedRows.put(name, g.rows()));
+        if (denseTableAdam) {
+          changedRows.putAll(denseTableStep(sum, rowSums, scope));
+        } else {
+          optimizer.step(global.model().namedParameters(), sum, rowSums);
+          rowSums.forEach((name, g) -> changedRows.put(name, g.rows()));
+        }
         updated = true;
       }
       sendUpdate(step, connected, changedRows);
     }
     return updated;
+  }
+
+  /**
+   * One dense Adam step on everything, the tables' row gradients scattered into whole-table gradients (zero in the
+   * rows no batch used), as centralized training steps them; returns, per table, the rows that moved: those with a
+   * non-zero first moment (a row once used keeps moving by its momentum).
+   */
+  private Map<String, NDArray> denseTableStep(Map<String, NDArray> sum, Map<String, RowGradient> rowSums,
+      NDManager scope) {
+    Map<String, org.mpsl4j.model.Parameter> params = global.model().namedParameters();
+    Map<String, NDArray> all = new LinkedHashMap<>(sum);
+    for (String name : tables) { // a table no upload named still moves by its momentum, with a zero gradient
+      NDArray dense = scope.zeros(params.get(name).shape());
+      RowGradient g = rowSums.get(name);
+      if (g != null) {
+        dense.set(new ai.djl.ndarray.index.NDIndex("{}", g.rows()), g.values());
+      }
+      all.put(name, dense);
+    }
+    optimizer.step(params, all);
+    Map<String, NDArray> moved = new LinkedHashMap<>();
+    for (String name : tables) {
+      NDArray m = optimizer.state("exp_avg").get(name);
+      if (m == null) {
+        continue;
+      }
+      try (NDArray nonZero = m.neq(0f); NDArray perRow = nonZero.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+          .sum(new int[] {1}); NDArray any = perRow.gt(0f)) {
+        NDArray rows = any.nonzero().reshape(-1);
+        rows.attach(scope);
+        if (rows.size() > 0) {
+          moved.put(name, rows);
+        }
+      }
+    }
+    return moved;
   }
 
   /**

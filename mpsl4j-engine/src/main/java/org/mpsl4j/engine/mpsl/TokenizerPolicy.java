@@ -22,13 +22,30 @@ import java.util.Locale;
  *     training. Requires {@code syncEvery} 0.
  * @param clientAdversary λ of a client-identity adversary with gradient reversal on the server's pooled
  *     representation ({@link org.mpsl4j.core.step.ClientAdversary}); 0: none
- * @param sharedTables with {@code sharedGradients}: the text embedding tables and other large tables are trained
- *     too, by rows (each client sends the gradient of the rows its batches used, the server's step moves those rows
- *     only and sends them back, {@link SharedTokenizerStep}); false: they stay frozen at the initial values all share
- *     ({@code --shared-tables frozen}). The default of {@link #sharedGradients(float)}
+ * @param tables with {@code sharedGradients}: how the text embedding tables and other large tables are trained
+ *     ({@link SharedTables}; {@link SharedTables#ROWS} is the default of {@link #sharedGradients(float)})
  */
 public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients, float clientAdversary,
-    boolean sharedTables) {
+    SharedTables tables) {
+  /**
+   * How a shared tokenizer's large tables are trained ({@code --shared-tables}). Either way a client sends the gradient
+   * of the rows its batches used and sets the rows the server sends back ({@link SharedTokenizerStep}).
+   */
+  public enum SharedTables {
+    /** Frozen at the initial values every client and the server share; they never travel. */
+    FROZEN,
+    /**
+     * Lazy Adam (PyTorch's {@code SparseAdam}): the server's step moves only the rows this step's batches used, and
+     * only those go back. Bytes grow with the rows a step uses.
+     */
+    ROWS,
+    /**
+     * Adam on the whole table, as centralized training does: a row keeps moving by its momentum after its last use,
+     * and every row that moved goes back each step. Bytes grow with every row the run has used so far.
+     */
+    DENSE_ADAM
+  }
+
   /** {@link #syncEvery} value: synchronize at epoch ends only. */
   public static final int EPOCH = Integer.MAX_VALUE;
 
@@ -45,17 +62,18 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
 
   /** As {@link #TokenizerPolicy(int, float)}, with or without shared tokenizer gradients. */
   public TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients) {
-    this(syncEvery, learningRateScale, sharedGradients, 0f, sharedGradients);
+    this(syncEvery, learningRateScale, sharedGradients, 0f, sharedGradients ? SharedTables.ROWS : SharedTables.FROZEN);
   }
 
   /** As the canonical constructor, tables trained by rows whenever the gradients are shared. */
   public TokenizerPolicy(int syncEvery, float learningRateScale, boolean sharedGradients, float clientAdversary) {
-    this(syncEvery, learningRateScale, sharedGradients, clientAdversary, sharedGradients);
+    this(syncEvery, learningRateScale, sharedGradients, clientAdversary,
+        sharedGradients ? SharedTables.ROWS : SharedTables.FROZEN);
   }
 
   /** This policy with a client-identity adversary of weight λ (0: none). */
   public TokenizerPolicy withClientAdversary(float lambda) {
-    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, lambda, sharedTables);
+    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, lambda, tables);
   }
 
   /**
@@ -65,7 +83,17 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
    * @throws IllegalArgumentException for {@code true} without shared gradients
    */
   public TokenizerPolicy withSharedTables(boolean trained) {
-    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, clientAdversary, trained);
+    return withSharedTables(trained ? SharedTables.ROWS : SharedTables.FROZEN);
+  }
+
+  /** This policy with its large tables trained as {@code mode} says. */
+  public TokenizerPolicy withSharedTables(SharedTables mode) {
+    return new TokenizerPolicy(syncEvery, learningRateScale, sharedGradients, clientAdversary, mode);
+  }
+
+  /** Whether the large tables are trained (by rows, lazily or with dense Adam), not frozen. */
+  public boolean sharedTables() {
+    return tables != SharedTables.FROZEN;
   }
 
   /**
@@ -94,7 +122,8 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
       throw new IllegalArgumentException("client adversary weight must be a finite number >= 0 but was "
           + clientAdversary + " (use --client-adversary)");
     }
-    if (sharedTables && !sharedGradients) {
+    java.util.Objects.requireNonNull(tables, "tables");
+    if (tables != SharedTables.FROZEN && !sharedGradients) {
       throw new IllegalArgumentException("tables are trained by rows only with one shared tokenizer (--shared-tables"
           + " rows needs --tokenizer-sync " + GRADIENTS + ")");
     }
@@ -139,15 +168,17 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
   }
 
   /**
-   * Parses {@code --shared-tables}: {@code rows} (trained by rows) or {@code frozen}.
+   * Parses {@code --shared-tables}: {@code rows}, {@code dense-adam} or {@code frozen} ({@code auto} is the CLI's).
    *
    * @throws IllegalArgumentException naming the value and the choices
    */
-  public static boolean parseSharedTables(String value) {
+  public static SharedTables parseSharedTables(String value) {
     return switch (value.trim().toLowerCase(Locale.ROOT)) {
-      case "rows" -> true;
-      case "frozen" -> false;
-      default -> throw new IllegalArgumentException("--shared-tables '" + value + "' is not one of rows, frozen, auto");
+      case "rows" -> SharedTables.ROWS;
+      case "dense-adam" -> SharedTables.DENSE_ADAM;
+      case "frozen" -> SharedTables.FROZEN;
+      default -> throw new IllegalArgumentException("--shared-tables '" + value
+          + "' is not one of rows, dense-adam, frozen, auto");
     };
   }
 
@@ -176,7 +207,12 @@ public record TokenizerPolicy(int syncEvery, float learningRateScale, boolean sh
   public String toString() {
     String adversary = clientAdversary > 0 ? ", client adversary λ=" + clientAdversary : "";
     if (sharedGradients) {
-      return "shared tokenizer (FedSGD on its gradients, large tables " + (sharedTables ? "by rows" : "frozen")
+      String how = switch (tables) {
+        case ROWS -> "by rows";
+        case DENSE_ADAM -> "by rows, dense Adam";
+        case FROZEN -> "frozen";
+      };
+      return "shared tokenizer (FedSGD on its gradients, large tables " + how
           + "), tokenizer lr x" + learningRateScale + adversary;
     }
     String sync = syncEvery == 0 ? "never" : syncEvery == EPOCH ? "epoch" : "every " + syncEvery + " steps";
