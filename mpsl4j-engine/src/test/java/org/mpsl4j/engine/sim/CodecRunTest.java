@@ -26,7 +26,7 @@ import org.mpsl4j.protocol.CodecSpec;
  */
 final class CodecRunTest {
   @Test
-  @Timeout(120)
+  @Timeout(300) // a hang guard: 94 s measured with two other training jobs on the 2 cores, over 120 s with three
   void int8BothWays_learnsLikeFloat32_withAbout3point4TimesFewerBytes() throws Exception {
     Path dataDir = Path.of("target", "test-data");
     DataOptions options = DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(4000).build();
