@@ -63,4 +63,18 @@ final class TokenizerPolicyTest {
     assertThatThrownBy(() -> TokenizerPolicy.parse("gradient", 1f)).hasMessageContaining("gradients");
     assertThatThrownBy(() -> new TokenizerPolicy(5, 1f, true)).hasMessageContaining("sync interval of 5");
   }
+
+  @Test
+  void sharedTables_rowsByDefaultWithSharedGradients_frozenOtherwise_andOnlyWithSharedGradients() {
+    assertThat(TokenizerPolicy.sharedGradients(1).tables()).isEqualTo(TokenizerPolicy.SharedTables.ROWS);
+    assertThat(TokenizerPolicy.PAPER.tables()).isEqualTo(TokenizerPolicy.SharedTables.FROZEN);
+    assertThat(TokenizerPolicy.sharedGradients(1).withSharedTables(false).sharedTables()).isFalse();
+    assertThat(TokenizerPolicy.sharedGradients(1).withSharedTables(TokenizerPolicy.SharedTables.DENSE_ADAM)
+        .withClientAdversary(0.5f).tables()).as("kept by other withers").isEqualTo(TokenizerPolicy.SharedTables.DENSE_ADAM);
+    assertThatThrownBy(() -> TokenizerPolicy.PAPER.withSharedTables(true)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--tokenizer-sync gradients");
+    assertThat(TokenizerPolicy.parseSharedTables(" Dense-Adam ")).isEqualTo(TokenizerPolicy.SharedTables.DENSE_ADAM);
+    assertThat(TokenizerPolicy.parseSharedTables("frozen")).isEqualTo(TokenizerPolicy.SharedTables.FROZEN);
+    assertThatThrownBy(() -> TokenizerPolicy.parseSharedTables("sparse")).hasMessageContaining("rows, dense-adam, frozen");
+  }
 }
