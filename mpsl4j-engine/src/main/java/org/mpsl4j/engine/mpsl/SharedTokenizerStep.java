@@ -217,13 +217,9 @@ final class SharedTokenizerStep {
       if (m == null) {
         continue;
       }
-      try (NDArray nonZero = m.neq(0f); NDArray perRow = nonZero.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-          .sum(new int[] {1}); NDArray any = perRow.gt(0f)) {
-        NDArray rows = any.nonzero().reshape(-1);
-        rows.attach(scope);
-        if (rows.size() > 0) {
-          moved.put(name, rows);
-        }
+      NDArray rows = SparseRows.nonZeroRowIndices(m, scope);
+      if (rows.size() > 0) {
+        moved.put(name, rows);
       }
     }
     return moved;
@@ -235,11 +231,7 @@ final class SharedTokenizerStep {
    */
   private void sendUpdate(long step, List<Session> connected, Map<String, NDArray> changedRows) {
     List<Session> newcomers = connected.stream().filter(s -> !holding.contains(s.id)).toList();
-    if (tables.isEmpty()) { // nothing by rows: the update is the whole message
-      send(step, connected);
-      return;
-    }
-    org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = denseWeights();
+    org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = sync.averageOf(trained);
     Map<String, org.mpsl4j.model.Parameter> params = global.model().namedParameters();
     changedRows.forEach((name, rows) -> {
       try (NDArray values = params.get(name).array().get(new ai.djl.ndarray.index.NDIndex("{}", rows))) {
@@ -247,26 +239,8 @@ final class SharedTokenizerStep {
             .setRows(org.mpsl4j.protocol.TensorCodec.encode(rows)).setTensor(org.mpsl4j.protocol.TensorCodec.encode(values)));
       }
     });
-    sendTo(step, connected.stream().filter(s -> holding.contains(s.id)).toList(), w.build());
+    TokenizerSync.send(step, connected.stream().filter(s -> holding.contains(s.id)).toList(), w.build());
     send(step, newcomers);
-  }
-
-  /** The trained (dense) parameters of the global tokenizers, whole. */
-  private org.mpsl4j.protocol.v1.TokenizerWeights.Builder denseWeights() {
-    org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = org.mpsl4j.protocol.v1.TokenizerWeights.newBuilder();
-    global.model().namedParameters().forEach((name, p) -> {
-      if (trained.contains(name)) {
-        w.addParameters(org.mpsl4j.protocol.v1.NamedTensor.newBuilder().setName(name)
-            .setTensor(org.mpsl4j.protocol.TensorCodec.encode(p.array())));
-      }
-    });
-    return w;
-  }
-
-  private static void sendTo(long step, List<Session> sessions, org.mpsl4j.protocol.v1.TokenizerWeights weights) {
-    for (Session s : sessions) {
-      s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step).setGlobalTokenizers(weights).build());
-    }
   }
 
   /** The private mode's step: ask for padded gradients, add what arrives in time, send the padded sum to all. */
@@ -314,10 +288,8 @@ final class SharedTokenizerStep {
     if (privateSum) {
       return; // the server holds no tokenizer; every client applied every sum itself
     }
-    if (tables.isEmpty()) {
-      sync.sendAverage(step, participants, trained);
-    } else if (!participants.isEmpty()) {
-      org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = denseWeights();
+    if (!participants.isEmpty()) {
+      org.mpsl4j.protocol.v1.TokenizerWeights.Builder w = sync.averageOf(trained);
       Map<String, org.mpsl4j.model.Parameter> params = global.model().namedParameters();
       for (String name : tables) {
         NDArray current = params.get(name).array();
@@ -326,7 +298,7 @@ final class SharedTokenizerStep {
             .setTensor(org.mpsl4j.protocol.TensorCodec.encode(current)).build()
             : SparseRows.encode(name, current, initial));
       }
-      sendTo(step, participants, w.build());
+      TokenizerSync.send(step, participants, w.build());
     }
     participants.forEach(s -> holding.add(s.id));
   }

@@ -35,8 +35,7 @@ final class SparseRows {
    */
   static NamedTensor encode(String name, NDArray current, NDArray initial) {
     NamedTensor.Builder b = NamedTensor.newBuilder().setName(name);
-    try (NDArray differs = current.neq(initial); NDArray perRow = differs.toType(DataType.FLOAT32, false).sum(new int[] {1});
-        NDArray changed = perRow.gt(0f); NDArray rows = changed.nonzero().reshape(-1)) {
+    try (NDArray differs = current.neq(initial); NDArray rows = rowsWhere(differs)) {
       if (rows.size() * 2 >= current.getShape().get(0)) {
         return b.setTensor(TensorCodec.encode(current)).build();
       }
@@ -77,13 +76,25 @@ final class SparseRows {
    * batches used whose gradient came out exactly zero is left out; it would add nothing to the server's sum.
    */
   static org.mpsl4j.model.train.RowGradient nonZeroRows(NDArray gradient, NDManager scope) {
-    try (NDArray nonZero = gradient.neq(0f); NDArray perRow = nonZero.toType(DataType.FLOAT32, false).sum(new int[] {1});
-        NDArray used = perRow.gt(0f)) {
-      NDArray rows = used.nonzero().reshape(-1);
+    NDArray rows = nonZeroRowIndices(gradient, scope);
+    NDArray values = gradient.get(new NDIndex("{}", rows));
+    values.attach(scope);
+    return new org.mpsl4j.model.train.RowGradient(rows, values);
+  }
+
+  /** The indices, int64 (k) ascending, of the rows of the 2-d {@code a} that hold a non-zero entry, in {@code scope}. */
+  static NDArray nonZeroRowIndices(NDArray a, NDManager scope) {
+    try (NDArray nonZero = a.neq(0f)) {
+      NDArray rows = rowsWhere(nonZero);
       rows.attach(scope);
-      NDArray values = gradient.get(new NDIndex("{}", rows));
-      values.attach(scope);
-      return new org.mpsl4j.model.train.RowGradient(rows, values);
+      return rows;
+    }
+  }
+
+  /** The indices, int64 (k) ascending, of the rows of the 2-d boolean {@code mask} with any true entry. */
+  private static NDArray rowsWhere(NDArray mask) {
+    try (NDArray perRow = mask.toType(DataType.FLOAT32, false).sum(new int[] {1}); NDArray any = perRow.gt(0f)) {
+      return any.nonzero().reshape(-1);
     }
   }
 

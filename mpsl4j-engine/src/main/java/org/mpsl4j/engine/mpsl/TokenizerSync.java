@@ -65,19 +65,24 @@ final class TokenizerSync {
    * {@link SharedTokenizerStep#trainedNames}).
    */
   void sendAverage(long step, List<Session> participants, java.util.Set<String> names) {
-    Map<String, Parameter> chosen = new java.util.LinkedHashMap<>(average.averagedParameters());
-    chosen.keySet().retainAll(names);
-    TokenizerWeights weights = encode(chosen);
+    send(step, participants, averageOf(names).build());
+  }
+
+  /** The parameters {@code names} of the current average, whole, in the model's order. */
+  TokenizerWeights.Builder averageOf(java.util.Set<String> names) {
+    TokenizerWeights.Builder w = TokenizerWeights.newBuilder();
+    average.averagedParameters().forEach((name, p) -> {
+      if (names.contains(name)) {
+        w.addParameters(NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(p.array())));
+      }
+    });
+    return w;
+  }
+
+  /** Sends {@code weights} (encoded once, shared by all clients' messages) as each session's global tokenizers. */
+  static void send(long step, List<Session> participants, TokenizerWeights weights) {
     for (Session s : participants) {
       s.send(ServerMessage.newBuilder().setSessionId(s.id).setStep(step).setGlobalTokenizers(weights).build());
     }
-  }
-
-  /** The given parameters whole (encoded once, shared by all clients' messages). */
-  private static TokenizerWeights encode(Map<String, Parameter> parameters) {
-    TokenizerWeights.Builder w = TokenizerWeights.newBuilder();
-    parameters.forEach((name, p) -> w.addParameters(
-        NamedTensor.newBuilder().setName(name).setTensor(TensorCodec.encode(p.array()))));
-    return w.build();
   }
 }

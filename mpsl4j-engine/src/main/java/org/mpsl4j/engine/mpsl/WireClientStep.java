@@ -103,7 +103,11 @@ public final class WireClientStep implements AutoCloseable {
     step.shareTokenizer(shared);
     if (shared && !tables) {
       java.util.Set<String> frozen = SharedTokenizerStep.tableNames(step.model());
-      step.model().namedTables().forEach((name, t) -> t.setTrainable(!frozen.contains(name) && t.isTrainable()));
+      step.model().namedTables().forEach((name, t) -> {
+        if (frozen.contains(name)) {
+          t.setTrainable(false);
+        }
+      });
       step.model().namedParameters().forEach((name, p) -> {
         if (frozen.contains(name)) {
           p.setTrainable(false);
