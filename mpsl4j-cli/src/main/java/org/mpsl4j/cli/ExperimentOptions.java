@@ -128,11 +128,14 @@ final class ExperimentOptions {
           + "class, default 1); groups and classes set the number of clients (default: ${DEFAULT-VALUE}).")
   String partitionKind;
 
-  @Option(names = "--tokenizer-sync", defaultValue = "never", description = "MPSL: average the clients' tokenizers and "
-      + "send the average back every K training steps, at each epoch end (epoch), or never (the paper); or gradients: "
-      + "FedSGD on one shared tokenizer (after every step the clients send their tokenizer gradients, the server sums "
-      + "them, steps one tokenizer optimizer at --tokenizer-lr-scale times its rate and sends the tokenizer back) "
-      + "(default: ${DEFAULT-VALUE}).")
+  // The defaults are #17's measured choice (docs/GLOBAL_MODEL.md, "Session 8: the defaults"), not the paper's
+  // (--tokenizer-sync never --client-batches equal): the paper's settings leave the global model far below
+  // centralized training under label skew, the shared tokenizer with spread batches does not.
+  @Option(names = "--tokenizer-sync", defaultValue = "gradients", description = "MPSL: gradients: FedSGD on one shared "
+      + "tokenizer (after every step the clients send their tokenizer gradients, the server sums them, steps one "
+      + "tokenizer optimizer at --tokenizer-lr-scale times its rate and sends the tokenizer back); or per-client "
+      + "tokenizers whose average is sent back every K training steps, at each epoch end (epoch), or never (the "
+      + "paper's MPSL) (default: ${DEFAULT-VALUE}).")
   String tokenizerSync;
 
   @Option(names = "--shared-tables", defaultValue = "auto", description = "MPSL with --tokenizer-sync gradients: "
@@ -152,11 +155,11 @@ final class ExperimentOptions {
       + "of the server's (0 freezes the tokenizers at their common initialization) (default: ${DEFAULT-VALUE}).")
   float tokenizerLrScale;
 
-  @Option(names = "--client-batches", defaultValue = "equal", description = "MPSL: equal (every client --client-batch, "
-      + "the paper) or proportional (client i takes round(n_i * N * b / n) samples per step, so all clients finish "
-      + "their data together and no epoch ends with steps of the largest clients alone) or spread (an epoch has "
+  @Option(names = "--client-batches", defaultValue = "spread", description = "MPSL: spread (an epoch has "
       + "T = ceil(n / (N * b)) steps and client i slices its data into T parts of ceil or floor(n_i / T), so every "
-      + "client is in every step; clients learn T from the server) (default: ${DEFAULT-VALUE}).")
+      + "client is in every step; clients learn T from the server), equal (every client --client-batch, the paper) or "
+      + "proportional (client i takes round(n_i * N * b / n) samples per step, so all clients finish their data "
+      + "together) (default: ${DEFAULT-VALUE}).")
   String clientBatches;
 
   @Option(names = "--secure-aggregation", description = "MPSL: the epoch-end average of the clients' tokenizers (and"
@@ -214,6 +217,13 @@ final class ExperimentOptions {
       // Shamir needs t shares from t survivors: a round of --clients parties could never rebuild a secret.
       throw new IllegalArgumentException("--secagg-threshold must be at most --clients (" + clients + ") but was "
           + secAggThreshold);
+    }
+    boolean sharedGradients = TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).sharedGradients();
+    if (secureAggregation && !privateAverage && sharedGradients) { // server and clients take the same flags
+      throw new IllegalArgumentException("--secure-aggregation protects the epoch-end average of per-client tokenizers,"
+          + " and with --tokenizer-sync gradients (the default) there is none: each step's tokenizer gradients would go"
+          + " up in the clear. Use --private-average (the shared tokenizer's gradients go up padded; needs"
+          + " --client-seed on the clients) or --tokenizer-sync epoch|never (per-client tokenizers, averaged securely)");
     }
     if (!sharedTables.trim().equalsIgnoreCase("auto")) {
       TokenizerPolicy.SharedTables mode = TokenizerPolicy.parseSharedTables(sharedTables); // names the choices

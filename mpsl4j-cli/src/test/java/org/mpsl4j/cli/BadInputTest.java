@@ -81,6 +81,16 @@ final class BadInputTest {
 
   @Test
   @Timeout(10)
+  void secureAggregation_withTheDefaultSharedTokenizer_isRefusedNamingBothWaysOut() {
+    for (String command : new String[] {"simulate", "server"}) {
+      assertThat(run(command, "--secure-aggregation"))
+          .contains("with --tokenizer-sync gradients (the default) there is none")
+          .contains("Use --private-average").contains("--tokenizer-sync epoch|never");
+    }
+  }
+
+  @Test
+  @Timeout(10)
   void simulate_sharedTables_unknownValueOrRowsWithThePrivateAverage_isRefusedBeforeLoadingData() {
     assertThat(run("simulate", "--tokenizer-sync", "gradients", "--shared-tables", "some"))
         .contains("--shared-tables 'some' is not one of rows, dense-adam, frozen, auto");

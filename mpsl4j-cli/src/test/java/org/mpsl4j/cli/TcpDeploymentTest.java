@@ -29,7 +29,7 @@ final class TcpDeploymentTest {
   private static final List<String> RUN = List.of("--data-dir", DATA.toString(), "--samples", "600", "--clients", "3",
       "--encoder", "scratch",
       "--epochs", "2", "--width", "32", "--depth", "2", "--client-batch", "5", "--deadline-s", "60",
-      "--secure-aggregation");
+      "--secure-aggregation", "--tokenizer-sync", "epoch"); // secure aggregation averages per-client tokenizers
   private final CliProcesses processes = new CliProcesses(WORK);
 
   @AfterEach

@@ -77,7 +77,8 @@ final class EpochEndAverage {
       // the private mode pads every step's gradients instead (SharedTokenizerStep.usePrivateSum)
       throw new IllegalStateException("secure aggregation covers the epoch-end average only; --tokenizer-sync "
           + TokenizerPolicy.GRADIENTS + " would upload tokenizer gradients in the clear at every step (with "
-          + "--private-average instead, each step's gradients are padded and the tokenizer stays on the clients)");
+          + "--private-average instead, each step's gradients are padded and the tokenizer stays on the clients; with "
+          + "--tokenizer-sync epoch or never each client keeps its own tokenizers, whose average is taken securely)");
     }
   }
 
