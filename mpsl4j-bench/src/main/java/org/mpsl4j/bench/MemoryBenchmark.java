@@ -43,10 +43,14 @@ public final class MemoryBenchmark {
    * The image-only (MNIST) and image + text (OpenClipart) workloads, both with the pretrained encoder.
    *
    * @param serverChunk samples per server pass (simulate's --server-chunk; 0: one pass)
+   * @param simulateArgs more simulate options for every run (e.g. the paper's --tokenizer-sync never); none: the
+   *     run measures simulate's defaults
    */
-  public static List<Workload> defaultWorkloads(int samples, int totalBatch, int serverChunk) {
-    List<String> common = List.of("--encoder", "minilm-l6", "--epochs", "1", "--alpha", "100000", "--samples",
-        String.valueOf(samples), "--server-chunk", String.valueOf(serverChunk));
+  public static List<Workload> defaultWorkloads(int samples, int totalBatch, int serverChunk,
+      List<String> simulateArgs) {
+    List<String> common = new ArrayList<>(List.of("--encoder", "minilm-l6", "--epochs", "1", "--alpha", "100000",
+        "--samples", String.valueOf(samples), "--server-chunk", String.valueOf(serverChunk)));
+    common.addAll(simulateArgs);
     List<String> image = new ArrayList<>(List.of("--dataset", "mnist"));
     image.addAll(common);
     List<String> text = new ArrayList<>(List.of("--dataset", "openclipart", "--patch", "16"));

@@ -159,6 +159,11 @@ final class BenchCommand implements Callable<Integer> {
           + "whole batch, which alone needs gigabytes at a batch of 1,000) (default: ${DEFAULT-VALUE}).")
   int memoryServerChunk;
 
+  @Option(names = "--memory-simulate-args", defaultValue = "",
+      description = "memory: more simulate options for every run, as one string, e.g. \"--tokenizer-sync never "
+          + "--client-batches equal\" for the paper's per-client tokenizers (default: simulate's own defaults).")
+  String memorySimulateArgs;
+
   @Option(names = "--memory-no-warmup",
       description = "memory: skip the unmeasured first run that fills the data cache (when it is already filled).")
   boolean memoryNoWarmup;
@@ -254,8 +259,9 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Peak resident memory of simulate runs at each client count, one JVM per run ({@link MemoryBenchmark}). */
   private int memory() throws Exception {
+    List<String> extra = memorySimulateArgs.isBlank() ? List.of() : List.of(memorySimulateArgs.trim().split("\\s+"));
     List<MemoryBenchmark.Workload> all = MemoryBenchmark.defaultWorkloads(memorySamples, memoryBatch,
-        memoryServerChunk);
+        memoryServerChunk, extra);
     List<MemoryBenchmark.Workload> chosen = new ArrayList<>();
     for (String w : memoryWorkloads) {
       switch (w.trim()) {
