@@ -41,7 +41,8 @@ final class PrivacyCommand implements Callable<Integer> {
           + "(--activation-noise), mix (the head on the clients, --head client or client-fixed, trained on mixes: "
           + "--mix-representations), logit-noise (the head on the clients, --logit-noise), private (the head on the "
           + "clients, --head client or client-fixed, with every defense set by the options and loss/correct off; with "
-          + "--secure-aggregation or --private-average, the private configuration averages that way) "
+          + "--secure-aggregation or --private-average, the private configuration averages that way; with the shared tokenizer "
+          + "and neither, it takes --private-average) "
           + "(default: ${DEFAULT-VALUE}).")
   List<String> configs;
 
@@ -94,10 +95,23 @@ final class PrivacyCommand implements Callable<Integer> {
         case "private" -> chosen.withReportLoss(false);
         default -> throw new IllegalArgumentException("unknown configuration '" + name + "'; see --help");
       };
+      // A shared tokenizer held by the server (the default) gives it every input: the private configuration keeps
+      // it on the clients (--private-average) unless the user chose how to average.
+      boolean implied = name.equals("private") && x.tokenizerPolicy().sharedGradients() && !x.privateAverage
+          && !x.secureAggregation;
+      if (implied) {
+        x.privateAverage = true;
+        System.out.println("private: --private-average implied (the shared tokenizer stays on the clients)");
+      }
       SimulationConfig config = x.config(model, threads);
       long start = System.nanoTime();
-      AttackReport r = name.equals("private") ? PrivacyAudit.run(name, config, settings, split, x::configureServer)
-          : PrivacyAudit.run(name, config, settings, split);
+      AttackReport r;
+      try {
+        r = name.equals("private") ? PrivacyAudit.run(name, config, settings, split, x::configureServer)
+            : PrivacyAudit.run(name, config, settings, split);
+      } finally {
+        x.privateAverage = x.privateAverage && !implied;
+      }
       reports.add(r);
       System.out.printf(Locale.ROOT, "%s done in %.0f s; test accuracy by epoch: %s%n", name,
           (System.nanoTime() - start) / 1e9, byEpoch(r, ", "));
