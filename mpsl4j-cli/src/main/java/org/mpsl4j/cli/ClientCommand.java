@@ -125,10 +125,10 @@ final class ClientCommand implements Callable<Integer> {
       if (checkpointDir != null) {
         client.withCheckpoints(checkpointDir);
       }
-      if (x.secureAggregation) {
+      if (x.aggregation.secureAggregation) {
         client.requireSecureAggregation();
       }
-      if (x.privateAverage) {
+      if (x.aggregation.privateAverage) {
         try {
           client.requirePrivateAverage();
         } catch (IllegalStateException e) {

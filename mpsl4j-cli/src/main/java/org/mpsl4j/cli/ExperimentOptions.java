@@ -21,6 +21,7 @@ import org.mpsl4j.model.pretrained.EncoderSource;
 import picocli.CommandLine.Model.CommandSpec;
 import org.mpsl4j.protocol.CodecSpec;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -162,27 +163,8 @@ final class ExperimentOptions {
       + "together) (default: ${DEFAULT-VALUE}).")
   String clientBatches;
 
-  @Option(names = "--secure-aggregation", description = "MPSL: the epoch-end average of the clients' tokenizers (and"
-      + " client heads) by double masking (pairwise and self masks, Shamir-shared secrets: --secagg-threshold), so the"
-      + " server learns only the sample-weighted sum (engine.secagg,"
-      + " docs/PRIVACY.md). On the server (and simulate) it runs the protocol; on a client it refuses to upload its"
-      + " tokenizers in the clear.")
-  boolean secureAggregation;
-
-  @Option(names = "--private-average", description = "MPSL: secure aggregation (implied) whose sum only the clients can"
-      + " decode: each client's share also carries a pad from the secret the clients share (--client-seed, needed on"
-      + " every client), the server sends the padded sum back, and it holds neither any client's tokenizer nor their"
-      + " average (so a server reports no global test accuracy). On a client it refuses every average the server"
-      + " could read. With --tokenizer-sync gradients the one shared tokenizer stays on the clients: each step's"
-      + " tokenizer gradients go up padded the same way and every client applies their sum itself (no server"
-      + " checkpoints, no late joiners; docs/PRIVACY.md).")
-  boolean privateAverage;
-
-  @Option(names = "--secagg-threshold", defaultValue = "0", description = "MPSL, with --secure-aggregation or"
-      + " --private-average: Shamir's threshold t of double masking, the survivors' shares that rebuild a client's"
-      + " mask secrets; it must exceed half a round's parties and not exceed them (0: floor(2n/3) + 1 of each round's"
-      + " n parties, which with 3 clients survives no dropout) (default: ${DEFAULT-VALUE}).")
-  int secAggThreshold;
+  // Secure aggregation and the private average: their own options class, shared by every MPSL command.
+  @Mixin AggregationOptions aggregation;
 
   /** Parses a codec name for picocli, so a bad one is a usage error that lists the choices. */
   static final class CodecConverter implements CommandLine.ITypeConverter<CodecSpec> {
@@ -212,22 +194,10 @@ final class ExperimentOptions {
     atLeast("--patch", patch, 1, "");
     atLeast("--deadline-s", deadlineSeconds, 1, "");
     atLeast("--server-chunk", serverChunk, 0, " (0 = one pass)");
-    atLeast("--secagg-threshold", secAggThreshold, 0, " (0 = the default)");
-    if (secAggThreshold > clients) {
-      // Shamir needs t shares from t survivors: a round of --clients parties could never rebuild a secret.
-      throw new IllegalArgumentException("--secagg-threshold must be at most --clients (" + clients + ") but was "
-          + secAggThreshold);
-    }
-    boolean sharedGradients = TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).sharedGradients();
-    if (secureAggregation && !privateAverage && sharedGradients) { // server and clients take the same flags
-      throw new IllegalArgumentException("--secure-aggregation protects the epoch-end average of per-client tokenizers,"
-          + " and with --tokenizer-sync gradients (the default) there is none: each step's tokenizer gradients would go"
-          + " up in the clear. Use --private-average (the shared tokenizer's gradients go up padded; needs"
-          + " --client-seed on the clients) or --tokenizer-sync epoch|never (per-client tokenizers, averaged securely)");
-    }
+    aggregation.validate(clients, TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).sharedGradients());
     if (!sharedTables.trim().equalsIgnoreCase("auto")) {
       TokenizerPolicy.SharedTables mode = TokenizerPolicy.parseSharedTables(sharedTables); // names the choices
-      if (mode != TokenizerPolicy.SharedTables.FROZEN && privateAverage) {
+      if (mode != TokenizerPolicy.SharedTables.FROZEN && aggregation.privateAverage) {
         throw new IllegalArgumentException("--shared-tables " + sharedTables.trim() + " cannot go with --private-average:"
             + " its padded gradients have one fixed length and cannot carry rows; use --shared-tables frozen (or auto)");
       }
@@ -338,24 +308,7 @@ final class ExperimentOptions {
     if (choices.serverSideLoss()) {
       server.useServerSideLoss(org.mpsl4j.core.step.ServerSideLoss.contrastive());
     }
-    if (secAggThreshold != 0 && !(secureAggregation || privateAverage)) {
-      throw new CommandLine.ParameterException(mixee.commandLine(),
-          "--secagg-threshold needs --secure-aggregation or --private-average");
-    }
-    if (secureAggregation || privateAverage) {
-      try {
-        if (secAggThreshold != 0) {
-          server.withSecAggThreshold(secAggThreshold);
-        }
-        if (privateAverage) {
-          server.withPrivateAverage();
-        } else {
-          server.withSecureAggregation();
-        }
-      } catch (IllegalStateException | IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(mixee.commandLine(), e.getMessage());
-      }
-    }
+    aggregation.configure(server, mixee.commandLine());
   }
 
   /** The data options given on this command line, e.g. to tell a server's operator that it reads none of them. */
@@ -393,7 +346,7 @@ final class ExperimentOptions {
     try {
       TokenizerPolicy policy = TokenizerPolicy.parse(tokenizerSync, tokenizerLrScale).withClientAdversary(clientAdversary);
       TokenizerPolicy.SharedTables tables = sharedTables.trim().equalsIgnoreCase("auto")
-          ? (privateAverage ? TokenizerPolicy.SharedTables.FROZEN : TokenizerPolicy.SharedTables.ROWS)
+          ? (aggregation.privateAverage ? TokenizerPolicy.SharedTables.FROZEN : TokenizerPolicy.SharedTables.ROWS)
           : TokenizerPolicy.parseSharedTables(sharedTables);
       return policy.sharedGradients() ? policy.withSharedTables(tables) : policy;
     } catch (IllegalArgumentException e) {

@@ -97,10 +97,10 @@ final class PrivacyCommand implements Callable<Integer> {
       };
       // A shared tokenizer held by the server (the default) gives it every input: the private configuration keeps
       // it on the clients (--private-average) unless the user chose how to average.
-      boolean implied = name.equals("private") && x.tokenizerPolicy().sharedGradients() && !x.privateAverage
-          && !x.secureAggregation;
+      boolean implied = name.equals("private") && x.tokenizerPolicy().sharedGradients() && !x.aggregation.privateAverage
+          && !x.aggregation.secureAggregation;
       if (implied) {
-        x.privateAverage = true;
+        x.aggregation.privateAverage = true;
         System.out.println("private: --private-average implied (the shared tokenizer stays on the clients)");
       }
       SimulationConfig config = x.config(model, threads);
@@ -110,7 +110,7 @@ final class PrivacyCommand implements Callable<Integer> {
         r = name.equals("private") ? PrivacyAudit.run(name, config, settings, split, x::configureServer)
             : PrivacyAudit.run(name, config, settings, split);
       } finally {
-        x.privateAverage = x.privateAverage && !implied;
+        x.aggregation.privateAverage = x.aggregation.privateAverage && !implied;
       }
       reports.add(r);
       System.out.printf(Locale.ROOT, "%s done in %.0f s; test accuracy by epoch: %s%n", name,

@@ -43,7 +43,7 @@ final class SimulateCommand implements Callable<Integer> {
     DatasetSplit split = x.load();
     ModelConfig model = x.model(split);
     org.mpsl4j.engine.privacy.PrivacySettings defenses = privacy.settings();
-    if (x.privateAverage && defenses.clientSeed() == null) {
+    if (x.aggregation.privateAverage && defenses.clientSeed() == null) {
       System.err.println("error: --private-average needs --client-seed, the secret the clients share and the server"
           + " does not know (the clients' pads are drawn from it)");
       return 2;
