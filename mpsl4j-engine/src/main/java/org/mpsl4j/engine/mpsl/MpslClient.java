@@ -160,7 +160,8 @@ public final class MpslClient implements AutoCloseable {
   /**
    * Spreads this client's data over the whole epoch ({@link org.mpsl4j.core.data.SpreadBatches}): step s takes rows
    * [⌊s·nᵢ/T⌋, ⌊(s+1)·nᵢ/T⌋) of its epoch order, with T the steps per epoch the server's Welcome gives. The batch
-   * size of its config is the largest slice it may send, ⌈nᵢ/T⌉.
+   * size of its config is the largest slice it may send, ⌈nᵢ/T⌉. A client follows a Welcome whose
+   * {@code spread_batches} is set without this too.
    */
   public MpslClient withSpreadBatches() {
     this.spreadBatches = true;
@@ -239,7 +240,8 @@ public final class MpslClient implements AutoCloseable {
         split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
             CodecSpec.fromProto(m.getWelcome().getCodecDown()));
         split.shareTokenizer(m.getWelcome().getSharedTokenizer(), m.getWelcome().getSharedTables());
-        if (spreadBatches) {
+        // The server sizes the epoch: a client follows its spread batches even if it was started with fixed ones.
+        if (spreadBatches || m.getWelcome().getSpreadBatches()) {
           try {
             split.spreadOver(m.getWelcome().getStepsPerEpoch());
           } catch (IllegalArgumentException e) { // its share does not fit the server's epoch: fixed batches, and why

@@ -86,7 +86,8 @@ public final class MpslServer implements AutoCloseable {
     loop = new EpochLoop(config, manager, model, tokenizerAverage.model(), optimizer, variants, roster, admission,
         checkpoints, phases, sharedTokenizer, tokenizerSync, epochEnd, observers, rejections);
     admission.welcomeExtras(w -> checkpoints.welcome(w, loop.globalStep()).setSharedTokenizer(
-        variants.tokenizerPolicy().sharedGradients()).setSharedTables(variants.tokenizerPolicy().sharedTables()));
+        variants.tokenizerPolicy().sharedGradients()).setSharedTables(variants.tokenizerPolicy().sharedTables())
+        .setSpreadBatches(roster.spreads()));
   }
 
   /**

@@ -96,6 +96,11 @@ final class Roster {
     spreadServerBatch = serverBatch;
   }
 
+  /** Whether this run spreads every client's data over the epoch (Welcome.spread_batches). */
+  boolean spreads() {
+    return spreadServerBatch > 0;
+  }
+
   /**
    * T = ⌈n/B⌉ with spread batches, else 0; n is the run's partition where the server knows it, so a client joining
    * late still finds its share in the epoch, else the connected clients' declared shares.

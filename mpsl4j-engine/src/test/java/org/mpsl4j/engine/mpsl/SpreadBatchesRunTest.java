@@ -41,6 +41,26 @@ final class SpreadBatchesRunTest {
     }
   }
 
+  /**
+   * Clients started without spread batches (a client that pinned --client-batches equal) against a server that spreads:
+   * they follow the Welcome's spread_batches, so every client is in every step and each epoch holds every sample once.
+   */
+  @Test
+  @Timeout(120)
+  void clientsNotToldToSpread_followTheServersSpread() throws Exception {
+    List<ServerObserver.StepReport> steps = run(true, false);
+    assertThat(steps).hasSize(2 * 14);
+    for (ServerObserver.StepReport s : steps) {
+      assertThat(s.contributed()).as("epoch %d step %d", s.epoch(), s.stepInEpoch()).containsExactly("big", "small-1",
+          "small-2");
+    }
+    for (int epoch = 0; epoch < 2; epoch++) {
+      int e = epoch;
+      assertThat(steps.stream().filter(s -> s.epoch() == e).mapToLong(ServerObserver.StepReport::samples).sum())
+          .as("every sample once per epoch").isEqualTo(80);
+    }
+  }
+
   /** The same clients with fixed batches of 2: the tail of each epoch holds only the big client. */
   @Test
   @Timeout(120)
@@ -51,6 +71,10 @@ final class SpreadBatchesRunTest {
   }
 
   private static List<ServerObserver.StepReport> run(boolean spread) throws Exception {
+    return run(spread, spread);
+  }
+
+  private static List<ServerObserver.StepReport> run(boolean spread, boolean clientsTold) throws Exception {
     RandomDataset data = new RandomDataset(80, 3, 9);
     List<ServerObserver.StepReport> steps = new CopyOnWriteArrayList<>();
     try (MpslServer server = new MpslServer(CONFIG, MODEL, SEED); InProcessMpsl net = new InProcessMpsl(server)) {
@@ -64,9 +88,9 @@ final class SpreadBatchesRunTest {
           steps.add(step);
         }
       });
-      net.connect(client("big", spread ? 4 : 2, 0, 52, data, spread));
-      net.connect(client("small-1", spread ? 1 : 2, 52, 66, data, spread));
-      net.connect(client("small-2", spread ? 1 : 2, 66, 80, data, spread));
+      net.connect(client("big", spread ? 4 : 2, 0, 52, data, clientsTold));
+      net.connect(client("small-1", spread ? 1 : 2, 52, 66, data, clientsTold));
+      net.connect(client("small-2", spread ? 1 : 2, 66, 80, data, clientsTold));
       server.train(e -> {});
       net.awaitClients();
     }
