@@ -37,9 +37,7 @@ final class AggregationOptions {
    * @throws IllegalArgumentException naming the option and what it must be
    */
   void validate(int clients, boolean sharedGradients) {
-    if (secAggThreshold < 0) {
-      throw new IllegalArgumentException("--secagg-threshold must be >= 0 (0 = the default) but was " + secAggThreshold);
-    }
+    ExperimentOptions.atLeast("--secagg-threshold", secAggThreshold, 0, " (0 = the default)");
     if (secAggThreshold > clients) {
       // Shamir needs t shares from t survivors: a round of --clients parties could never rebuild a secret.
       throw new IllegalArgumentException("--secagg-threshold must be at most --clients (" + clients + ") but was "

@@ -214,7 +214,7 @@ final class ExperimentOptions {
     }
   }
 
-  private static void atLeast(String option, int value, int min, String note) {
+  static void atLeast(String option, int value, int min, String note) {
     if (value < min) {
       throw new IllegalArgumentException(option + " must be >= " + min + note + " but was " + value);
     }

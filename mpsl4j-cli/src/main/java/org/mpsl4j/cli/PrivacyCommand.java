@@ -110,7 +110,9 @@ final class PrivacyCommand implements Callable<Integer> {
         r = name.equals("private") ? PrivacyAudit.run(name, config, settings, split, x::configureServer)
             : PrivacyAudit.run(name, config, settings, split);
       } finally {
-        x.aggregation.privateAverage = x.aggregation.privateAverage && !implied;
+        if (implied) {
+          x.aggregation.privateAverage = false;
+        }
       }
       reports.add(r);
       System.out.printf(Locale.ROOT, "%s done in %.0f s; test accuracy by epoch: %s%n", name,
