@@ -117,7 +117,8 @@ final class ClientCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    int maxMessageBytes = ownData ? org.mpsl4j.engine.mpsl.MessageLimits.maxMessageBytes(model, x.clientBatch)
+    int maxMessageBytes = ownData
+        ? org.mpsl4j.engine.mpsl.MessageLimits.maxMessageBytes(model, built.hello().getHello().getBatchSize())
         : setup.maxMessageBytes();
     ManagedChannel channel = TcpTransport.connect(host, port, maxMessageBytes, tls);
     try (MpslClient client = built) {

@@ -19,7 +19,8 @@ import org.mpsl4j.data.Datasets;
 /**
  * The deployment shape, for real: certificates from {@code mpsl4j certs}, then a {@code server}
  * process with mutual TLS and per-client tokens, no training data and secure aggregation, and three {@code client}
- * processes on loopback TCP complete two epochs of MPSL on real MNIST digits; a client started with other model settings is
+ * processes on loopback TCP (one of them on its own data, {@code --own-data}) complete two epochs of MPSL on real MNIST
+ * digits with spread batches; a client started with other model settings is
  * turned away with a message that says so, and a client holding client-1's certificate cannot join as
  * client-0.
  */
@@ -86,8 +87,11 @@ final class TcpDeploymentTest {
     // however slowly their JVMs start (started together, a loaded machine could let the run end first).
     List<Process> clients = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      clients.add(processes.start("client-" + i, list(list(List.of("client"), RUN), list(tls(certs, "client-" + i), "--index", String.valueOf(i),
-          "--server", "127.0.0.1:" + port, "--token", tokens.get("client-" + i)))));
+      // client-2 is a device on its own data (--own-data: the whole 600-sample training split), under the default
+      // spread batches: it declares the most a slice can be and slices over the server's epoch.
+      List<String> own = i == 2 ? List.of("--own-data") : List.of();
+      clients.add(processes.start("client-" + i, list(list(List.of("client"), RUN), list(list(tls(certs, "client-" + i), "--index", String.valueOf(i),
+          "--server", "127.0.0.1:" + port, "--token", tokens.get("client-" + i)), own))));
     }
     for (int i = 0; i < 3; i++) {
       assertThat(exitCode(clients.get(i), Duration.ofMinutes(5))).as(processes.log("client-" + i)).isZero();
@@ -95,11 +99,20 @@ final class TcpDeploymentTest {
     }
     assertThat(exitCode(server, Duration.ofMinutes(1))).as(processes.log("server")).isZero();
 
+    long samples = 0;
+    for (int i = 0; i < 3; i++) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("client-" + i + ": (\\d+) training samples")
+          .matcher(Files.readString(WORK.resolve("client-" + i + ".out")));
+      assertThat(m.find()).as(processes.log("client-" + i)).isTrue();
+      samples += Long.parseLong(m.group(1));
+    }
+    assertThat(Files.readString(WORK.resolve("client-2.out"))).contains("client-2: 600 training samples");
     JsonNode json = new ObjectMapper().readTree(results.resolve("results.json").toFile());
     assertThat(json.get("epochs")).hasSize(2);
     for (JsonNode epoch : json.get("epochs")) {
       assertThat(epoch.get("missedDeadlines").asInt()).isZero();
-      assertThat(epoch.get("steps").asInt()).isPositive();
+      assertThat(epoch.get("steps").asInt()).as("spread batches: T = ceil(n / (N*b)) over the declared sizes")
+          .isEqualTo((int) ((samples + 14) / 15));
     }
     assertThat(json.get("bytesPerClient").size()).as("clients that trained").isEqualTo(3);
     assertThat(json.get("bytesPerClient").get("client-0").get(0).asLong()).isPositive();

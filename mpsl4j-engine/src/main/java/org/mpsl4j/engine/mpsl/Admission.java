@@ -249,7 +249,10 @@ final class Admission {
           + model.fingerprint() + ": start server and clients with the same dataset and model settings";
     }
     if (h.getBatchSize() < 1 || h.getBatchSize() > config.maxClientBatch()) {
-      return "batch_size " + h.getBatchSize() + " is outside [1, " + config.maxClientBatch() + "]";
+      return "client '" + h.getClientId() + "' declares batch_size " + h.getBatchSize() + ", outside [1, "
+          + config.maxClientBatch() + "], this server's limit (its --client-batch, or --clients x --client-batch with"
+          + " spread or proportional batches): start server and clients with the same --clients, --client-batch and"
+          + " --client-batches";
     }
     if (h.getTrainSamples() < 1) {
       return "client '" + h.getClientId() + "' has no training samples";

@@ -45,8 +45,6 @@ public final class MpslClient implements AutoCloseable {
   private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ClientAggregation aggregation;
   private final TokenizerWeightsUpload upload;
-  /** Spread batches (--client-batches spread): slice the data over the Welcome's steps per epoch. */
-  private boolean spreadBatches;
   private CodecSpec codecUp = CodecSpec.RAW;
   private CodecSpec codecDown = CodecSpec.RAW;
   private org.mpsl4j.engine.privacy.ClientPrivacy privacy = org.mpsl4j.engine.privacy.ClientPrivacy.NONE;
@@ -158,17 +156,6 @@ public final class MpslClient implements AutoCloseable {
   }
 
   /**
-   * Spreads this client's data over the whole epoch ({@link org.mpsl4j.core.data.SpreadBatches}): step s takes rows
-   * [⌊s·nᵢ/T⌋, ⌊(s+1)·nᵢ/T⌋) of its epoch order, with T the steps per epoch the server's Welcome gives. The batch
-   * size of its config is the largest slice it may send, ⌈nᵢ/T⌉. A client follows a Welcome whose
-   * {@code spread_batches} is set without this too.
-   */
-  public MpslClient withSpreadBatches() {
-    this.spreadBatches = true;
-    return this;
-  }
-
-  /**
    * Applies client-side defenses ({@link org.mpsl4j.engine.privacy.PrivacySettings}): randomized labels, noise,
    * withheld loss; with a client seed, the tokenizers (and a client-side head) start from that seed instead of the
    * run's, and large tables are uploaded whole, since the server cannot fill in rows it does not know.
@@ -240,8 +227,10 @@ public final class MpslClient implements AutoCloseable {
         split.useCodecs(CodecSpec.fromProto(m.getWelcome().getCodecUp()),
             CodecSpec.fromProto(m.getWelcome().getCodecDown()));
         split.shareTokenizer(m.getWelcome().getSharedTokenizer(), m.getWelcome().getSharedTables());
-        // The server sizes the epoch: a client follows its spread batches even if it was started with fixed ones.
-        if (spreadBatches || m.getWelcome().getSpreadBatches()) {
+        // The server sizes the epoch, and its Welcome alone says whether batches are spread (SpreadBatches): step s
+        // takes rows [⌊s·nᵢ/T⌋, ⌊(s+1)·nᵢ/T⌋) of the epoch order, T the Welcome's steps per epoch, each slice at most
+        // the batch size this client declared.
+        if (m.getWelcome().getSpreadBatches()) {
           try {
             split.spreadOver(m.getWelcome().getStepsPerEpoch());
           } catch (IllegalArgumentException e) { // its share does not fit the server's epoch: fixed batches, and why

@@ -2,7 +2,6 @@ package org.mpsl4j.engine.sim;
 
 import org.mpsl4j.core.data.SpreadBatches;
 import org.mpsl4j.data.partition.Partition;
-import org.mpsl4j.engine.mpsl.MpslClient;
 import org.mpsl4j.engine.mpsl.MpslServer;
 
 /**
@@ -51,11 +50,6 @@ public enum ClientBatches {
   /** The steps per epoch T that spread batches slice every client's data over; 0 for the other plans (fixed batches). */
   public int spreadSteps(Partition partition, int base) {
     return this == SPREAD ? SpreadBatches.stepsPerEpoch(total(partition), serverBatch(partition.numClients(), base)) : 0;
-  }
-
-  /** Tells {@code client} how to cut its batches (spread: over the Welcome's steps per epoch). */
-  public MpslClient configure(MpslClient client) {
-    return this == SPREAD ? client.withSpreadBatches() : client;
   }
 
   private static long total(Partition partition) {

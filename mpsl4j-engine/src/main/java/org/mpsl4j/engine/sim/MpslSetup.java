@@ -123,22 +123,26 @@ public final class MpslSetup implements AutoCloseable {
     if (testShare.length > MessageLimits.MAX_EVAL_SAMPLES) {
       testShare = Arrays.copyOf(testShare, MessageLimits.MAX_EVAL_SAMPLES);
     }
-    return config.batches().configure(new MpslClient(cc, config.model(), data.train(), partition.client(index),
-        config.learningRate(), sharedBase()).withLocalTestShare(data.test(), testShare)
-        .withCodecs(config.codecUp(), config.codecDown()));
+    return new MpslClient(cc, config.model(), data.train(), partition.client(index), config.learningRate(),
+        sharedBase()).withLocalTestShare(data.test(), testShare).withCodecs(config.codecUp(), config.codecDown());
   }
 
   /**
    * A client on its own data, for a device that holds nothing but its data (e.g. its own manifest): it trains on the
    * whole training split of {@code data} and evaluates on its test split, and {@code index} only names it
-   * ({@link #clientId}) and seeds its sample order. No partition is computed: equal batches only.
+   * ({@link #clientId}) and seeds its sample order. No partition is computed. With equal batches it declares
+   * {@code --client-batch}; with spread batches it cannot know its slice ⌈nᵢ/T⌉ before the server's Welcome gives T,
+   * so it declares the most a slice can be, min(nᵢ, N·b): with T = ⌈n/(N·b)⌉ over n ≥ nᵢ samples that count this
+   * client's, no slice is larger (a client joining after training started is refused by the server if its share does
+   * not fit the fixed T). N·b is also the largest batch a server with spread batches accepts
+   * ({@link ServerSetup#maxClientBatch}).
    *
    * @throws IllegalArgumentException with proportional batches (they need every client's size)
    */
   public static MpslClient ownDataClient(SimulationConfig config, DatasetSplit data, int index, String token) {
-    if (config.batches() != ClientBatches.EQUAL) {
-      throw new IllegalArgumentException("--client-batches " + config.batches().name().toLowerCase(java.util.Locale.ROOT)
-          + " needs every client's share; a client on its own data takes --client-batch (equal)");
+    if (config.batches() == ClientBatches.PROPORTIONAL) {
+      throw new IllegalArgumentException("--client-batches proportional needs every client's share; a client on its"
+          + " own data takes spread or equal batches");
     }
     if (index < 0) {
       throw new IllegalArgumentException("client index must be >= 0 but was " + index);
@@ -146,7 +150,10 @@ public final class MpslSetup implements AutoCloseable {
     int[] train = java.util.stream.IntStream.range(0, data.train().size()).toArray();
     int[] test = java.util.stream.IntStream.range(0, Math.min(data.test().size(), MessageLimits.MAX_EVAL_SAMPLES))
         .toArray();
-    ClientConfig cc = new ClientConfig(clientId(index), token == null ? "" : token, config.clientBatch(), config.seed(),
+    int batch = config.batches() == ClientBatches.SPREAD
+        ? Math.min(train.length, ClientBatches.serverBatch(config.clients(), config.clientBatch()))
+        : config.clientBatch();
+    ClientConfig cc = new ClientConfig(clientId(index), token == null ? "" : token, batch, config.seed(),
         config.seed() + 1 + index);
     return new MpslClient(cc, config.model(), data.train(), train, config.learningRate())
         .withLocalTestShare(data.test(), test).withCodecs(config.codecUp(), config.codecDown());

@@ -36,8 +36,9 @@ public final class ServerSetup {
   }
 
   /**
-   * The largest client batch the server accepts: {@code --client-batch} with equal batches; with proportional ones
-   * (each client derives its own from its share) the server batch N·b, which no client's share can exceed.
+   * The largest client batch the server accepts: {@code --client-batch} with equal batches; with proportional or spread
+   * ones (each client derives its own from its share, or declares the most its slices can be) the server batch N·b,
+   * which no client's batch can exceed.
    */
   public int maxClientBatch() {
     return config.batches() == ClientBatches.EQUAL ? config.clientBatch() : config.clients() * config.clientBatch();
