@@ -41,6 +41,22 @@ class StackedPatchTokenizersTest {
 
   @Test
   void stackedStepsEqualPerClientSteps() {
+    // step 1: batches 2, 0, 3, all answered; step 2: batches 1, 2, 4, client 1's gradient lost; step 3: 0, 1, 1
+    compareWithPerClientSteps(new int[][] {{2, 0, 3}, {1, 2, 4}, {0, 1, 1}},
+        new boolean[][] {{true, true, true}, {true, false, true}, {true, true, true}});
+  }
+
+  /**
+   * Every client in every step (as 1,000 clients of one sample each): the stack takes libtorch's fused Adam for all
+   * clients at once, which must equal each client's own Adam as the masked update does.
+   */
+  @Test
+  void everyClientInEveryStep_takesTheFusedUpdate_andEqualsPerClientSteps() {
+    compareWithPerClientSteps(new int[][] {{1, 1, 1}, {2, 1, 3}, {1, 1, 1}, {1, 2, 1}},
+        new boolean[][] {{true, true, true}, {true, true, true}, {true, true, true}, {true, true, true}});
+  }
+
+  private static void compareWithPerClientSteps(int[][] batches, boolean[][] answered) {
     try (NDManager m = NDManager.newBaseManager()) {
       int n = 3;
       List<ClientModel> own = new ArrayList<>();
@@ -53,9 +69,6 @@ class StackedPatchTokenizersTest {
       }
       StackedPatchTokenizers stacked = new StackedPatchTokenizers(m, copies);
       Random data = new Random(5);
-      // step 1: batches 2, 0, 3, all answered; step 2: batches 1, 2, 4, client 1's gradient lost; step 3: 0, 1, 1
-      int[][] batches = {{2, 0, 3}, {1, 2, 4}, {0, 1, 1}};
-      boolean[][] answered = {{true, true, true}, {true, false, true}, {true, true, true}};
       for (int t = 0; t < batches.length; t++) {
         try (NDManager scope = m.newSubManager()) {
           List<NDArray> inputs = new ArrayList<>();

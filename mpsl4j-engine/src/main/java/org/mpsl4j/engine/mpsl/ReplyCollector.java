@@ -37,7 +37,10 @@ final class ReplyCollector {
     this.sessions = sessions;
   }
 
-  /** The replies of {@code kind} (or NoData where allowed) that arrived by {@code deadline}, by session. */
+  /**
+   * The replies of {@code kind} (or NoData where allowed) that arrived by {@code deadline}, by session, in the order
+   * of {@code expected}.
+   */
   Map<Session, ClientMessage> collect(long step, Collection<Session> expected, ClientMessage.BodyCase kind,
       Deadline deadline, boolean noDataAllowed) throws InterruptedException {
     if (step != currentStep) {
@@ -79,13 +82,20 @@ final class ReplyCollector {
       }
     }
     deferred.addAll(earlier);
+    // In the order of expected (the roster's), not of arrival: what the caller adds up from them (gradients,
+    // tokenizers) is then added in the same order in every run, so a seeded run repeats to the bit however its
+    // clients' threads are scheduled (RepeatableRunTest). The replies are all held here anyway; this costs no memory.
+    Map<Session, ClientMessage> inOrder = new LinkedHashMap<>();
     for (Session s : expected) {
-      if (!replies.containsKey(s) && s.connected()) {
+      ClientMessage m = replies.get(s);
+      if (m != null) {
+        inOrder.put(s, m);
+      } else if (s.connected()) {
         s.error(step, ErrorCode.DEADLINE_MISSED, "no " + kind + " for step " + step + " within "
             + deadline.length().toMillis() + " ms; left out of this step");
       }
     }
-    return replies;
+    return inOrder;
   }
 
   private void accept(Inbound in, long step, Set<Session> expected, ClientMessage.BodyCase kind, boolean noDataAllowed,
