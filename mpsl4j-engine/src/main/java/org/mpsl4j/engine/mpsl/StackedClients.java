@@ -38,6 +38,17 @@ public final class StackedClients implements AutoCloseable {
   /** The last StepBegin forward's output (the clients' activations are rows of it), freed at the next one. */
   private NDManager forwardScope;
   private final Set<Integer> synced = new HashSet<>();
+  /**
+   * Cut gradients taken by the stack and not yet applied, by lane, with copies of their batches: a phase's CutGrads may
+   * come in several frames (the server cuts frames by size and by a short gathering window), and one update for all
+   * of them, applied when a later message needs the clients' state, is one stacked forward, backward and (every client
+   * in) one fused Adam instead of one masked pass over the whole stack per frame.
+   */
+  private final Map<Integer, Taken> taken = new java.util.TreeMap<>();
+  private NDManager takenScope;
+  private float takenRate;
+
+  private record Taken(NDArray input, NDArray gradient, long step) {}
 
   public StackedClients(List<MpslClient> clients) {
     this.clients = List.copyOf(clients);
@@ -62,56 +73,34 @@ public final class StackedClients implements AutoCloseable {
     if (stack == null) {
       return;
     }
-    List<NDArray> inputs = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
-    List<NDArray> grads = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
-    long[] gradStep = new long[clients.size()];
     List<Integer> begins = new ArrayList<>();
-    float lr = 0;
+    boolean needsState = false;
     for (Map.Entry<Integer, List<ServerMessage>> e : byLane.entrySet()) {
       int lane = e.getKey();
-      ClientSplitStep step = clients.get(lane).wireStep().core();
       boolean other = false;
       for (ServerMessage m : e.getValue()) {
         switch (m.getBodyCase()) {
-          case CUT_GRAD -> {
-            BatchTensors t = step.pendingBatch(m.getStep());
-            CutGradient g = null;
-            try {
-              g = t == null ? null : clients.get(lane).wireStep().cutGradient(m.getCutGrad());
-            } catch (RuntimeException bad) {
-              // left to the client's own path, which reports it on its lane
-            }
-            if (g != null && g.inputs() == 1 && stack.fits(g.values(0), t.labels().getShape().get(0))) {
-              inputs.set(lane, t.inputs().values().iterator().next());
-              grads.set(lane, g.values(0));
-              gradStep[lane] = m.getStep();
-              lr = clients.get(lane).wireStep().optimizer().learningRate();
-            }
-          }
+          case CUT_GRAD -> take(lane, m);
           case STEP_BEGIN -> {
+            needsState = true;
             // After another message in the same frame (an average sent down), this client's forward is its own.
             if (!other) {
               begins.add(lane);
             }
           }
           case OUTPUTS -> { }
-          default -> other = true;
+          default -> {
+            other = true;
+            needsState = true;
+          }
         }
       }
       if (other) {
         synced.add(lane);
       }
     }
-    if (grads.stream().anyMatch(java.util.Objects::nonNull)) {
-      try (NDManager scope = manager.newSubManager()) {
-        StackedPatchTokenizers.Forward f = stack.forward(inputs, scope, true);
-        boolean[] applied = stack.step(f, grads, lr, scope);
-        for (int i = 0; i < applied.length; i++) {
-          if (applied[i]) {
-            clients.get(i).wireStep().core().markApplied(gradStep[i]);
-          }
-        }
-      }
+    if (needsState) {
+      applyTaken();
     }
     // After the update: a frame [CutGrad, EpochEnd] must upload the updated slice (and read it back after).
     for (int lane : synced) {
@@ -119,6 +108,60 @@ public final class StackedClients implements AutoCloseable {
     }
     if (!begins.isEmpty()) {
       forward(begins, byLane);
+    }
+  }
+
+  /**
+   * Takes a CutGrad for the stack: the client finds its update applied ({@link ClientSplitStep#markApplied}) and the
+   * stack applies it with the others of its step at {@link #applyTaken}. A gradient the stack cannot take (malformed,
+   * no pending batch, other shapes) is left to the client's own path, which reports it on its lane.
+   */
+  private void take(int lane, ServerMessage m) {
+    MpslClient client = clients.get(lane);
+    ClientSplitStep step = client.wireStep().core();
+    BatchTensors t = step.pendingBatch(m.getStep());
+    CutGradient g = null;
+    try {
+      g = t == null ? null : client.wireStep().cutGradient(m.getCutGrad());
+    } catch (RuntimeException bad) {
+      return;
+    }
+    if (g == null || g.inputs() != 1 || !stack.fits(g.values(0), t.labels().getShape().get(0))) {
+      return;
+    }
+    if (taken.containsKey(lane)) {
+      applyTaken(); // a second step's gradient before the first was applied: keep their order
+    }
+    if (takenScope == null) {
+      takenScope = manager.newSubManager();
+    }
+    // Copies: the client frees its pending step (batch and gradient) once it has handled this message.
+    NDArray input = t.inputs().values().iterator().next().duplicate();
+    NDArray gradient = g.values(0).duplicate();
+    input.attach(takenScope);
+    gradient.attach(takenScope);
+    taken.put(lane, new Taken(input, gradient, m.getStep()));
+    takenRate = client.wireStep().optimizer().learningRate();
+    step.markApplied(m.getStep());
+  }
+
+  /** Applies the taken cut gradients: one stacked forward with a graph, one backward, one Adam update. */
+  private void applyTaken() {
+    if (taken.isEmpty()) {
+      return;
+    }
+    List<NDArray> inputs = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
+    List<NDArray> grads = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
+    taken.forEach((lane, t) -> {
+      inputs.set(lane, t.input());
+      grads.set(lane, t.gradient());
+    });
+    try (NDManager scope = manager.newSubManager()) {
+      stack.step(stack.forward(inputs, scope, true), grads, takenRate, scope);
+    } finally {
+      taken.clear();
+      takenScope.close();
+      takenScope = null;
     }
   }
 
@@ -183,6 +226,9 @@ public final class StackedClients implements AutoCloseable {
 
   @Override
   public void close() {
+    if (takenScope != null) {
+      takenScope.close();
+    }
     if (forwardScope != null) {
       forwardScope.close();
     }
