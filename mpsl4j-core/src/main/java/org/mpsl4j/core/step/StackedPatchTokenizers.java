@@ -172,8 +172,6 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     long gh = in[1] / p;
     long gw = in[2] / p;
     NDArray x = present.size() == 1 ? present.get(0) : NDArrays.concat(present, 0);
-    NDArray idx = scope.create(owner.stream().mapToLong(Long::longValue).toArray());
-    NDIndex own = new NDIndex("{}", idx);
     Map<String, NDArray> w = new LinkedHashMap<>();
     for (String name : NAMES) { // a leaf per phase: its gradient is freed with the scope, the stack is updated in place
       if (graph) {
@@ -191,15 +189,9 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     try {
       // (R, C, H, W) → (R, patches, C·p·p) in the conv's order: patch (row, column), then channel, then pixel.
       NDArray patches = x.reshape(rows, c, gh, p, gw, p).transpose(0, 2, 4, 1, 3, 5).reshape(rows, gh * gw, c * p * p);
-      NDArray proj = w.get("proj.weight").reshape(clients, width, c * p * p).get(own); // (R, d, C·p·p)
-      NDArray y = patches.matMul(proj.transpose(0, 2, 1)).add(w.get("proj.bias").get(own).reshape(rows, 1, width));
-      NDArray cls = w.get("cls_token").get(own).reshape(rows, 1, width);
-      NDArray tokens = NDArrays.concat(new NDList(cls, y), 1)
-          .add(w.get("pos_embed").get(own).reshape(rows, spec.tokens(), width));
-      NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(tokens, new Shape(width), scope.ones(new Shape(width)),
-          scope.zeros(new Shape(width)), eps).singletonOrThrow();
-      out = normed.mul(w.get("norm.weight").get(own).reshape(rows, 1, width))
-          .add(w.get("norm.bias").get(own).reshape(rows, 1, width));
+      out = sameRows(offsets) ? forwardByClient(patches, w, rows / clients, scope)
+          : forwardByRow(patches, w, rows, new NDIndex("{}", scope.create(owner.stream().mapToLong(Long::longValue)
+              .toArray())), scope);
     } finally {
       if (recording != null) {
         recording.close();
@@ -213,6 +205,49 @@ public final class StackedPatchTokenizers implements AutoCloseable {
       acts.add(offsets[i + 1] == offsets[i] ? null : out.get(offsets[i] + ":" + offsets[i + 1]));
     }
     return new Forward(out, offsets, acts, graph ? w : Map.of());
+  }
+
+  /** Whether every client has the same number of rows (and at least one): the clients' weights then need no gather. */
+  private boolean sameRows(int[] offsets) {
+    int b = offsets[1] - offsets[0];
+    for (int i = 1; i < clients; i++) {
+      if (offsets[i + 1] - offsets[i] != b) {
+        return false;
+      }
+    }
+    return b > 0;
+  }
+
+  /**
+   * Every client with b rows: one batched matmul of (N, b·patches, C·p·p) by each client's own projection, and each
+   * client's bias, CLS, positions and LayerNorm scale broadcast over its rows: no per-row copy of the weights.
+   */
+  private NDArray forwardByClient(NDArray patches, Map<String, NDArray> w, int b, NDManager scope) {
+    long k = patches.getShape().get(2);
+    int t = spec.tokens();
+    NDArray proj = w.get("proj.weight").reshape(clients, width, k);
+    NDArray y = patches.reshape(clients, (long) b * (t - 1), k).matMul(proj.transpose(0, 2, 1))
+        .reshape(clients, b, t - 1, width).add(w.get("proj.bias").reshape(clients, 1, 1, width));
+    NDArray cls = w.get("cls_token").reshape(clients, 1, 1, width).broadcast(new Shape(clients, b, 1, width));
+    NDArray tokens = NDArrays.concat(new NDList(cls, y), 2).add(w.get("pos_embed").reshape(clients, 1, t, width));
+    NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(tokens, new Shape(width), scope.ones(new Shape(width)),
+        scope.zeros(new Shape(width)), eps).singletonOrThrow();
+    return normed.mul(w.get("norm.weight").reshape(clients, 1, 1, width))
+        .add(w.get("norm.bias").reshape(clients, 1, 1, width)).reshape((long) clients * b, t, width);
+  }
+
+  /** Clients with different numbers of rows: each row gathers its client's weights ({@code own}: a row's client). */
+  private NDArray forwardByRow(NDArray patches, Map<String, NDArray> w, int rows, NDIndex own, NDManager scope) {
+    long k = patches.getShape().get(2);
+    NDArray proj = w.get("proj.weight").reshape(clients, width, k).get(own); // (R, d, C·p·p)
+    NDArray y = patches.matMul(proj.transpose(0, 2, 1)).add(w.get("proj.bias").get(own).reshape(rows, 1, width));
+    NDArray cls = w.get("cls_token").get(own).reshape(rows, 1, width);
+    NDArray tokens = NDArrays.concat(new NDList(cls, y), 1)
+        .add(w.get("pos_embed").get(own).reshape(rows, spec.tokens(), width));
+    NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(tokens, new Shape(width), scope.ones(new Shape(width)),
+        scope.zeros(new Shape(width)), eps).singletonOrThrow();
+    return normed.mul(w.get("norm.weight").get(own).reshape(rows, 1, width))
+        .add(w.get("norm.bias").get(own).reshape(rows, 1, width));
   }
 
   /**
