@@ -90,6 +90,10 @@ final class ClientCommand implements Callable<Integer> {
     try {
       address = ServerAddress.parse(server);
       x.validate();
+      if (ownData && x.batches() == org.mpsl4j.engine.sim.ClientBatches.PROPORTIONAL) { // before any data loads
+        throw new IllegalArgumentException("--client-batches proportional needs every client's share; a client on its"
+            + " own data (--own-data) takes spread or equal batches");
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 2;

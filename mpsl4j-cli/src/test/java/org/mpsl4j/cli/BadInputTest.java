@@ -36,6 +36,16 @@ final class BadInputTest {
         .contains("--epochs must be >= 1 but was -1");
   }
 
+  /** Refused before the client loads its data (the data folder named here does not exist). */
+  @Test
+  @Timeout(10)
+  void client_ownDataWithProportionalBatches_isRefusedBeforeLoadingData() {
+    assertThat(run("client", "--index", "0", "--server", "localhost:50051", "--own-data", "--client-batches",
+        "proportional", "--data-dir", "target/no-such-data-dir"))
+        .contains("--client-batches proportional needs every client's share; a client on its own data (--own-data)"
+            + " takes spread or equal batches");
+  }
+
   @Test
   @Timeout(10)
   void server_zeroClientBatch_isRefusedBeforeWaitingForClients() {
