@@ -1,10 +1,7 @@
 package org.mpsl4j.engine.baselines;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import org.mpsl4j.data.DataOptions;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.data.Datasets;
 import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.engine.ModelFactory;
 import org.mpsl4j.engine.sim.Simulation;
@@ -17,10 +14,7 @@ final class SmallMnist {
   private SmallMnist() {}
 
   static DatasetSplit load(int samplesPerSplit) {
-    Path dataDir = Path.of("target", "test-data");
-    DataOptions options = DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(samplesPerSplit).build();
-    Datasets.prepare("mnist", dataDir, options, System.out);
-    return Datasets.load("mnist", dataDir, options);
+    return org.mpsl4j.engine.sim.SimTestData.mnist(samplesPerSplit);
   }
 
   /** 1 block of width 32 over 7×7 patches (17 tokens): milliseconds per step. */

@@ -3,16 +3,10 @@ package org.mpsl4j.engine.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mpsl4j.data.DataOptions;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.data.Datasets;
-import org.mpsl4j.engine.ModelFactory;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.ModelConfig;
 
 /**
@@ -23,11 +17,8 @@ final class BundledSimulationTest {
   @Test
   @Timeout(180)
   void bundledClients_trainAsOneStreamPerClient() throws Exception {
-    Path dataDir = Path.of("target", "test-data");
-    DataOptions options = DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(600).build();
-    Datasets.prepare("mnist", dataDir, options, System.out);
-    DatasetSplit split = Datasets.load("mnist", dataDir, options);
-    ModelConfig model = ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 4), Fusion.EARLY, 1, 7);
+    DatasetSplit split = SimTestData.mnist(600);
+    ModelConfig model = SimTestData.smallModel(split);
     SimulationConfig config = new SimulationConfig(model, 30, 2, 2, 3e-3f, 5, 1e5, 10, 2024, Duration.ofSeconds(60), 2);
 
     SimulationResult plain = new Simulation(config, split).run(e -> {});

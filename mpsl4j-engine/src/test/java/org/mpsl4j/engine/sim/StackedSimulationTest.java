@@ -3,16 +3,10 @@ package org.mpsl4j.engine.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mpsl4j.data.DataOptions;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.data.Datasets;
-import org.mpsl4j.engine.ModelFactory;
-import org.mpsl4j.model.EncoderConfig;
-import org.mpsl4j.model.Fusion;
 import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
 
@@ -25,8 +19,8 @@ final class StackedSimulationTest {
   @Test
   @Timeout(240)
   void stackedClients_trainAsPerClientCompute() throws Exception {
-    DatasetSplit split = mnist();
-    ModelConfig model = ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 4), Fusion.EARLY, 1, 7);
+    DatasetSplit split = SimTestData.mnist(600);
+    ModelConfig model = SimTestData.smallModel(split);
     SimulationConfig config = new SimulationConfig(model, 30, 2, 2, 3e-3f, 5, 1e5, 10, 2024, Duration.ofSeconds(60), 2);
 
     SimulationResult perClient = new Simulation(config, split).bundleClients(true).run(e -> {});
@@ -51,8 +45,8 @@ final class StackedSimulationTest {
   @Test
   @Timeout(180)
   void unsupportedModel_runsPerClientAndSaysWhy() throws Exception {
-    DatasetSplit split = mnist();
-    ModelConfig model = ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 4), Fusion.EARLY, 1, 7)
+    DatasetSplit split = SimTestData.mnist(600);
+    ModelConfig model = SimTestData.smallModel(split)
         .withHead(HeadConfig.classification(10).onClients());
     SimulationConfig config = new SimulationConfig(model, 4, 1, 2, 3e-3f, 5, 1e5, 10, 2024, Duration.ofSeconds(60), 2);
     Simulation sim = new Simulation(config, split).stackClients(true);
@@ -62,10 +56,4 @@ final class StackedSimulationTest {
     assertThat(r.epochs().get(0).trainLoss()).isFinite();
   }
 
-  private static DatasetSplit mnist() throws Exception {
-    Path dataDir = Path.of("target", "test-data");
-    DataOptions options = DataOptions.builder().optSeed(2024).optMaxSamplesPerSplit(600).build();
-    Datasets.prepare("mnist", dataDir, options, System.out);
-    return Datasets.load("mnist", dataDir, options);
-  }
 }
