@@ -73,6 +73,27 @@ final class CheckpointTest {
         .isInstanceOf(IOException.class).hasMessageContaining("encoder.blocks.0.").hasMessageContaining("needs F32(16)");
   }
 
+  /**
+   * The header is written in one order: metadata keys sorted and each tensor's fields as dtype, shape, data_offsets,
+   * whatever the iteration order of the maps handed in, so identical runs save byte-identical files.
+   */
+  @Test
+  void write_headerOrderDoesNotDependOnTheMapsOrder() throws IOException {
+    Map<String, String> metadata = new java.util.HashMap<>();
+    for (String k : new String[] {"zeta", "alpha", "mpsl4j.model", "b", "mpsl4j.layout"}) {
+      metadata.put(k, k.toUpperCase(java.util.Locale.ROOT));
+    }
+    ByteBuffer data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1f).putFloat(2f).flip();
+    Path file = dir.resolve("ordered.safetensors");
+    SafeTensors.write(file, Map.of("w", new SafeTensors.Entry("F32", new long[] {2}, data)), metadata);
+    byte[] bytes = Files.readAllBytes(file);
+    long length = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    String header = new String(bytes, 8, (int) length, java.nio.charset.StandardCharsets.UTF_8).strip();
+    assertThat(header).isEqualTo("{\"__metadata__\":{\"alpha\":\"ALPHA\",\"b\":\"B\",\"mpsl4j.layout\":\"MPSL4J.LAYOUT\","
+        + "\"mpsl4j.model\":\"MPSL4J.MODEL\",\"zeta\":\"ZETA\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],"
+        + "\"data_offsets\":[0,8]}}");
+  }
+
   @Test
   void read_truncatedFile_saysCorrupt() throws IOException {
     Path file = dir.resolve("server.safetensors");

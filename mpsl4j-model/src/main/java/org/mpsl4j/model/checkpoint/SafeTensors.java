@@ -43,9 +43,11 @@ public final class SafeTensors {
   }
 
   public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
+    // One byte order for one content: metadata keys sorted, each tensor's fields in a fixed order, so two runs that
+    // save the same tensors and settings write the same file (a HashMap's or Map.of's order may differ per JVM).
     Map<String, Object> header = new LinkedHashMap<>();
     if (!metadata.isEmpty()) {
-      header.put("__metadata__", metadata);
+      header.put("__metadata__", new java.util.TreeMap<>(metadata));
     }
     long offset = 0;
     for (Map.Entry<String, Entry> e : tensors.entrySet()) {
@@ -56,7 +58,11 @@ public final class SafeTensors {
         throw new IllegalArgumentException("tensor '" + e.getKey() + "' of shape " + Arrays.toString(t.shape())
             + " needs " + expected + " bytes but has " + bytes);
       }
-      header.put(e.getKey(), Map.of("dtype", t.dtype(), "shape", t.shape(), "data_offsets", List.of(offset, offset + bytes)));
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("dtype", t.dtype());
+      fields.put("shape", t.shape());
+      fields.put("data_offsets", List.of(offset, offset + bytes));
+      header.put(e.getKey(), fields);
       offset += bytes;
     }
     byte[] json = JSON.writeValueAsBytes(header);
