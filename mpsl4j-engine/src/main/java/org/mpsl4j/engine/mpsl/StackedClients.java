@@ -48,7 +48,7 @@ public final class StackedClients implements AutoCloseable {
   private NDManager takenScope;
   private float takenRate;
 
-  private record Taken(NDArray input, NDArray gradient, long step) {}
+  private record Taken(NDArray input, NDArray gradient) {}
 
   public StackedClients(List<MpslClient> clients) {
     this.clients = List.copyOf(clients);
@@ -140,7 +140,7 @@ public final class StackedClients implements AutoCloseable {
     NDArray gradient = g.values(0).duplicate();
     input.attach(takenScope);
     gradient.attach(takenScope);
-    taken.put(lane, new Taken(input, gradient, m.getStep()));
+    taken.put(lane, new Taken(input, gradient));
     takenRate = client.wireStep().optimizer().learningRate();
     step.markApplied(m.getStep());
   }
