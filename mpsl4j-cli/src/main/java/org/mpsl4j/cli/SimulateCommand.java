@@ -49,8 +49,10 @@ final class SimulateCommand implements Callable<Integer> {
       return 2;
     }
     Simulation sim = new Simulation(x.config(model, threads), split).configureServer(x::configureServer)
-        .configureClients(c -> PrivacyOptions.applySeeded(defenses, x.seed, c, split.train().numClasses()))
         .bundleClients(bundleClients).stackClients(stackClients);
+    if (defenses.any()) { // clients without defenses are left as built (Simulation may then skip a repeated evaluation)
+      sim.configureClients(c -> PrivacyOptions.applySeeded(defenses, x.seed, c, split.train().numClasses()));
+    }
     Partition partition = x.partition(split);
     System.out.printf("MPSL simulation: %s, %d train / %d test, %d clients (%s), batch %d per client = %d per step%n",
         x.dataset, split.train().size(), split.test().size(), x.clients, partition.method(), x.clientBatch,
@@ -73,6 +75,10 @@ final class SimulateCommand implements Callable<Integer> {
       bar.endEpoch();
     }
     RunReport.summary(System.out, result, x.clients);
+    if (sim.personalizedSkipped()) {
+      System.out.println("personalized acc = global acc: the clients hold the server's one tokenizer and their test"
+          + " shares hold every test sample once, so it was not evaluated on the clients again");
+    }
     if (stackClients) {
       System.out.println("stacked client compute: " + (sim.stackedRefusal() == null ? "on"
           : "off, per-client path: " + sim.stackedRefusal()));

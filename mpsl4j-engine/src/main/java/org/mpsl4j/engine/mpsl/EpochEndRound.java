@@ -33,6 +33,8 @@ final class EpochEndRound {
   private final SharedTokenizerStep shared;
   private final StepPhases phases;
   private final Duration deadline;
+  /** Set by {@link MpslServer#withoutPersonalizedEvaluation}: no personalized evaluation at epoch ends. */
+  private volatile boolean skipEvaluation;
 
   EpochEndRound(ServerModel model, EpochEndAverage average, TokenizerSync sync, SharedTokenizerStep shared,
       StepPhases phases, Duration deadline) {
@@ -48,7 +50,8 @@ final class EpochEndRound {
    * Runs the epoch end as global step {@code step} (a step of its own, so that its messages cannot be confused with
    * training's) with {@code participants}. {@code trainingDone} runs between the average and the evaluation.
    *
-   * @return {correct, total} of the personalized evaluation ({0, 0} when no client sent a test share)
+   * @return {correct, total} of the personalized evaluation ({0, 0} when no client sent a test share, or when it is
+   *     skipped)
    */
   long[] run(long step, int epoch, List<Session> participants, TokenizerPolicy policy, Runnable trainingDone,
       NDManager manager) throws InterruptedException {
@@ -57,7 +60,8 @@ final class EpochEndRound {
           .setEpochEnd(EpochEnd.newBuilder().setEpoch(epoch)
               // with one shared tokenizer nothing is averaged at the epoch end, securely or not
               .setSecureAggregation(average.secure() && !policy.sharedGradients())
-              .setPrivateAverage(average.privateAverage() && !policy.sharedGradients())).build());
+              .setPrivateAverage(average.privateAverage() && !policy.sharedGradients())
+              .setSkipEvaluation(skipEvaluation)).build());
     }
     if (policy.sharedGradients()) {
       // The server's tokenizers are the global ones and every client holds them: nothing to average (an average
@@ -70,7 +74,12 @@ final class EpochEndRound {
       }
     }
     trainingDone.run();
-    return evaluate(step, participants, manager);
+    return skipEvaluation ? new long[] {0, 0} : evaluate(step, participants, manager);
+  }
+
+  /** Whether epoch ends skip the personalized evaluation (the clients are told so in EpochEnd). */
+  void skipEvaluation(boolean skip) {
+    skipEvaluation = skip;
   }
 
   private long[] evaluate(long step, List<Session> participants, NDManager manager) throws InterruptedException {

@@ -252,17 +252,23 @@ public final class MpslClient implements AutoCloseable {
       }
       case EPOCH_END -> {
         resume.checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
+        boolean evaluate = !m.getEpochEnd().getSkipEvaluation(); // the personalized evaluation, unless waived
         if (m.getEpochEnd().getSecureAggregation()) {
           List<ClientMessage> replies = new java.util.ArrayList<>(aggregation.key(m.getStep(),
               m.getEpochEnd().getPrivateAverage()));
-          replies.add(evalActivations(m.getStep()));
+          if (evaluate) {
+            replies.add(evalActivations(m.getStep()));
+          }
           yield replies;
         }
         if (split.sharesTokenizer()) { // the server holds the one tokenizer: nothing to average
-          yield List.of(evalActivations(m.getStep()));
+          yield evaluate ? List.of(evalActivations(m.getStep())) : List.of();
         }
-        yield aggregation.required() ? aggregation.refuseClearUpload(m.getStep(), List.of(evalActivations(m.getStep())))
-            : List.of(tokenizerWeights(m.getStep()), evalActivations(m.getStep()));
+        if (aggregation.required()) {
+          yield aggregation.refuseClearUpload(m.getStep(), evaluate ? List.of(evalActivations(m.getStep())) : List.of());
+        }
+        ClientMessage weights = tokenizerWeights(m.getStep());
+        yield evaluate ? List.of(weights, evalActivations(m.getStep())) : List.of(weights);
       }
       // Secure aggregation (engine.secagg), private averages, the private shared tokenizer: ClientAggregation.
       case SECAGG_KEYS, SECAGG_BOXES, SECAGG_RECOVER, SECAGG_SUM -> aggregation.onMessage(m, split);

@@ -55,6 +55,7 @@ public final class MpslServer implements AutoCloseable {
   private final SharedTokenizerStep sharedTokenizer;
   private final EpochEndAverage epochEndAverage;
   private final Roster roster;
+  private final EpochEndRound epochEnd;
   private final ServerVariants variants;
   private final EpochLoop loop;
 
@@ -79,7 +80,7 @@ public final class MpslServer implements AutoCloseable {
     TokenizerSync tokenizerSync = new TokenizerSync(phases, tokenizerAverage);
     roster = new Roster(sessions, admission, config);
     sharedTokenizer = new SharedTokenizerStep(phases, tokenizerAverage, tokenizerSync, manager, config.learningRate());
-    EpochEndRound epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, sharedTokenizer, phases,
+    epochEnd = new EpochEndRound(model, epochEndAverage, tokenizerSync, sharedTokenizer, phases,
         config.stepDeadline());
     variants = new ServerVariants(config, modelConfig, modelSeed, manager, model, optimizer, tokenizerAverage.model(),
         epochEndAverage, sharedTokenizer, checkpoints);
@@ -96,6 +97,16 @@ public final class MpslServer implements AutoCloseable {
    */
   public MpslServer withTokenizerPolicy(TokenizerPolicy policy) {
     variants.tokenizerPolicy(policy);
+    return this;
+  }
+
+  /**
+   * Skips the personalized evaluation at every epoch end (the clients are told in EpochEnd, and send no test share).
+   * For a host that knows the personalized figure already: the embedded simulation, where the clients hold this
+   * server's one tokenizer and their test shares partition its test set, so that figure is the global one.
+   */
+  public MpslServer withoutPersonalizedEvaluation() {
+    epochEnd.skipEvaluation(true);
     return this;
   }
 

@@ -179,14 +179,47 @@ public final class MpslSetup implements AutoCloseable {
     }
   }
 
-  /** One epoch's figures, with the global model (server + averaged tokenizers) evaluated on the test split. */
-  public SimulationResult.Epoch epoch(MpslServer server, EpochStats s) {
+  /**
+   * Whether the clients' local test shares, as they send them ({@link MessageLimits#MAX_EVAL_SAMPLES} at most each),
+   * hold every test sample exactly once: then a personalized evaluation through the server's own tokenizer and model
+   * scores the same samples as the global one.
+   */
+  public boolean testSharesCoverTestSet() {
+    boolean[] seen = new boolean[data.test().size()];
+    int covered = 0;
+    for (int[] share : testShares) {
+      if (share.length > MessageLimits.MAX_EVAL_SAMPLES) {
+        return false;
+      }
+      for (int i : share) {
+        if (seen[i]) {
+          return false;
+        }
+        seen[i] = true;
+        covered++;
+      }
+    }
+    return covered == seen.length;
+  }
+
+  /**
+   * One epoch's figures, with the global model (server + averaged tokenizers) evaluated on the test split; with
+   * {@code personalizedIsGlobal} (the server skipped a personalized evaluation that would score the same model on the
+   * same samples) the personalized figure is the global one.
+   */
+  public SimulationResult.Epoch epoch(MpslServer server, EpochStats s, boolean personalizedIsGlobal) {
     org.mpsl4j.engine.TestScore score;
     try (NDManager scope = NDManager.newBaseManager()) {
       score = Evaluation.score(server.globalTokenizers(), server.model(), data.test(), 256, scope);
     }
     return new SimulationResult.Epoch(s.epoch() + 1, s.steps(), s.meanLoss(), s.trainAccuracy(), score.value(),
-        s.personalizedAccuracy(), s.seconds(), s.steps() / s.seconds(), s.missedDeadlines(), score.recall());
+        personalizedIsGlobal ? score.value() : s.personalizedAccuracy(), s.seconds(), s.steps() / s.seconds(),
+        s.missedDeadlines(), score.recall());
+  }
+
+  /** One epoch's figures, the personalized one as the clients measured it. */
+  public SimulationResult.Epoch epoch(MpslServer server, EpochStats s) {
+    return epoch(server, s, false);
   }
 
   /**

@@ -37,6 +37,8 @@ public final class Simulation {
   private MpslServer.ProgressListener progress = (epoch, step, steps) -> {};
   private java.nio.file.Path modelDir;
   private java.util.function.UnaryOperator<MpslClient> clientEdit = c -> c;
+  private boolean clientsEdited;
+  private boolean personalizedSkipped;
   private Consumer<GlobalModelDiagnosis> onDiagnosis;
   private Consumer<MpslServer> serverEdit = s -> {};
   private final List<io.grpc.ServerInterceptor> interceptors = new ArrayList<>();
@@ -69,6 +71,7 @@ public final class Simulation {
   /** Adjusts each client after {@link MpslSetup} built it and before it connects (e.g. an ablation). */
   public Simulation configureClients(java.util.function.UnaryOperator<MpslClient> edit) {
     this.clientEdit = edit;
+    this.clientsEdited = true;
     return this;
   }
 
@@ -116,6 +119,14 @@ public final class Simulation {
     return this;
   }
 
+  /**
+   * After a run: whether its personalized figures are the global ones, not evaluated on the clients again (the clients
+   * held the server's one tokenizer, and their test shares every test sample once).
+   */
+  public boolean personalizedSkipped() {
+    return personalizedSkipped;
+  }
+
   /** After a run with {@link #stackClients}: why its clients computed one by one, or null if they were stacked. */
   public String stackedRefusal() {
     return stackedRefusal;
@@ -152,6 +163,11 @@ public final class Simulation {
           .withTokenizerPolicy(config.tokenizers()).withServerChunk(config.serverChunk());
       setup.configureBatches(server);
       serverEdit.accept(server);
+      boolean personalizedIsGlobal = personalizedIsGlobal(setup, server);
+      personalizedSkipped = personalizedIsGlobal;
+      if (personalizedIsGlobal) {
+        server.withoutPersonalizedEvaluation();
+      }
       onServer.accept(server);
       grpc = InProcessServerBuilder.forName(name).executor(serverPool)
           .addService(io.grpc.ServerInterceptors.intercept(new SplitLearningService(server), interceptors))
@@ -187,7 +203,7 @@ public final class Simulation {
         if (!server.holdsGlobalTokenizers()) {
           loadClientsAverage(server, clients);
         }
-        SimulationResult.Epoch e = setup.epoch(server, s);
+        SimulationResult.Epoch e = setup.epoch(server, s, personalizedIsGlobal);
         epochs.add(e);
         onEpoch.accept(e);
       });
@@ -222,6 +238,17 @@ public final class Simulation {
       serverPool.shutdownNow();
       setup.close();
     }
+  }
+
+  /**
+   * Whether a personalized evaluation would only repeat the global one: every client holds the server's one tokenizer
+   * (FedSGD, not the private mode), the head is the server's, no client was adjusted (defenses, ablations), and the
+   * clients' test shares hold every test sample once. The server then skips it, which saves its traffic and time.
+   */
+  private boolean personalizedIsGlobal(MpslSetup setup, MpslServer server) {
+    return config.tokenizers().sharedGradients() && server.holdsGlobalTokenizers() && !clientsEdited
+        && config.model().head().placement() == org.mpsl4j.model.HeadConfig.Placement.SERVER
+        && setup.testSharesCoverTestSet();
   }
 
   /**
