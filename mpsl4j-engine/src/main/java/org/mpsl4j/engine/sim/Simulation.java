@@ -242,12 +242,14 @@ public final class Simulation {
 
   /**
    * Whether a personalized evaluation would only repeat the global one: every client holds the server's one tokenizer
-   * (FedSGD, not the private mode), the head is the server's, no client was adjusted (defenses, ablations), and the
+   * (FedSGD, not the private mode), the head is the server's, no client was adjusted (defenses, ablations), their
+   * activations go up exactly (no lossy codec: the evaluation's would be coded too), and the
    * clients' test shares hold every test sample once. The server then skips it, which saves its traffic and time.
    */
   private boolean personalizedIsGlobal(MpslSetup setup, MpslServer server) {
     return config.tokenizers().sharedGradients() && server.holdsGlobalTokenizers() && !clientsEdited
         && config.model().head().placement() == org.mpsl4j.model.HeadConfig.Placement.SERVER
+        && !config.codecUp().lossy() // a lossy uplink codec carries the clients' test activations too
         && setup.testSharesCoverTestSet();
   }
 

@@ -41,6 +41,18 @@ final class PersonalizedIsGlobalTest {
     }
   }
 
+  /** A lossy uplink codec carries the clients' test activations too, so their figure may differ: evaluated. */
+  @Test
+  @Timeout(240)
+  void lossyUplinkCodec_isEvaluatedOnTheClients() throws Exception {
+    DatasetSplit split = SimTestData.mnist(600);
+    SimulationConfig config = new SimulationConfig(SimTestData.smallModel(split), 6, 4, 1, 3e-3f, 5, 0.5, 10, 2024,
+        Duration.ofSeconds(60), 2).withTokenizers(TokenizerPolicy.sharedGradients(1)).withBatches(ClientBatches.SPREAD)
+        .withCodecs(org.mpsl4j.protocol.CodecSpec.parse("fp16"), org.mpsl4j.protocol.CodecSpec.RAW);
+    SimulationResult r = new Simulation(config, split).run(e -> {});
+    assertThat(r.evaluationBytesPerClient().values()).allSatisfy(b -> assertThat(b[0]).isPositive());
+  }
+
   /** With the paper's per-client tokenizers the personalized models differ from the global one: evaluated. */
   @Test
   @Timeout(240)
