@@ -7,7 +7,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.engine.mpsl.TokenizerPolicy;
 import org.mpsl4j.model.ModelConfig;
 
 /**
@@ -22,8 +21,7 @@ final class PersonalizedIsGlobalTest {
   void sharedTokenizer_skipsTheRepeatedEvaluation_whichWouldGiveTheGlobalFigure() throws Exception {
     DatasetSplit split = SimTestData.mnist(600);
     ModelConfig model = SimTestData.smallModel(split);
-    SimulationConfig config = new SimulationConfig(model, 12, 4, 2, 3e-3f, 5, 0.5, 10, 2024, Duration.ofSeconds(60), 2)
-        .withTokenizers(TokenizerPolicy.sharedGradients(1)).withBatches(ClientBatches.SPREAD);
+    SimulationConfig config = SimTestData.cliDefaults(model, 12, 2, 2);
 
     SimulationResult skipped = new Simulation(config, split).run(e -> {});
     SimulationResult evaluated = new Simulation(config, split).configureClients(c -> c).run(e -> {});
@@ -46,8 +44,7 @@ final class PersonalizedIsGlobalTest {
   @Timeout(240)
   void lossyUplinkCodec_isEvaluatedOnTheClients() throws Exception {
     DatasetSplit split = SimTestData.mnist(600);
-    SimulationConfig config = new SimulationConfig(SimTestData.smallModel(split), 6, 4, 1, 3e-3f, 5, 0.5, 10, 2024,
-        Duration.ofSeconds(60), 2).withTokenizers(TokenizerPolicy.sharedGradients(1)).withBatches(ClientBatches.SPREAD)
+    SimulationConfig config = SimTestData.cliDefaults(SimTestData.smallModel(split), 6, 1, 2)
         .withCodecs(org.mpsl4j.protocol.CodecSpec.parse("fp16"), org.mpsl4j.protocol.CodecSpec.RAW);
     SimulationResult r = new Simulation(config, split).run(e -> {});
     assertThat(r.evaluationBytesPerClient().values()).allSatisfy(b -> assertThat(b[0]).isPositive());

@@ -2,11 +2,9 @@ package org.mpsl4j.engine.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mpsl4j.data.DatasetSplit;
-import org.mpsl4j.engine.mpsl.TokenizerPolicy;
 import org.mpsl4j.model.ModelConfig;
 
 /**
@@ -22,8 +20,7 @@ final class RepeatableRunTest {
   void sharedTokenizerRun_withFourClientThreads_repeatsExactly() throws Exception {
     DatasetSplit split = SimTestData.mnist(600);
     ModelConfig model = SimTestData.smallModel(split);
-    SimulationConfig config = new SimulationConfig(model, 12, 4, 2, 3e-3f, 5, 0.5, 10, 2024, Duration.ofSeconds(60), 4)
-        .withTokenizers(TokenizerPolicy.sharedGradients(1)).withBatches(ClientBatches.SPREAD);
+    SimulationConfig config = SimTestData.cliDefaults(model, 12, 2, 4);
 
     SimulationResult first = new Simulation(config, split).run(e -> {});
     SimulationResult second = new Simulation(config, split).run(e -> {});

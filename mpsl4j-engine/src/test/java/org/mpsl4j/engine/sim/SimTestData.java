@@ -21,6 +21,16 @@ public final class SimTestData {
     return Datasets.load("mnist", dataDir, options);
   }
 
+  /**
+   * The CLI's defaults (one shared tokenizer trained by FedSGD, spread batches; α = 0.5, batch 4, seed 2024) for
+   * {@code clients} clients, {@code epochs} epochs and {@code threads} client threads.
+   */
+  static SimulationConfig cliDefaults(ModelConfig model, int clients, int epochs, int threads) {
+    return new SimulationConfig(model, clients, 4, epochs, 3e-3f, 5, 0.5, 10, 2024, java.time.Duration.ofSeconds(60),
+        threads).withTokenizers(org.mpsl4j.engine.mpsl.TokenizerPolicy.sharedGradients(1))
+        .withBatches(ClientBatches.SPREAD);
+  }
+
   /** 1 block of width 32, 4 heads, over 7×7 patches (17 tokens). */
   static ModelConfig smallModel(DatasetSplit split) {
     return ModelFactory.forDataset(split.train(), EncoderConfig.small(32, 1, 4), Fusion.EARLY, 1, 7);
