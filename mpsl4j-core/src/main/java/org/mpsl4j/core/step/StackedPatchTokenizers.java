@@ -230,8 +230,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
         .reshape(clients, b, t - 1, width).add(w.get("proj.bias").reshape(clients, 1, 1, width));
     NDArray cls = w.get("cls_token").reshape(clients, 1, 1, width).broadcast(new Shape(clients, b, 1, width));
     NDArray tokens = NDArrays.concat(new NDList(cls, y), 2).add(w.get("pos_embed").reshape(clients, 1, t, width));
-    NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(tokens, new Shape(width), scope.ones(new Shape(width)),
-        scope.zeros(new Shape(width)), eps).singletonOrThrow();
+    NDArray normed = normalized(tokens, scope);
     return normed.mul(w.get("norm.weight").reshape(clients, 1, 1, width))
         .add(w.get("norm.bias").reshape(clients, 1, 1, width)).reshape((long) clients * b, t, width);
   }
@@ -244,10 +243,15 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     NDArray cls = w.get("cls_token").get(own).reshape(rows, 1, width);
     NDArray tokens = NDArrays.concat(new NDList(cls, y), 1)
         .add(w.get("pos_embed").get(own).reshape(rows, spec.tokens(), width));
-    NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(tokens, new Shape(width), scope.ones(new Shape(width)),
-        scope.zeros(new Shape(width)), eps).singletonOrThrow();
+    NDArray normed = normalized(tokens, scope);
     return normed.mul(w.get("norm.weight").get(own).reshape(rows, 1, width))
         .add(w.get("norm.bias").get(own).reshape(rows, 1, width));
+  }
+
+  /** LayerNorm over the width without its scale and shift (each client's are applied after, from its slice). */
+  private NDArray normalized(NDArray tokens, NDManager scope) {
+    return ai.djl.nn.norm.LayerNorm.layerNorm(tokens, new Shape(width), scope.ones(new Shape(width)),
+        scope.zeros(new Shape(width)), eps).singletonOrThrow();
   }
 
   /**

@@ -252,23 +252,21 @@ public final class MpslClient implements AutoCloseable {
       }
       case EPOCH_END -> {
         resume.checkpoint(m.getStep()); // an epoch end changes nothing here: the state is that of the last step
-        boolean evaluate = !m.getEpochEnd().getSkipEvaluation(); // the personalized evaluation, unless waived
         if (m.getEpochEnd().getSecureAggregation()) {
           List<ClientMessage> replies = new java.util.ArrayList<>(aggregation.key(m.getStep(),
               m.getEpochEnd().getPrivateAverage()));
-          if (evaluate) {
-            replies.add(evalActivations(m.getStep()));
-          }
+          replies.addAll(evaluation(m));
           yield replies;
         }
         if (split.sharesTokenizer()) { // the server holds the one tokenizer: nothing to average
-          yield evaluate ? List.of(evalActivations(m.getStep())) : List.of();
+          yield evaluation(m);
         }
         if (aggregation.required()) {
-          yield aggregation.refuseClearUpload(m.getStep(), evaluate ? List.of(evalActivations(m.getStep())) : List.of());
+          yield aggregation.refuseClearUpload(m.getStep(), evaluation(m));
         }
-        ClientMessage weights = tokenizerWeights(m.getStep());
-        yield evaluate ? List.of(weights, evalActivations(m.getStep())) : List.of(weights);
+        List<ClientMessage> replies = new java.util.ArrayList<>(List.of(tokenizerWeights(m.getStep())));
+        replies.addAll(evaluation(m));
+        yield replies;
       }
       // Secure aggregation (engine.secagg), private averages, the private shared tokenizer: ClientAggregation.
       case SECAGG_KEYS, SECAGG_BOXES, SECAGG_RECOVER, SECAGG_SUM -> aggregation.onMessage(m, split);
@@ -301,6 +299,11 @@ public final class MpslClient implements AutoCloseable {
       }
       default -> List.of();
     };
+  }
+
+  /** An epoch end's personalized evaluation (its test activations), unless the server waived it. */
+  private List<ClientMessage> evaluation(ServerMessage epochEnd) {
+    return epochEnd.getEpochEnd().getSkipEvaluation() ? List.of() : List.of(evalActivations(epochEnd.getStep()));
   }
 
   private ClientMessage beginStep(long step, StepBegin begin) {
