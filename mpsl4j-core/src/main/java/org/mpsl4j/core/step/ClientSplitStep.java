@@ -287,6 +287,15 @@ public final class ClientSplitStep implements AutoCloseable {
     return pending != null && pending.step() == step && pending.applied();
   }
 
+  /**
+   * Whether this client's loss is the one it was built with and nothing defends it (no defenses, which may change
+   * labels, loss or gradient): a stacked group may then compute it for many clients at once ({@link
+   * StackedCrossEntropy}).
+   */
+  public boolean plainLoss() {
+    return defenses == ClientDefenses.NONE && loss == plainLoss;
+  }
+
   /** Whether this client's tokenizers train on their own (not FedSGD on a shared one). */
   public boolean ownsTokenizer() {
     return !sharedTokenizer;

@@ -1,6 +1,8 @@
 package org.mpsl4j.engine.mpsl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,8 +13,13 @@ import org.mpsl4j.core.cut.CutGradient;
 import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.core.port.StepPlan;
 import org.mpsl4j.core.step.ClientSplitStep;
+import org.mpsl4j.core.step.StackedCrossEntropy;
 import org.mpsl4j.core.step.StackedPatchTokenizers;
 import org.mpsl4j.model.ClientModel;
+import org.mpsl4j.model.ModelConfig;
+import org.mpsl4j.model.train.Objective;
+import org.mpsl4j.protocol.TensorCodec;
+import org.mpsl4j.protocol.v1.OutputGrad;
 import org.mpsl4j.model.tokenizer.Tokens;
 import org.mpsl4j.protocol.v1.ServerMessage;
 
@@ -38,6 +45,10 @@ public final class StackedClients implements AutoCloseable {
   /** The last StepBegin forward's output (the clients' activations are rows of it), freed at the next one. */
   private NDManager forwardScope;
   private final Set<Integer> synced = new HashSet<>();
+  /** Whether the clients' loss is cross-entropy over {@link #classes} logits (their Outputs can be answered stacked). */
+  private boolean classification;
+  private long classes;
+  private long stackedLosses;
   /**
    * Cut gradients taken by the stack and not yet applied, by lane, with copies of their batches: a phase's CutGrads may
    * come in several frames (the server cuts frames by size and by a short gathering window), and one update for all
@@ -59,6 +70,11 @@ public final class StackedClients implements AutoCloseable {
     return refusal;
   }
 
+  /** How many Outputs the clients answered with the loss computed for many at once ({@link StackedCrossEntropy}). */
+  public long stackedLosses() {
+    return stackedLosses;
+  }
+
   /** Whether the stack is in use. */
   public boolean active() {
     return stack != null;
@@ -74,6 +90,7 @@ public final class StackedClients implements AutoCloseable {
       return;
     }
     List<Integer> begins = new ArrayList<>();
+    List<Integer> outputs = new ArrayList<>();
     boolean needsState = false;
     for (Map.Entry<Integer, List<ServerMessage>> e : byLane.entrySet()) {
       int lane = e.getKey();
@@ -88,7 +105,11 @@ public final class StackedClients implements AutoCloseable {
               begins.add(lane);
             }
           }
-          case OUTPUTS -> { }
+          case OUTPUTS -> {
+            if (!other) {
+              outputs.add(lane);
+            }
+          }
           default -> {
             other = true;
             needsState = true;
@@ -108,6 +129,62 @@ public final class StackedClients implements AutoCloseable {
     }
     if (!begins.isEmpty()) {
       forward(begins, byLane);
+    }
+    if (outputs.size() > 1 && classification) {
+      losses(outputs, byLane);
+    }
+  }
+
+  /**
+   * The plain loss of every lane whose Outputs the stack can answer ({@link WireClientStep#stackableOutputs}), in one
+   * pass ({@link StackedCrossEntropy}); each client then finds its reply ready. Lanes that do not fit (defenses,
+   * another shape, a malformed tensor), and all of them when any value is not finite or a label out of range, are
+   * left to the clients' own path, which reports what is wrong on its lane.
+   */
+  private void losses(List<Integer> lanes, Map<Integer, List<ServerMessage>> byLane) {
+    List<Integer> fit = new ArrayList<>();
+    List<org.mpsl4j.protocol.v1.Tensor> values = new ArrayList<>();
+    List<NDArray> labels = new ArrayList<>();
+    long[] steps = new long[lanes.size()];
+    int totalBatch = -1;
+    for (int lane : lanes) {
+      ServerMessage m = byLane.get(lane).stream()
+          .filter(x -> x.getBodyCase() == ServerMessage.BodyCase.OUTPUTS).findFirst().orElseThrow();
+      WireClientStep wire = clients.get(lane).wireStep();
+      if (wire.stackableOutputs(m.getStep(), m.getOutputs(), classes) == null
+          || (totalBatch >= 0 && m.getOutputs().getTotalBatch() != totalBatch)) {
+        continue;
+      }
+      totalBatch = m.getOutputs().getTotalBatch();
+      steps[fit.size()] = m.getStep();
+      fit.add(lane);
+      values.add(m.getOutputs().getValues());
+      labels.add(wire.core().pendingBatch(m.getStep()).labels());
+    }
+    if (fit.size() < 2) {
+      return;
+    }
+    int[] rows = new int[fit.size()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = (int) values.get(i).getShape(0);
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray logits = TensorCodec.decodeJoined(values, scope);
+      if (!ClientTensors.valuesOk(logits)) {
+        return;
+      }
+      NDArray joinedLabels = NDArrays.concat(new NDList(labels.toArray(NDArray[]::new)));
+      joinedLabels.attach(scope);
+      StackedCrossEntropy.Result r = StackedCrossEntropy.apply(logits, joinedLabels, rows, totalBatch, scope);
+      if (r == null) {
+        return;
+      }
+      List<org.mpsl4j.protocol.v1.Tensor> grads = TensorCodec.encodeRows(r.gradient(), rows);
+      for (int i = 0; i < rows.length; i++) {
+        clients.get(fit.get(i)).wireStep().supplyOutputGrad(steps[i], OutputGrad.newBuilder().setGrad(grads.get(i))
+            .setLoss(r.losses()[i]).setCorrect(r.correct()[i]).build());
+      }
+      stackedLosses += rows.length;
     }
   }
 
@@ -221,6 +298,9 @@ public final class StackedClients implements AutoCloseable {
     }
     List<ClientModel> models = new ArrayList<>();
     clients.forEach(c -> models.add(c.wireStep().core().model()));
+    ModelConfig config = models.get(0).config();
+    classification = Objective.of(config.head()) == Objective.CLASSIFICATION;
+    classes = config.head().outputs();
     stack = new StackedPatchTokenizers(manager, models);
   }
 

@@ -49,6 +49,9 @@ public final class WireClientStep implements AutoCloseable {
   private boolean sharesTables;
   /** Rows of the pending step's batch (what its outputs and cut gradient must have). */
   private int pendingBatch;
+  /** The reply a stacked group computed for the outputs of step {@link #suppliedStep} ({@link #supplyOutputGrad}). */
+  private OutputGrad supplied;
+  private long suppliedStep = -1;
 
   /**
    * @param manager owns the model; each step's tensors live in a sub-manager of it
@@ -217,6 +220,11 @@ public final class WireClientStep implements AutoCloseable {
 
   /** The loss of the received outputs against this client's labels, and its scaled gradient. */
   public OutputGrad outputGradient(long stepNumber, Outputs outputs) {
+    OutputGrad ready = supplied;
+    supplied = null;
+    if (ready != null && suppliedStep == stepNumber && step.pendingBatch(stepNumber) != null) {
+      return ready;
+    }
     NDManager scope = step.stepScope();
     if (scope == null) {
       throw new IllegalStateException("client '" + step.clientId() + "': outputs for step " + stepNumber
@@ -227,6 +235,31 @@ public final class WireClientStep implements AutoCloseable {
         new CutOutputs(step.clientId(), z, 0, (int) z.getShape().get(0), outputs.getTotalBatch()));
     return OutputGrad.newBuilder().setGrad(TensorCodec.encode(g.gradient())).setLoss(g.loss()).setCorrect(g.correct())
         .build();
+  }
+
+  /**
+   * The shape of {@code outputs} for the pending step {@code stepNumber} if this client could answer it with the plain
+   * loss computed by a stacked group: RAW float values of (batch, classes) within this client's limits, no defenses;
+   * null otherwise (the client's own path then answers, or reports what is wrong).
+   */
+  ai.djl.ndarray.types.Shape stackableOutputs(long stepNumber, Outputs outputs, long classes) {
+    if (!step.plainLoss() || step.pendingBatch(stepNumber) == null) {
+      return null;
+    }
+    try {
+      ai.djl.ndarray.types.Shape shape = TensorCodec.checkRaw(outputs.getValues(), limits, "outputs");
+      boolean fits = outputs.getValues().getDtype() == org.mpsl4j.protocol.v1.DType.FLOAT32
+          && shape.equals(new ai.djl.ndarray.types.Shape(pendingBatch, classes));
+      return fits ? shape : null;
+    } catch (RuntimeException bad) {
+      return null;
+    }
+  }
+
+  /** The reply to the outputs of step {@code stepNumber}, computed by a stacked group ({@link StackedClients}). */
+  void supplyOutputGrad(long stepNumber, OutputGrad reply) {
+    supplied = reply;
+    suppliedStep = stepNumber;
   }
 
   /**

@@ -46,6 +46,7 @@ public final class Simulation {
   private boolean stacked;
   private org.mpsl4j.engine.mpsl.StackedClients stackedCompute;
   private String stackedRefusal;
+  private long stackedLosses;
 
   public Simulation(SimulationConfig config, DatasetSplit data) {
     this.config = config;
@@ -130,6 +131,11 @@ public final class Simulation {
   /** After a run with {@link #stackClients}: why its clients computed one by one, or null if they were stacked. */
   public String stackedRefusal() {
     return stackedRefusal;
+  }
+
+  /** After a run with {@link #stackClients}: how many Outputs its clients answered with one stacked loss per frame. */
+  public long stackedLosses() {
+    return stackedLosses;
   }
 
   /** Saves the trained global model into {@code dir} at the end (see {@link MpslSetup#saveModel}). */
@@ -229,6 +235,7 @@ public final class Simulation {
       if (stackedCompute != null) {
         clientPool.awaitTermination(10, TimeUnit.SECONDS); // no frame may still use the stack closed here
         stackedRefusal = stackedCompute.refusal();
+        stackedLosses = stackedCompute.stackedLosses();
         stackedCompute.close();
         stackedCompute = null;
       }

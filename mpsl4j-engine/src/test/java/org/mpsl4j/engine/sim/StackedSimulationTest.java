@@ -11,8 +11,8 @@ import org.mpsl4j.model.HeadConfig;
 import org.mpsl4j.model.ModelConfig;
 
 /**
- * Bundled clients with stacked tokenizer compute train as bundled clients that compute one by one: same steps, train
- * loss and accuracy within float round-off, over two epochs (so the epoch-end upload and the average sent back go
+ * Bundled clients with stacked tokenizer compute (and their plain loss computed for all at once) train as bundled
+ * clients that compute one by one: same steps, train loss and accuracy within float round-off, over two epochs (so the epoch-end upload and the average sent back go
  * through the clients' slices of the stack). A model the stack does not cover runs per client and says why.
  */
 final class StackedSimulationTest {
@@ -28,6 +28,7 @@ final class StackedSimulationTest {
     SimulationResult stacked = sim.run(e -> {});
 
     assertThat(sim.stackedRefusal()).isNull();
+    assertThat(sim.stackedLosses()).as("Outputs answered by the stacked loss").isPositive();
     assertThat(stacked.epochs()).hasSize(2);
     for (int e = 0; e < 2; e++) {
       SimulationResult.Epoch p = perClient.epochs().get(e);
