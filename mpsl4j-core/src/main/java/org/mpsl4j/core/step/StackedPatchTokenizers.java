@@ -120,9 +120,9 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     return clients;
   }
 
-  /** Whether {@code gradient} has the shape of the activations of a batch of {@code rows}: (rows, tokens, width). */
-  public boolean fits(NDArray gradient, long rows) {
-    return gradient.getShape().equals(new Shape(rows, spec.tokens(), width));
+  /** The shape of the activations (and cut gradient) of a batch of {@code rows}: (rows, tokens, width). */
+  public Shape activationShape(long rows) {
+    return new Shape(rows, spec.tokens(), width);
   }
 
   /** Client {@code i}'s optimizer steps so far (its updates applied). */
@@ -263,12 +263,8 @@ public final class StackedPatchTokenizers implements AutoCloseable {
    */
   public boolean[] step(Forward f, List<NDArray> cutGradients, float learningRate, NDManager scope) {
     boolean[] counted = new boolean[clients];
-    Map<String, NDArray> leaves = f.leaves();
     if (f.output() == null) {
       return counted;
-    }
-    if (leaves.isEmpty()) {
-      throw new IllegalArgumentException("a forward without a graph cannot step (forward(inputs, scope, true))");
     }
     NDList grads = new NDList();
     for (int i = 0; i < clients; i++) {
@@ -279,7 +275,28 @@ public final class StackedPatchTokenizers implements AutoCloseable {
         grads.add(counted[i] ? g : scope.zeros(new Shape(b, spec.tokens(), width)));
       }
     }
-    Autograd.backward(f.output(), grads.size() == 1 ? grads.get(0) : NDArrays.concat(grads, 0));
+    step(f, grads.size() == 1 ? grads.get(0) : NDArrays.concat(grads, 0), counted, learningRate, scope);
+    return counted;
+  }
+
+  /**
+   * As above, with the cut gradients already joined in the forward's row order ({@code joined}: zeros in the rows of
+   * a client that is not {@code counted}), as a host that decodes a frame of gradients into one tensor has them.
+   */
+  public void step(Forward f, NDArray joined, boolean[] counted, float learningRate, NDManager scope) {
+    Map<String, NDArray> leaves = f.leaves();
+    if (f.output() == null) {
+      return;
+    }
+    if (leaves.isEmpty()) {
+      throw new IllegalArgumentException("a forward without a graph cannot step (forward(inputs, scope, true))");
+    }
+    for (int i = 0; i < clients; i++) {
+      if (counted[i] && f.offsets()[i + 1] == f.offsets()[i]) {
+        throw new IllegalArgumentException("client " + i + " is counted but has no rows in the forward");
+      }
+    }
+    Autograd.backward(f.output(), joined);
     float[] rate = new float[clients];
     float[] epsilon = new float[clients];
     float[] mask = new float[clients];
@@ -302,7 +319,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       if (uniform) {
         fusedStep(leaves, learningRate, rate[0], epsilon[0], scope);
-        return counted;
+        return;
       }
       for (String name : NAMES) {
         NDArray s = stacks.get(name);
@@ -318,7 +335,6 @@ public final class StackedPatchTokenizers implements AutoCloseable {
         s.subi(m.div(denom).mul(scope.create(rate).reshape(perClient)));
       }
     }
-    return counted;
   }
 
   /**

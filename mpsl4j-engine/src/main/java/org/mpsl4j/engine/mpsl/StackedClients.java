@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,10 +57,15 @@ public final class StackedClients implements AutoCloseable {
    * in) one fused Adam instead of one masked pass over the whole stack per frame.
    */
   private final Map<Integer, Taken> taken = new java.util.TreeMap<>();
+  /** The taken lanes' batches (moved out of their clients' step scopes into {@link #takenScope}). */
+  private final Map<Integer, NDArray> takenInputs = new java.util.TreeMap<>();
+  /** Each frame's cut gradients decoded into one tensor, in the frame's lane order. */
+  private final List<NDArray> takenFrames = new ArrayList<>();
   private NDManager takenScope;
   private float takenRate;
 
-  private record Taken(NDArray input, NDArray gradient) {}
+  /** Where a lane's gradient is: rows of a frame's joined tensor, or its own tensor ({@code own}, frame -1). */
+  private record Taken(NDArray own, int frame, int row, int rows) {}
 
   public StackedClients(List<MpslClient> clients) {
     this.clients = List.copyOf(clients);
@@ -91,13 +97,18 @@ public final class StackedClients implements AutoCloseable {
     }
     List<Integer> begins = new ArrayList<>();
     List<Integer> outputs = new ArrayList<>();
+    List<Integer> cuts = new ArrayList<>();
     boolean needsState = false;
     for (Map.Entry<Integer, List<ServerMessage>> e : byLane.entrySet()) {
       int lane = e.getKey();
       boolean other = false;
       for (ServerMessage m : e.getValue()) {
         switch (m.getBodyCase()) {
-          case CUT_GRAD -> take(lane, m);
+          case CUT_GRAD -> {
+            if (cuts.isEmpty() || cuts.get(cuts.size() - 1) != lane) { // a second: the client's own path refuses it
+              cuts.add(lane);
+            }
+          }
           case STEP_BEGIN -> {
             needsState = true;
             // After another message in the same frame (an average sent down), this client's forward is its own.
@@ -119,6 +130,9 @@ public final class StackedClients implements AutoCloseable {
       if (other) {
         synced.add(lane);
       }
+    }
+    if (!cuts.isEmpty()) {
+      take(cuts, byLane);
     }
     if (needsState) {
       applyTaken();
@@ -189,54 +203,131 @@ public final class StackedClients implements AutoCloseable {
   }
 
   /**
-   * Takes a CutGrad for the stack: the client finds its update applied ({@link ClientSplitStep#markApplied}) and the
-   * stack applies it with the others of its step at {@link #applyTaken}. A gradient the stack cannot take (malformed,
-   * no pending batch, other shapes) is left to the client's own path, which reports it on its lane.
+   * Takes the frame's CutGrads for the stack: each client finds its update applied ({@link ClientSplitStep#markApplied})
+   * and the stack applies it with the others of its step at {@link #applyTaken}. The gradients that fit (checked
+   * without decoding, {@link WireClientStep#stackableCutGrad}) are decoded into one tensor and their values checked
+   * once; should that check fail, each is decoded on its own and only those that pass are taken. A gradient the stack
+   * does not take (malformed, no pending batch, another shape) is left to the client's own path, which reports it.
    */
-  private void take(int lane, ServerMessage m) {
-    MpslClient client = clients.get(lane);
-    ClientSplitStep step = client.wireStep().core();
-    BatchTensors t = step.pendingBatch(m.getStep());
-    CutGradient g = null;
-    try {
-      g = t == null ? null : client.wireStep().cutGradient(m.getCutGrad());
-    } catch (RuntimeException bad) {
+  private void take(List<Integer> lanes, Map<Integer, List<ServerMessage>> byLane) {
+    List<Integer> fit = new ArrayList<>();
+    List<ServerMessage> messages = new ArrayList<>();
+    List<org.mpsl4j.protocol.v1.Tensor> values = new ArrayList<>();
+    boolean again = false;
+    for (int lane : lanes) {
+      ServerMessage m = byLane.get(lane).stream()
+          .filter(x -> x.getBodyCase() == ServerMessage.BodyCase.CUT_GRAD).findFirst().orElseThrow();
+      WireClientStep wire = clients.get(lane).wireStep();
+      BatchTensors t = wire.core().pendingBatch(m.getStep());
+      org.mpsl4j.protocol.v1.Tensor g = t == null ? null
+          : wire.stackableCutGrad(m.getCutGrad(), stack.activationShape(t.labels().getShape().get(0)));
+      if (g != null) {
+        again |= taken.containsKey(lane);
+        fit.add(lane);
+        messages.add(m);
+        values.add(g);
+      }
+    }
+    if (fit.isEmpty()) {
       return;
     }
-    if (g == null || g.inputs() != 1 || !stack.fits(g.values(0), t.labels().getShape().get(0))) {
-      return;
-    }
-    if (taken.containsKey(lane)) {
+    if (again) {
       applyTaken(); // a second step's gradient before the first was applied: keep their order
     }
     if (takenScope == null) {
       takenScope = manager.newSubManager();
     }
-    // Copies: the client frees its pending step (batch and gradient) once it has handled this message.
-    NDArray input = t.inputs().values().iterator().next().duplicate();
-    NDArray gradient = g.values(0).duplicate();
+    NDArray joined = TensorCodec.decodeJoined(values, takenScope);
+    if (!ClientTensors.valuesOk(joined)) {
+      joined.close();
+      for (int i = 0; i < fit.size(); i++) {
+        takeOne(fit.get(i), messages.get(i));
+      }
+      return;
+    }
+    takenFrames.add(joined);
+    int row = 0;
+    for (int i = 0; i < fit.size(); i++) {
+      int rows = (int) values.get(i).getShape(0);
+      keep(fit.get(i), messages.get(i), new Taken(null, takenFrames.size() - 1, row, rows));
+      row += rows;
+    }
+  }
+
+  /** One CutGrad decoded and checked on its own (a frame whose joined values failed the check): taken if it passes. */
+  private void takeOne(int lane, ServerMessage m) {
+    WireClientStep wire = clients.get(lane).wireStep();
+    CutGradient g;
+    try {
+      g = wire.cutGradient(m.getCutGrad());
+    } catch (RuntimeException bad) {
+      return; // the client's own path decodes it again and reports what is wrong
+    }
+    NDArray own = g.values(0);
+    own.attach(takenScope);
+    keep(lane, m, new Taken(own, -1, 0, (int) own.getShape().get(0)));
+  }
+
+  /** Moves the lane's batch into the taken scope (its pending step is freed once the client handled the message). */
+  private void keep(int lane, ServerMessage m, Taken t) {
+    ClientSplitStep step = clients.get(lane).wireStep().core();
+    NDArray input = step.pendingBatch(m.getStep()).inputs().values().iterator().next();
     input.attach(takenScope);
-    gradient.attach(takenScope);
-    taken.put(lane, new Taken(input, gradient));
-    takenRate = client.wireStep().optimizer().learningRate();
+    takenInputs.put(lane, input);
+    taken.put(lane, t);
+    takenRate = clients.get(lane).wireStep().optimizer().learningRate();
     step.markApplied(m.getStep());
   }
 
-  /** Applies the taken cut gradients: one stacked forward with a graph, one backward, one Adam update. */
+  /**
+   * Applies the taken cut gradients: one stacked forward with a graph, one backward, one Adam update. The gradients'
+   * rows are put in the forward's (lane) order by one gather, none when the frames came in that order already.
+   */
   private void applyTaken() {
     if (taken.isEmpty()) {
       return;
     }
     List<NDArray> inputs = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
-    List<NDArray> grads = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
-    taken.forEach((lane, t) -> {
-      inputs.set(lane, t.input());
-      grads.set(lane, t.gradient());
+    boolean[] counted = new boolean[clients.size()];
+    takenInputs.forEach((lane, input) -> {
+      inputs.set(lane, input);
+      counted[lane] = true;
     });
     try (NDManager scope = manager.newSubManager()) {
-      stack.step(stack.forward(inputs, scope, true), grads, takenRate, scope);
+      NDList parts = new NDList();
+      int[] frameStart = new int[takenFrames.size()];
+      int rows = 0;
+      for (int f = 0; f < takenFrames.size(); f++) {
+        frameStart[f] = rows;
+        parts.add(takenFrames.get(f));
+        rows += (int) takenFrames.get(f).getShape().get(0);
+      }
+      List<Integer> ownStart = new ArrayList<>();
+      for (Taken t : taken.values()) {
+        if (t.own() != null) {
+          parts.add(t.own());
+          ownStart.add(rows);
+          rows += t.rows();
+        }
+      }
+      long[] order = new long[rows];
+      int at = 0;
+      int own = 0;
+      boolean inOrder = true;
+      for (Taken t : taken.values()) { // lanes ascending: the forward's order
+        long from = t.own() != null ? ownStart.get(own++) : frameStart[t.frame()] + t.row();
+        for (int k = 0; k < t.rows(); k++, at++) {
+          order[at] = from + k;
+          inOrder &= order[at] == at;
+        }
+      }
+      NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+      NDArray joined = inOrder ? all : all.get(new NDIndex("{}", scope.create(order)));
+      stack.step(stack.forward(inputs, scope, true), joined, counted, takenRate, scope);
     } finally {
       taken.clear();
+      takenInputs.clear();
+      takenFrames.clear();
       takenScope.close();
       takenScope = null;
     }

@@ -256,6 +256,23 @@ public final class WireClientStep implements AutoCloseable {
     }
   }
 
+  /**
+   * The cut gradient's one tensor if a stacked group can decode it with others: one input, RAW float values of
+   * {@code shape}, within this client's limits and codec; null otherwise (the client's own path then reports it).
+   */
+  org.mpsl4j.protocol.v1.Tensor stackableCutGrad(CutGrad cutGrad, ai.djl.ndarray.types.Shape shape) {
+    if (cutGrad.getGradsCount() != 1 || !codecDown.equals(CodecSpec.RAW)) {
+      return null;
+    }
+    org.mpsl4j.protocol.v1.Tensor g = cutGrad.getGrads(0);
+    try {
+      return g.getDtype() == org.mpsl4j.protocol.v1.DType.FLOAT32
+          && TensorCodec.checkRaw(g, limits, "cut gradient 0").equals(shape) ? g : null;
+    } catch (RuntimeException bad) {
+      return null;
+    }
+  }
+
   /** The reply to the outputs of step {@code stepNumber}, computed by a stacked group ({@link StackedClients}). */
   void supplyOutputGrad(long stepNumber, OutputGrad reply) {
     supplied = reply;
