@@ -90,9 +90,8 @@ final class ClientCommand implements Callable<Integer> {
     try {
       address = ServerAddress.parse(server);
       x.validate();
-      if (ownData && x.batches() == org.mpsl4j.engine.sim.ClientBatches.PROPORTIONAL) { // before any data loads
-        throw new IllegalArgumentException("--client-batches proportional needs every client's share; a client on its"
-            + " own data (--own-data) takes spread or equal batches");
+      if (ownData) {
+        org.mpsl4j.engine.sim.MpslSetup.checkOwnDataBatches(x.batches()); // before any data loads
       }
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());

@@ -57,7 +57,24 @@ class StackedPatchTokenizersTest {
         new boolean[][] {{true, true, true}, {true, true, true}, {true, true, true}, {true, true, true}});
   }
 
+  /** The fused update split over two threads (two ranges of clients, each updated in place through views). */
+  @Test
+  void fusedUpdateInTwoParts_equalsPerClientSteps() {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      compareWithPerClientSteps(new int[][] {{1, 1, 1}, {2, 2, 2}, {1, 2, 1}},
+          new boolean[][] {{true, true, true}, {true, true, true}, {true, true, true}}, pool, 2);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   private static void compareWithPerClientSteps(int[][] batches, boolean[][] answered) {
+    compareWithPerClientSteps(batches, answered, null, 1);
+  }
+
+  private static void compareWithPerClientSteps(int[][] batches, boolean[][] answered,
+      java.util.concurrent.Executor pool, int parts) {
     try (NDManager m = NDManager.newBaseManager()) {
       int n = 3;
       List<ClientModel> own = new ArrayList<>();
@@ -68,7 +85,7 @@ class StackedPatchTokenizersTest {
         copies.add(new ClientModel(m, MODEL, new Random(10 + i)));
         adams.add(new Adam(m, LR));
       }
-      StackedPatchTokenizers stacked = new StackedPatchTokenizers(m, copies);
+      StackedPatchTokenizers stacked = new StackedPatchTokenizers(m, copies).updateInParts(pool, parts);
       Random data = new Random(5);
       for (int t = 0; t < batches.length; t++) {
         try (NDManager scope = m.newSubManager()) {

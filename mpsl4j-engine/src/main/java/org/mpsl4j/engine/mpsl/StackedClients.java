@@ -39,6 +39,8 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  */
 public final class StackedClients implements AutoCloseable {
   private final List<MpslClient> clients;
+  private final java.util.concurrent.Executor compute;
+  private final int parts;
   private final NDManager manager = NDManager.newBaseManager();
   private StackedPatchTokenizers stack;
   private String refusal;
@@ -68,7 +70,17 @@ public final class StackedClients implements AutoCloseable {
   private record Taken(NDArray own, int frame, int row, int rows) {}
 
   public StackedClients(List<MpslClient> clients) {
+    this(clients, null, 1);
+  }
+
+  /**
+   * As above; the fused update of all clients runs in {@code parts} ranges, the others on {@code compute}
+   * ({@link StackedPatchTokenizers#updateInParts}).
+   */
+  public StackedClients(List<MpslClient> clients, java.util.concurrent.Executor compute, int parts) {
     this.clients = List.copyOf(clients);
+    this.compute = compute;
+    this.parts = parts;
   }
 
   /** Why these clients compute one by one, or null while they are stacked (or before the first step). */
@@ -392,7 +404,7 @@ public final class StackedClients implements AutoCloseable {
     ModelConfig config = models.get(0).config();
     classification = Objective.of(config.head()) == Objective.CLASSIFICATION;
     classes = config.head().outputs();
-    stack = new StackedPatchTokenizers(manager, models);
+    stack = new StackedPatchTokenizers(manager, models).updateInParts(compute, parts);
   }
 
   @Override

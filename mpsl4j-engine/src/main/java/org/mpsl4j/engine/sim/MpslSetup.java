@@ -128,6 +128,19 @@ public final class MpslSetup implements AutoCloseable {
   }
 
   /**
+   * Refuses batches a client on its own data cannot take: proportional batches need every client's share. The
+   * {@code client} command calls it before any data loads, {@link #ownDataClient} again.
+   *
+   * @throws IllegalArgumentException naming the flags
+   */
+  public static void checkOwnDataBatches(ClientBatches batches) {
+    if (batches == ClientBatches.PROPORTIONAL) {
+      throw new IllegalArgumentException("--client-batches proportional needs every client's share; a client on its"
+          + " own data (--own-data) takes spread or equal batches");
+    }
+  }
+
+  /**
    * A client on its own data, for a device that holds nothing but its data (e.g. its own manifest): it trains on the
    * whole training split of {@code data} and evaluates on its test split, and {@code index} only names it
    * ({@link #clientId}) and seeds its sample order. No partition is computed. With equal batches it declares
@@ -140,10 +153,7 @@ public final class MpslSetup implements AutoCloseable {
    * @throws IllegalArgumentException with proportional batches (they need every client's size)
    */
   public static MpslClient ownDataClient(SimulationConfig config, DatasetSplit data, int index, String token) {
-    if (config.batches() == ClientBatches.PROPORTIONAL) {
-      throw new IllegalArgumentException("--client-batches proportional needs every client's share; a client on its"
-          + " own data takes spread or equal batches");
-    }
+    checkOwnDataBatches(config.batches());
     if (index < 0) {
       throw new IllegalArgumentException("client index must be >= 0 but was " + index);
     }

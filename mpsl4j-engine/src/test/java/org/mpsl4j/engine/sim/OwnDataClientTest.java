@@ -55,7 +55,7 @@ final class OwnDataClientTest {
     SimulationConfig config = new SimulationConfig(MODEL, 10, 4, 1, 1e-3f, 5, 0.5, 10, 2024, Duration.ofSeconds(5), 1)
         .withBatches(ClientBatches.PROPORTIONAL);
     assertThatThrownBy(() -> MpslSetup.ownDataClient(config, data, 0, "t"))
-        .hasMessageContaining("--client-batches proportional needs every client's share; a client on its own data takes"
-            + " spread or equal batches");
+        .hasMessageContaining("--client-batches proportional needs every client's share; a client on its own data"
+            + " (--own-data) takes spread or equal batches");
   }
 }
