@@ -51,27 +51,12 @@ public final class StackedPatchTokenizers implements AutoCloseable {
   private final float beta1 = 0.9f;
   private final float beta2 = 0.999f;
   private final float adamEps = 1e-8f;
-  /** Runs parts of the fused update besides the calling thread ({@link #updateInParts}); null: the caller alone. */
-  private java.util.concurrent.Executor updateExecutor;
-  private int updateParts = 1;
 
   /**
    * One phase's forward: the joined output [R, tokens, width], client i's rows [offsets[i], offsets[i+1]) as its
    * activations (null without rows), and the phase's leaves (copies of the stacks) that collect the gradients.
    */
   public record Forward(NDArray output, int[] offsets, List<NDArray> activations, Map<String, NDArray> leaves) {}
-
-  /**
-   * Splits the fused update ({@link #step} with every client at one step count) into {@code parts} ranges of clients,
-   * one on the calling thread and the others on {@code executor}: the update is element-wise and each client's slice
-   * its own, so the ranges are independent. At 1,000 clients of one sample it is most of the clients' compute, and
-   * runs while the server waits for them, so a second core the server leaves idle then takes half of it.
-   */
-  public StackedPatchTokenizers updateInParts(java.util.concurrent.Executor executor, int parts) {
-    this.updateExecutor = executor;
-    this.updateParts = executor == null ? 1 : Math.max(1, parts);
-    return this;
-  }
 
   /** Why {@code config} cannot be stacked here, or null when it can. */
   public static String unsupported(ModelConfig config) {
@@ -333,7 +318,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     }
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       if (uniform) {
-        fusedStep(leaves, learningRate, rate[0], epsilon[0], scope);
+        inPlaceStep(leaves, rate[0], epsilon[0], scope);
         return;
       }
       for (String name : NAMES) {
@@ -354,65 +339,27 @@ public final class StackedPatchTokenizers implements AutoCloseable {
 
   /**
    * The update when every client took part at one step count (e.g. 1,000 clients of one sample each): each client's
-   * masked update is then the same Adam update with one rate for all, so the whole stack takes libtorch's fused Adam,
-   * one native call per parameter in place of about twenty element-wise calls and their temporaries.
+   * masked update is then the same Adam update with one rate for all, done here in place over the whole stack with
+   * one temporary per parameter. libtorch's Adam through DJL ({@code adamUpdate}) allocates six temporaries the size
+   * of the stack per parameter; measured on [1000, ...] stacks its time varied from 29 to 216 ms a step between runs
+   * of one JVM command, this update's from 35 to 47 ms (docs/BENCHMARKS.md, "B2, session 10").
    */
-  private void fusedStep(Map<String, NDArray> leaves, float learningRate, float rate, float epsilon, NDManager scope) {
-    int parts = Math.min(updateParts, clients);
-    List<NDArray[]> work = new ArrayList<>(); // per part and parameter: weight, gradient, first and second moment
+  private void inPlaceStep(Map<String, NDArray> leaves, float rate, float epsilon, NDManager scope) {
     for (String name : NAMES) {
-      NDArray g = leaves.get(name).getGradient();
+      NDArray w = stacks.get(name);
+      NDArray g = leaves.get(name).getGradient(); // this phase's own: free to overwrite
       g.attach(scope);
-      NDArray[] all = {stacks.get(name), g, expAvg.get(name), expAvgSq.get(name)};
-      for (int p = 0; p < parts; p++) {
-        if (parts == 1) {
-          work.add(all);
-          continue;
-        }
-        // Views of clients [from, to) of each array (basic slicing shares the memory): the update writes in place.
-        NDIndex range = new NDIndex().addSliceDim((long) clients * p / parts, (long) clients * (p + 1) / parts);
-        NDArray[] slice = new NDArray[4];
-        for (int k = 0; k < 4; k++) {
-          slice[k] = all[k].get(range);
-          slice[k].attach(scope);
-        }
-        work.add(slice);
-      }
-    }
-    java.util.function.IntConsumer part = p -> {
-      for (int i = p; i < work.size(); i += parts) {
-        NDArray[] x = work.get(i);
-        x[0].getNDArrayInternal().adamUpdate(new NDList(x[0], x[1], x[2], x[3]), new NDList(x[0]), learningRate, rate,
-            0f, 1f, -1f, beta1, beta2, epsilon, false, false);
-      }
-    };
-    // Work-taking, as BundledClients runs its lanes: a helper that starts late (the executor busy) finds nothing left,
-    // so the caller never waits on a part that has not started.
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.CompletableFuture<Void> all = new java.util.concurrent.CompletableFuture<>();
-    java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
-    Runnable worker = () -> {
-      int p;
-      while ((p = next.getAndIncrement()) < parts) {
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-          part.accept(p);
-        } catch (RuntimeException e) {
-          failure.compareAndSet(null, e);
-        } finally {
-          if (done.incrementAndGet() == parts) {
-            all.complete(null);
-          }
-        }
-      }
-    };
-    for (int h = 1; h < parts; h++) {
-      updateExecutor.execute(worker);
-    }
-    worker.run();
-    all.join();
-    if (failure.get() != null) {
-      throw failure.get();
+      NDArray m = expAvg.get(name);
+      NDArray v = expAvgSq.get(name);
+      NDArray t = g.square();
+      t.attach(scope);
+      v.muli(beta2).addi(t.muli(1 - beta2));
+      m.muli(beta1).addi(g.muli(1 - beta1));
+      // as Adam.correctedRates: w -= lr·√bias2/bias1 · m / (√v + ε·√bias2)
+      v.copyTo(t);
+      t.powi(0.5f).addi(epsilon);
+      m.copyTo(g);
+      w.subi(g.divi(t).muli(rate));
     }
   }
 

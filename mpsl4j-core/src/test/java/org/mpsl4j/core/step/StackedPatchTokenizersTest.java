@@ -47,34 +47,17 @@ class StackedPatchTokenizersTest {
   }
 
   /**
-   * Every client in every step (as 1,000 clients of one sample each): the stack takes libtorch's fused Adam for all
+   * Every client in every step (as 1,000 clients of one sample each): the stack takes the in-place update for all
    * clients at once, which must equal each client's own Adam as the masked update does; where every client has the
    * same number of rows (1, 1, 1 and 2, 2, 2) the forward is one matmul per client's weights instead of a per-row gather.
    */
   @Test
-  void everyClientInEveryStep_takesTheFusedUpdate_andEqualsPerClientSteps() {
+  void everyClientInEveryStep_takesTheInPlaceUpdate_andEqualsPerClientSteps() {
     compareWithPerClientSteps(new int[][] {{1, 1, 1}, {2, 1, 3}, {2, 2, 2}, {1, 2, 1}},
         new boolean[][] {{true, true, true}, {true, true, true}, {true, true, true}, {true, true, true}});
   }
 
-  /** The fused update split over two threads (two ranges of clients, each updated in place through views). */
-  @Test
-  void fusedUpdateInTwoParts_equalsPerClientSteps() {
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-    try {
-      compareWithPerClientSteps(new int[][] {{1, 1, 1}, {2, 2, 2}, {1, 2, 1}},
-          new boolean[][] {{true, true, true}, {true, true, true}, {true, true, true}}, pool, 2);
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
   private static void compareWithPerClientSteps(int[][] batches, boolean[][] answered) {
-    compareWithPerClientSteps(batches, answered, null, 1);
-  }
-
-  private static void compareWithPerClientSteps(int[][] batches, boolean[][] answered,
-      java.util.concurrent.Executor pool, int parts) {
     try (NDManager m = NDManager.newBaseManager()) {
       int n = 3;
       List<ClientModel> own = new ArrayList<>();
@@ -85,7 +68,7 @@ class StackedPatchTokenizersTest {
         copies.add(new ClientModel(m, MODEL, new Random(10 + i)));
         adams.add(new Adam(m, LR));
       }
-      StackedPatchTokenizers stacked = new StackedPatchTokenizers(m, copies).updateInParts(pool, parts);
+      StackedPatchTokenizers stacked = new StackedPatchTokenizers(m, copies);
       Random data = new Random(5);
       for (int t = 0; t < batches.length; t++) {
         try (NDManager scope = m.newSubManager()) {

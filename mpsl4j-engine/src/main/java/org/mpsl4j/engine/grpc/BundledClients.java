@@ -66,7 +66,7 @@ public final class BundledClients {
    * allows it; {@link StackedClients#refusal} says why not. Before {@link #start}.
    */
   public BundledClients stacked() {
-    this.stacked = new StackedClients(clients, compute, Math.max(1, parallelism));
+    this.stacked = new StackedClients(clients);
     return this;
   }
 

@@ -39,8 +39,6 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  */
 public final class StackedClients implements AutoCloseable {
   private final List<MpslClient> clients;
-  private final java.util.concurrent.Executor compute;
-  private final int parts;
   private final NDManager manager = NDManager.newBaseManager();
   private StackedPatchTokenizers stack;
   private String refusal;
@@ -56,7 +54,7 @@ public final class StackedClients implements AutoCloseable {
    * Cut gradients taken by the stack and not yet applied, by lane, with copies of their batches: a phase's CutGrads may
    * come in several frames (the server cuts frames by size and by a short gathering window), and one update for all
    * of them, applied when a later message needs the clients' state, is one stacked forward, backward and (every client
-   * in) one fused Adam instead of one masked pass over the whole stack per frame.
+   * in) one in-place Adam instead of one masked pass over the whole stack per frame.
    */
   private final Map<Integer, Taken> taken = new java.util.TreeMap<>();
   /** The taken lanes' batches (moved out of their clients' step scopes into {@link #takenScope}). */
@@ -70,17 +68,7 @@ public final class StackedClients implements AutoCloseable {
   private record Taken(NDArray own, int frame, int row, int rows) {}
 
   public StackedClients(List<MpslClient> clients) {
-    this(clients, null, 1);
-  }
-
-  /**
-   * As above; the fused update of all clients runs in {@code parts} ranges, the others on {@code compute}
-   * ({@link StackedPatchTokenizers#updateInParts}).
-   */
-  public StackedClients(List<MpslClient> clients, java.util.concurrent.Executor compute, int parts) {
     this.clients = List.copyOf(clients);
-    this.compute = compute;
-    this.parts = parts;
   }
 
   /** Why these clients compute one by one, or null while they are stacked (or before the first step). */
@@ -404,7 +392,7 @@ public final class StackedClients implements AutoCloseable {
     ModelConfig config = models.get(0).config();
     classification = Objective.of(config.head()) == Objective.CLASSIFICATION;
     classes = config.head().outputs();
-    stack = new StackedPatchTokenizers(manager, models).updateInParts(compute, parts);
+    stack = new StackedPatchTokenizers(manager, models);
   }
 
   @Override
