@@ -318,7 +318,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     }
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       if (uniform) {
-        inPlaceStep(leaves, rate[0], epsilon[0], scope);
+        fusedStep(leaves, learningRate, rate[0], epsilon[0], scope);
         return;
       }
       for (String name : NAMES) {
@@ -339,27 +339,16 @@ public final class StackedPatchTokenizers implements AutoCloseable {
 
   /**
    * The update when every client took part at one step count (e.g. 1,000 clients of one sample each): each client's
-   * masked update is then the same Adam update with one rate for all, done here in place over the whole stack with
-   * one temporary per parameter. libtorch's Adam through DJL ({@code adamUpdate}) allocates six temporaries the size
-   * of the stack per parameter; measured on [1000, ...] stacks its time varied from 29 to 216 ms a step between runs
-   * of one JVM command, this update's from 35 to 47 ms (docs/BENCHMARKS.md, "B2, session 10").
+   * masked update is then the same Adam update with one rate for all, so the whole stack takes libtorch's fused Adam,
+   * one native call per parameter in place of about twenty element-wise calls and their temporaries.
    */
-  private void inPlaceStep(Map<String, NDArray> leaves, float rate, float epsilon, NDManager scope) {
+  private void fusedStep(Map<String, NDArray> leaves, float learningRate, float rate, float epsilon, NDManager scope) {
     for (String name : NAMES) {
-      NDArray w = stacks.get(name);
-      NDArray g = leaves.get(name).getGradient(); // this phase's own: free to overwrite
+      NDArray s = stacks.get(name);
+      NDArray g = leaves.get(name).getGradient();
       g.attach(scope);
-      NDArray m = expAvg.get(name);
-      NDArray v = expAvgSq.get(name);
-      NDArray t = g.square();
-      t.attach(scope);
-      v.muli(beta2).addi(t.muli(1 - beta2));
-      m.muli(beta1).addi(g.muli(1 - beta1));
-      // as Adam.correctedRates: w -= lr·√bias2/bias1 · m / (√v + ε·√bias2)
-      v.copyTo(t);
-      t.powi(0.5f).addi(epsilon);
-      m.copyTo(g);
-      w.subi(g.divi(t).muli(rate));
+      s.getNDArrayInternal().adamUpdate(new NDList(s, g, expAvg.get(name), expAvgSq.get(name)), new NDList(s),
+          learningRate, rate, 0f, 1f, -1f, beta1, beta2, epsilon, false, false);
     }
   }
 

@@ -47,12 +47,12 @@ class StackedPatchTokenizersTest {
   }
 
   /**
-   * Every client in every step (as 1,000 clients of one sample each): the stack takes the in-place update for all
+   * Every client in every step (as 1,000 clients of one sample each): the stack takes libtorch's fused Adam for all
    * clients at once, which must equal each client's own Adam as the masked update does; where every client has the
    * same number of rows (1, 1, 1 and 2, 2, 2) the forward is one matmul per client's weights instead of a per-row gather.
    */
   @Test
-  void everyClientInEveryStep_takesTheInPlaceUpdate_andEqualsPerClientSteps() {
+  void everyClientInEveryStep_takesTheFusedUpdate_andEqualsPerClientSteps() {
     compareWithPerClientSteps(new int[][] {{1, 1, 1}, {2, 1, 3}, {2, 2, 2}, {1, 2, 1}},
         new boolean[][] {{true, true, true}, {true, true, true}, {true, true, true}, {true, true, true}});
   }

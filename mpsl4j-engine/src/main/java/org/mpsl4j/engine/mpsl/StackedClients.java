@@ -54,7 +54,7 @@ public final class StackedClients implements AutoCloseable {
    * Cut gradients taken by the stack and not yet applied, by lane, with copies of their batches: a phase's CutGrads may
    * come in several frames (the server cuts frames by size and by a short gathering window), and one update for all
    * of them, applied when a later message needs the clients' state, is one stacked forward, backward and (every client
-   * in) one in-place Adam instead of one masked pass over the whole stack per frame.
+   * in) one fused Adam instead of one masked pass over the whole stack per frame.
    */
   private final Map<Integer, Taken> taken = new java.util.TreeMap<>();
   /** The taken lanes' batches (moved out of their clients' step scopes into {@link #takenScope}). */
