@@ -4,13 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.mpsl4j.core.cut.CutGradient;
 import org.mpsl4j.core.data.BatchTensors;
 import org.mpsl4j.core.port.StepPlan;
 import org.mpsl4j.core.step.ClientSplitStep;
@@ -26,10 +24,12 @@ import org.mpsl4j.protocol.v1.ServerMessage;
 
 /**
  * Stacked compute for the {@link MpslClient}s of one host (issue 18): before a frame of server messages is handed to
- * the clients one by one, the tokenizer work of all its {@code StepBegin}s is one stacked forward and that of all its
- * {@code CutGrad}s one stacked forward-with-graph, backward and Adam update ({@link StackedPatchTokenizers}). Each
- * client then handles its messages as always (its batch, labels, loss, defenses, codecs and replies are its own; the
- * wire carries one lane per client as before) but finds its activations supplied and its update applied.
+ * the clients one by one, the tokenizer work of all its {@code StepBegin}s is one stacked forward, the plain loss of
+ * all its {@code Outputs} one pass ({@link StackedCrossEntropy}), and a step's {@code CutGrad}s one stacked
+ * forward-with-graph, backward and Adam update ({@link TakenCutGradients}, {@link StackedPatchTokenizers}). Each
+ * client then handles its messages as always (its batch, labels, defenses, codecs and replies are its own; the wire
+ * carries one lane per client as before) but finds its activations supplied, its output gradient ready and its update
+ * applied.
  *
  * <p>The stack holds the clients' tokenizers while they train. A client that gets any other message (epoch end,
  * averages, evaluation) is written from its slice first and read back after, so what it uploads, evaluates or is sent
@@ -50,22 +50,8 @@ public final class StackedClients implements AutoCloseable {
   private boolean classification;
   private long classes;
   private long stackedLosses;
-  /**
-   * Cut gradients taken by the stack and not yet applied, by lane, with copies of their batches: a phase's CutGrads may
-   * come in several frames (the server cuts frames by size and by a short gathering window), and one update for all
-   * of them, applied when a later message needs the clients' state, is one stacked forward, backward and (every client
-   * in) one fused Adam instead of one masked pass over the whole stack per frame.
-   */
-  private final Map<Integer, Taken> taken = new java.util.TreeMap<>();
-  /** The taken lanes' batches (moved out of their clients' step scopes into {@link #takenScope}). */
-  private final Map<Integer, NDArray> takenInputs = new java.util.TreeMap<>();
-  /** Each frame's cut gradients decoded into one tensor, in the frame's lane order. */
-  private final List<NDArray> takenFrames = new ArrayList<>();
-  private NDManager takenScope;
-  private float takenRate;
-
-  /** Where a lane's gradient is: rows of a frame's joined tensor, or its own tensor ({@code own}, frame -1). */
-  private record Taken(NDArray own, int frame, int row, int rows) {}
+  /** A step's cut gradients, taken from however many frames bring them, applied together. */
+  private TakenCutGradients taken;
 
   public StackedClients(List<MpslClient> clients) {
     this.clients = List.copyOf(clients);
@@ -132,10 +118,10 @@ public final class StackedClients implements AutoCloseable {
       }
     }
     if (!cuts.isEmpty()) {
-      take(cuts, byLane);
+      taken.take(cuts, byLane);
     }
     if (needsState) {
-      applyTaken();
+      taken.apply();
     }
     // After the update: a frame [CutGrad, EpochEnd] must upload the updated slice (and read it back after).
     for (int lane : synced) {
@@ -202,137 +188,6 @@ public final class StackedClients implements AutoCloseable {
     }
   }
 
-  /**
-   * Takes the frame's CutGrads for the stack: each client finds its update applied ({@link ClientSplitStep#markApplied})
-   * and the stack applies it with the others of its step at {@link #applyTaken}. The gradients that fit (checked
-   * without decoding, {@link WireClientStep#stackableCutGrad}) are decoded into one tensor and their values checked
-   * once; should that check fail, each is decoded on its own and only those that pass are taken. A gradient the stack
-   * does not take (malformed, no pending batch, another shape) is left to the client's own path, which reports it.
-   */
-  private void take(List<Integer> lanes, Map<Integer, List<ServerMessage>> byLane) {
-    List<Integer> fit = new ArrayList<>();
-    List<ServerMessage> messages = new ArrayList<>();
-    List<org.mpsl4j.protocol.v1.Tensor> values = new ArrayList<>();
-    boolean again = false;
-    for (int lane : lanes) {
-      ServerMessage m = byLane.get(lane).stream()
-          .filter(x -> x.getBodyCase() == ServerMessage.BodyCase.CUT_GRAD).findFirst().orElseThrow();
-      WireClientStep wire = clients.get(lane).wireStep();
-      BatchTensors t = wire.core().pendingBatch(m.getStep());
-      org.mpsl4j.protocol.v1.Tensor g = t == null ? null
-          : wire.stackableCutGrad(m.getCutGrad(), stack.activationShape(t.labels().getShape().get(0)));
-      if (g != null) {
-        again |= taken.containsKey(lane);
-        fit.add(lane);
-        messages.add(m);
-        values.add(g);
-      }
-    }
-    if (fit.isEmpty()) {
-      return;
-    }
-    if (again) {
-      applyTaken(); // a second step's gradient before the first was applied: keep their order
-    }
-    if (takenScope == null) {
-      takenScope = manager.newSubManager();
-    }
-    NDArray joined = TensorCodec.decodeJoined(values, takenScope);
-    if (!ClientTensors.valuesOk(joined)) {
-      joined.close();
-      for (int i = 0; i < fit.size(); i++) {
-        takeOne(fit.get(i), messages.get(i));
-      }
-      return;
-    }
-    takenFrames.add(joined);
-    int row = 0;
-    for (int i = 0; i < fit.size(); i++) {
-      int rows = (int) values.get(i).getShape(0);
-      keep(fit.get(i), messages.get(i), new Taken(null, takenFrames.size() - 1, row, rows));
-      row += rows;
-    }
-  }
-
-  /** One CutGrad decoded and checked on its own (a frame whose joined values failed the check): taken if it passes. */
-  private void takeOne(int lane, ServerMessage m) {
-    WireClientStep wire = clients.get(lane).wireStep();
-    CutGradient g;
-    try {
-      g = wire.cutGradient(m.getCutGrad());
-    } catch (RuntimeException bad) {
-      return; // the client's own path decodes it again and reports what is wrong
-    }
-    NDArray own = g.values(0);
-    own.attach(takenScope);
-    keep(lane, m, new Taken(own, -1, 0, (int) own.getShape().get(0)));
-  }
-
-  /** Moves the lane's batch into the taken scope (its pending step is freed once the client handled the message). */
-  private void keep(int lane, ServerMessage m, Taken t) {
-    ClientSplitStep step = clients.get(lane).wireStep().core();
-    NDArray input = step.pendingBatch(m.getStep()).inputs().values().iterator().next();
-    input.attach(takenScope);
-    takenInputs.put(lane, input);
-    taken.put(lane, t);
-    takenRate = clients.get(lane).wireStep().optimizer().learningRate();
-    step.markApplied(m.getStep());
-  }
-
-  /**
-   * Applies the taken cut gradients: one stacked forward with a graph, one backward, one Adam update. The gradients'
-   * rows are put in the forward's (lane) order by one gather, none when the frames came in that order already.
-   */
-  private void applyTaken() {
-    if (taken.isEmpty()) {
-      return;
-    }
-    List<NDArray> inputs = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
-    boolean[] counted = new boolean[clients.size()];
-    takenInputs.forEach((lane, input) -> {
-      inputs.set(lane, input);
-      counted[lane] = true;
-    });
-    try (NDManager scope = manager.newSubManager()) {
-      NDList parts = new NDList();
-      int[] frameStart = new int[takenFrames.size()];
-      int rows = 0;
-      for (int f = 0; f < takenFrames.size(); f++) {
-        frameStart[f] = rows;
-        parts.add(takenFrames.get(f));
-        rows += (int) takenFrames.get(f).getShape().get(0);
-      }
-      List<Integer> ownStart = new ArrayList<>();
-      for (Taken t : taken.values()) {
-        if (t.own() != null) {
-          parts.add(t.own());
-          ownStart.add(rows);
-          rows += t.rows();
-        }
-      }
-      long[] order = new long[rows];
-      int at = 0;
-      int own = 0;
-      boolean inOrder = true;
-      for (Taken t : taken.values()) { // lanes ascending: the forward's order
-        long from = t.own() != null ? ownStart.get(own++) : frameStart[t.frame()] + t.row();
-        for (int k = 0; k < t.rows(); k++, at++) {
-          order[at] = from + k;
-          inOrder &= order[at] == at;
-        }
-      }
-      NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
-      NDArray joined = inOrder ? all : all.get(new NDIndex("{}", scope.create(order)));
-      stack.step(stack.forward(inputs, scope, true), joined, counted, takenRate, scope);
-    } finally {
-      taken.clear();
-      takenInputs.clear();
-      takenFrames.clear();
-      takenScope.close();
-      takenScope = null;
-    }
-  }
-
   /** Reads back the slices of clients that handled other messages (e.g. an average they were sent). */
   public void afterFrame() {
     for (int lane : synced) {
@@ -393,12 +248,13 @@ public final class StackedClients implements AutoCloseable {
     classification = Objective.of(config.head()) == Objective.CLASSIFICATION;
     classes = config.head().outputs();
     stack = new StackedPatchTokenizers(manager, models);
+    taken = new TakenCutGradients(clients, stack, manager);
   }
 
   @Override
   public void close() {
-    if (takenScope != null) {
-      takenScope.close();
+    if (taken != null) {
+      taken.close();
     }
     if (forwardScope != null) {
       forwardScope.close();
