@@ -9,8 +9,9 @@ import ai.djl.ndarray.types.Shape;
  * The plain client loss of many clients in one pass (issue 18): each client's mean cross-entropy of its rows of the
  * server's logits against its own labels, its output gradient weighted by bᵢ/B, and its correct count, as
  * {@link ClientSplitStep#outputGradient} computes them one client at a time ({@link OutputLoss#crossEntropy} with no
- * defenses and no client head). At one sample per client the per-client path spends some twenty native calls on a
- * 1 × K slice; here the whole step's rows take about fifteen.
+ * defenses and no client head). The per-client path spends some thirty native calls per client (decode, autograd
+ * through the loss, the label checks, the count, the weight, the encode), on a 1 × K slice at one sample per client;
+ * here all of a frame's rows take about as many.
  *
  * <p>The gradient is written out rather than taken by autograd, in the order libtorch's backward of
  * {@code logSoftmax(z)·onehot → sum → neg → ÷bᵢ} evaluates it (softmax·(1/bᵢ) − onehot·(1/bᵢ), then ×bᵢ/B), so that
