@@ -80,9 +80,9 @@ final class SimulateCommand implements Callable<Integer> {
           + " shares hold every test sample once, so it was not evaluated on the clients again");
     }
     if (stackClients) {
-      System.out.println("stacked client compute: " + (sim.stackedRefusal() == null
-          ? "on; " + sim.stackedLosses() + " Outputs answered by one stacked loss per frame"
-          : "off, per-client path: " + sim.stackedRefusal()));
+      System.out.println("stacked client compute: " + (sim.stackedRefusal() == null ? "on"
+          : "off, per-client path: " + sim.stackedRefusal()) + "; " + sim.stackedLosses()
+          + " Outputs answered by one stacked loss per frame");
     }
     if (diagnose) {
       System.out.print(diagnosis);

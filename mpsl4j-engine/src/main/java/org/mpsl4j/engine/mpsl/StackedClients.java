@@ -34,7 +34,8 @@ import org.mpsl4j.protocol.v1.ServerMessage;
  * <p>The stack holds the clients' tokenizers while they train. A client that gets any other message (epoch end,
  * averages, evaluation) is written from its slice first and read back after, so what it uploads, evaluates or is sent
  * is its own. Decided once, at the first step: clients whose setup the stack does not cover ({@link #refusal}: model,
- * FedSGD on a shared tokenizer, client checkpoints) keep the per-client path for the whole run. Its optimizer moments
+ * FedSGD on a shared tokenizer, client checkpoints) keep the per-client path for the whole run, all but the loss,
+ * which is stacked for any model whose head is on the server. Its optimizer moments
  * live in the stack: {@link MpslClient#optimizer()} of a stacked client does not count its steps. One frame at a time.
  */
 public final class StackedClients implements AutoCloseable {
@@ -79,6 +80,17 @@ public final class StackedClients implements AutoCloseable {
       decide();
     }
     if (stack == null) {
+      if (classification) { // the loss needs no stack: lanes whose frame is their Outputs
+        List<Integer> outputs = new ArrayList<>();
+        byLane.forEach((lane, ms) -> {
+          if (!ms.isEmpty() && ms.get(0).getBodyCase() == ServerMessage.BodyCase.OUTPUTS) {
+            outputs.add(lane);
+          }
+        });
+        if (outputs.size() > 1) {
+          losses(outputs, byLane);
+        }
+      }
       return;
     }
     List<Integer> begins = new ArrayList<>();
@@ -225,6 +237,12 @@ public final class StackedClients implements AutoCloseable {
 
   private void decide() {
     decided = true;
+    ModelConfig config = clients.get(0).wireStep().core().model().config();
+    // The clients' loss of the server's logits is the same computation whatever runs before the cut, so it is stacked
+    // also where the tokenizers are not (text, client blocks, FedSGD); a client-side head computes its own.
+    classification = !config.head().onClient() && Objective.of(config.head()) == Objective.CLASSIFICATION
+        && clients.stream().allMatch(c -> c.wireStep().core().model().config().equals(config));
+    classes = config.head().outputs();
     for (MpslClient c : clients) {
       ClientSplitStep step = c.wireStep().core();
       String why = StackedPatchTokenizers.unsupported(step.model().config());
@@ -244,9 +262,6 @@ public final class StackedClients implements AutoCloseable {
     }
     List<ClientModel> models = new ArrayList<>();
     clients.forEach(c -> models.add(c.wireStep().core().model()));
-    ModelConfig config = models.get(0).config();
-    classification = Objective.of(config.head()) == Objective.CLASSIFICATION;
-    classes = config.head().outputs();
     stack = new StackedPatchTokenizers(manager, models);
     taken = new TakenCutGradients(clients, stack, manager);
   }

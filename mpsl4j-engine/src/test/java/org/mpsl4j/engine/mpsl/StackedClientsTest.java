@@ -84,6 +84,27 @@ class StackedClientsTest {
     }
   }
 
+  /**
+   * A model the stack refuses (image and text inputs): the clients run their own tokenizers, and their loss of the
+   * server's logits is still answered for all lanes in one pass, equal to what they answer alone.
+   */
+  @Test
+  void refusedModel_stillStacksTheLoss() {
+    List<MpslClient> stacked = clients(RandomDataset.model());
+    List<MpslClient> alone = clients(RandomDataset.model());
+    try (StackedClients stack = new StackedClients(stacked); NDManager m = NDManager.newBaseManager()) {
+      frame(stack, stacked, begin(1));
+      each(alone, begin(1));
+      assertThat(stack.active()).isFalse();
+      assertThat(stack.refusal()).contains("exactly one input");
+      answerOutputs(stack, stacked, alone, 1, new java.util.Random(5), m);
+      assertThat(stack.stackedLosses()).isEqualTo(CLIENTS);
+    } finally {
+      stacked.forEach(MpslClient::close);
+      alone.forEach(MpslClient::close);
+    }
+  }
+
   private static void answerOutputs(StackedClients stack, List<MpslClient> stacked, List<MpslClient> alone, long step,
       java.util.Random rnd, NDManager m) {
     List<ServerMessage> outputs = new ArrayList<>();
@@ -145,9 +166,13 @@ class StackedClientsTest {
   }
 
   private static List<MpslClient> clients() {
+    return clients(MODEL);
+  }
+
+  private static List<MpslClient> clients(ModelConfig model) {
     List<MpslClient> cs = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
-      cs.add(new MpslClient(new ClientConfig("c" + i, "", BATCH, 3 + i, i), MODEL, new RandomDataset(8, 3, 5 + i),
+      cs.add(new MpslClient(new ClientConfig("c" + i, "", BATCH, 3 + i, i), model, new RandomDataset(8, 3, 5 + i),
           new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 1e-2f));
     }
     return cs;

@@ -53,6 +53,7 @@ final class StackedSimulationTest {
     Simulation sim = new Simulation(config, split).stackClients(true);
     SimulationResult r = sim.run(e -> {});
     assertThat(sim.stackedRefusal()).contains("client-side head");
+    assertThat(sim.stackedLosses()).as("a client-side head computes its own loss").isZero();
     assertThat(r.epochs()).hasSize(2);
     assertThat(r.epochs().get(0).trainLoss()).isFinite();
   }
