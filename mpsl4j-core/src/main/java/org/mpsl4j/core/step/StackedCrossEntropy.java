@@ -36,11 +36,11 @@ public final class StackedCrossEntropy {
    */
   public static Result apply(NDArray logits, NDArray labels, int[] rows, int totalBatch, NDManager scope) {
     Shape shape = logits.getShape();
-    long r = shape.get(0);
-    int classes = (int) shape.get(1);
-    if (shape.dimension() != 2 || labels.getShape().dimension() != 1 || labels.getShape().get(0) != r) {
+    if (shape.dimension() != 2 || labels.getShape().dimension() != 1 || labels.getShape().get(0) != shape.get(0)) {
       throw new IllegalArgumentException("logits " + shape + " and labels " + labels.getShape() + " do not match");
     }
+    long r = shape.get(0);
+    int classes = (int) shape.get(1);
     NDArray longLabels = labels.toType(DataType.INT64, false);
     long[] range = longLabels.min().toType(DataType.INT64, false).reshape(1)
         .concat(longLabels.max().toType(DataType.INT64, false).reshape(1)).toLongArray();

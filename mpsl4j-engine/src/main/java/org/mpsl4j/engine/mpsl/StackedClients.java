@@ -80,21 +80,12 @@ public final class StackedClients implements AutoCloseable {
       decide();
     }
     if (stack == null) {
-      if (classification) { // the loss needs no stack: lanes whose frame is their Outputs
-        List<Integer> outputs = new ArrayList<>();
-        byLane.forEach((lane, ms) -> {
-          if (!ms.isEmpty() && ms.get(0).getBodyCase() == ServerMessage.BodyCase.OUTPUTS) {
-            outputs.add(lane);
-          }
-        });
-        if (outputs.size() > 1) {
-          losses(outputs, byLane);
-        }
+      if (classification) { // the loss needs no stack
+        losses(outputLanes(byLane), byLane);
       }
       return;
     }
     List<Integer> begins = new ArrayList<>();
-    List<Integer> outputs = new ArrayList<>();
     List<Integer> cuts = new ArrayList<>();
     boolean needsState = false;
     for (Map.Entry<Integer, List<ServerMessage>> e : byLane.entrySet()) {
@@ -114,11 +105,7 @@ public final class StackedClients implements AutoCloseable {
               begins.add(lane);
             }
           }
-          case OUTPUTS -> {
-            if (!other) {
-              outputs.add(lane);
-            }
-          }
+          case OUTPUTS -> { }
           default -> {
             other = true;
             needsState = true;
@@ -142,9 +129,34 @@ public final class StackedClients implements AutoCloseable {
     if (!begins.isEmpty()) {
       forward(begins, byLane);
     }
-    if (outputs.size() > 1 && classification) {
-      losses(outputs, byLane);
+    if (classification) {
+      losses(outputLanes(byLane), byLane);
     }
+  }
+
+  /**
+   * The lanes whose Outputs no other message precedes in the frame (after one, an average sent down say, the client
+   * answers on its own).
+   */
+  private static List<Integer> outputLanes(Map<Integer, List<ServerMessage>> byLane) {
+    List<Integer> lanes = new ArrayList<>();
+    byLane.forEach((lane, ms) -> {
+      for (ServerMessage m : ms) {
+        ServerMessage.BodyCase kind = m.getBodyCase();
+        if (kind == ServerMessage.BodyCase.OUTPUTS) {
+          lanes.add(lane);
+        }
+        if (kind != ServerMessage.BodyCase.CUT_GRAD && kind != ServerMessage.BodyCase.STEP_BEGIN) {
+          return;
+        }
+      }
+    });
+    return lanes;
+  }
+
+  /** The first message of {@code kind} in the lane's part of a frame (the caller saw one there). */
+  static ServerMessage messageOf(Map<Integer, List<ServerMessage>> byLane, int lane, ServerMessage.BodyCase kind) {
+    return byLane.get(lane).stream().filter(x -> x.getBodyCase() == kind).findFirst().orElseThrow();
   }
 
   /**
@@ -160,10 +172,9 @@ public final class StackedClients implements AutoCloseable {
     long[] steps = new long[lanes.size()];
     int totalBatch = -1;
     for (int lane : lanes) {
-      ServerMessage m = byLane.get(lane).stream()
-          .filter(x -> x.getBodyCase() == ServerMessage.BodyCase.OUTPUTS).findFirst().orElseThrow();
+      ServerMessage m = messageOf(byLane, lane, ServerMessage.BodyCase.OUTPUTS);
       WireClientStep wire = clients.get(lane).wireStep();
-      if (wire.stackableOutputs(m.getStep(), m.getOutputs(), classes) == null
+      if (!wire.stackableOutputs(m.getStep(), m.getOutputs(), classes)
           || (totalBatch >= 0 && m.getOutputs().getTotalBatch() != totalBatch)) {
         continue;
       }
@@ -216,8 +227,7 @@ public final class StackedClients implements AutoCloseable {
     List<NDArray> inputs = new ArrayList<>(java.util.Collections.nCopies(clients.size(), null));
     long[] steps = new long[clients.size()];
     for (int lane : begins) {
-      ServerMessage m = byLane.get(lane).stream()
-          .filter(x -> x.getBodyCase() == ServerMessage.BodyCase.STEP_BEGIN).findFirst().orElseThrow();
+      ServerMessage m = messageOf(byLane, lane, ServerMessage.BodyCase.STEP_BEGIN);
       StepPlan plan = new StepPlan(m.getStep(), m.getStepBegin().getEpoch(), m.getStepBegin().getStepInEpoch(),
           m.getStepBegin().getLearningRate());
       BatchTensors t = clients.get(lane).wireStep().core().prepare(plan);

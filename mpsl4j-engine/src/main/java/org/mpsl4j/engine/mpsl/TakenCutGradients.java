@@ -61,8 +61,7 @@ final class TakenCutGradients implements AutoCloseable {
     List<org.mpsl4j.protocol.v1.Tensor> values = new ArrayList<>();
     boolean again = false;
     for (int lane : lanes) {
-      ServerMessage m = byLane.get(lane).stream()
-          .filter(x -> x.getBodyCase() == ServerMessage.BodyCase.CUT_GRAD).findFirst().orElseThrow();
+      ServerMessage m = StackedClients.messageOf(byLane, lane, ServerMessage.BodyCase.CUT_GRAD);
       WireClientStep wire = clients.get(lane).wireStep();
       BatchTensors t = wire.core().pendingBatch(m.getStep());
       org.mpsl4j.protocol.v1.Tensor g = t == null ? null

@@ -238,22 +238,13 @@ public final class WireClientStep implements AutoCloseable {
   }
 
   /**
-   * The shape of {@code outputs} for the pending step {@code stepNumber} if this client could answer it with the plain
-   * loss computed by a stacked group: RAW float values of (batch, classes) within this client's limits, no defenses;
-   * null otherwise (the client's own path then answers, or reports what is wrong).
+   * Whether this client could answer {@code outputs} for the pending step {@code stepNumber} with the plain loss
+   * computed by a stacked group: RAW float values of (batch, classes) within this client's limits, no defenses;
+   * otherwise the client's own path answers, or reports what is wrong.
    */
-  ai.djl.ndarray.types.Shape stackableOutputs(long stepNumber, Outputs outputs, long classes) {
-    if (!step.plainLoss() || step.pendingBatch(stepNumber) == null) {
-      return null;
-    }
-    try {
-      ai.djl.ndarray.types.Shape shape = TensorCodec.checkRaw(outputs.getValues(), limits, "outputs");
-      boolean fits = outputs.getValues().getDtype() == org.mpsl4j.protocol.v1.DType.FLOAT32
-          && shape.equals(new ai.djl.ndarray.types.Shape(pendingBatch, classes));
-      return fits ? shape : null;
-    } catch (RuntimeException bad) {
-      return null;
-    }
+  boolean stackableOutputs(long stepNumber, Outputs outputs, long classes) {
+    return step.plainLoss() && step.pendingBatch(stepNumber) != null
+        && rawFloats(outputs.getValues(), new ai.djl.ndarray.types.Shape(pendingBatch, classes), "outputs");
   }
 
   /**
@@ -261,15 +252,16 @@ public final class WireClientStep implements AutoCloseable {
    * {@code shape}, within this client's limits and codec; null otherwise (the client's own path then reports it).
    */
   org.mpsl4j.protocol.v1.Tensor stackableCutGrad(CutGrad cutGrad, ai.djl.ndarray.types.Shape shape) {
-    if (cutGrad.getGradsCount() != 1 || !codecDown.equals(CodecSpec.RAW)) {
-      return null;
-    }
-    org.mpsl4j.protocol.v1.Tensor g = cutGrad.getGrads(0);
+    return cutGrad.getGradsCount() == 1 && codecDown.equals(CodecSpec.RAW)
+        && rawFloats(cutGrad.getGrads(0), shape, "cut gradient 0") ? cutGrad.getGrads(0) : null;
+  }
+
+  /** Whether {@code t} is RAW float32 of {@code shape} within this client's limits (checked without decoding). */
+  private boolean rawFloats(org.mpsl4j.protocol.v1.Tensor t, ai.djl.ndarray.types.Shape shape, String what) {
     try {
-      return g.getDtype() == org.mpsl4j.protocol.v1.DType.FLOAT32
-          && TensorCodec.checkRaw(g, limits, "cut gradient 0").equals(shape) ? g : null;
+      return t.getDtype() == org.mpsl4j.protocol.v1.DType.FLOAT32 && TensorCodec.checkRaw(t, limits, what).equals(shape);
     } catch (RuntimeException bad) {
-      return null;
+      return false;
     }
   }
 
