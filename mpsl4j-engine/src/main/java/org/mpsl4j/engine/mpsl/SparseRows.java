@@ -93,8 +93,11 @@ final class SparseRows {
 
   /** The indices, int64 (k) ascending, of the rows of the 2-d boolean {@code mask} with any true entry. */
   private static NDArray rowsWhere(NDArray mask) {
-    try (NDArray perRow = mask.toType(DataType.FLOAT32, false).sum(new int[] {1}); NDArray any = perRow.gt(0f)) {
-      return any.nonzero().reshape(-1);
+    // every temporary closed: the mask may belong to a long-lived manager (an optimizer's moments, a client's own
+    // parameter), where each call would otherwise leave a float copy of the whole table (issue 18)
+    try (NDArray asFloat = mask.toType(DataType.FLOAT32, true); NDArray perRow = asFloat.sum(new int[] {1});
+        NDArray any = perRow.gt(0f); NDArray indices = any.nonzero()) {
+      return indices.reshape(-1);
     }
   }
 

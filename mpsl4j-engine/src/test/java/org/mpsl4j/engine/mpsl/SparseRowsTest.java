@@ -87,6 +87,27 @@ class SparseRowsTest {
     }
   }
 
+  /**
+   * Finding the changed rows leaves nothing in the table's own manager, which in a run is long-lived (a client's
+   * parameters, an optimizer's moments): each call once left a float copy of the whole table there (issue 18).
+   */
+  @Test
+  void rowSearches_leaveNoArrayInTheTablesManager() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray initial = m.randomNormal(new Shape(2048, 4));
+      NDArray current = initial.duplicate();
+      current.set(new ai.djl.ndarray.index.NDIndex("5"), m.ones(new Shape(4)));
+      int held = m.getManagedArrays().size();
+      assertThat(SparseRows.encode("t", current, initial).getRows().getShapeList()).containsExactly(1L);
+      try (NDManager scope = m.newSubManager()) {
+        NDArray change = current.sub(initial);
+        change.attach(scope);
+        assertThat(SparseRows.nonZeroRowIndices(change, scope).toLongArray()).containsExactly(5L);
+      }
+      assertThat(m.getManagedArrays()).hasSize(held);
+    }
+  }
+
   @Test
   void checkRows_refusesUnsortedRepeatedOutOfRangeOrWrongTypeIndices() {
     try (NDManager m = NDManager.newBaseManager()) {

@@ -51,7 +51,9 @@ public final class TaskHead extends Module {
       // √s = exp(ln s / 2), ln s clamped at ln 100 as CLIP does so that the logits stay bounded.
       NDArray half = out.getManager().create(0.5f);
       NDArray max = out.getManager().create((float) Math.log(InfoNce.MAX_LOGIT_SCALE));
-      out = out.mul(logitScale.array().minimum(max).mul(half).exp());
+      // max first: results attach to the first operand's manager, and the scale's is the model's, which lives
+      // for the whole run (issue 18); minimum is symmetric, so the value and its gradient are unchanged
+      out = out.mul(max.minimum(logitScale.array()).mul(half).exp());
     }
     return out;
   }

@@ -47,10 +47,13 @@ public record RowGradient(NDArray rows, NDArray values) {
     NDArray total = scope.zeros(new Shape(union.length, width));
     for (int i = 0; i < parts.size(); i++) {
       long[] at = Arrays.stream(partRows[i]).map(r -> Arrays.binarySearch(union, r)).toArray();
-      NDIndex positions = new NDIndex("{}", scope.create(at));
-      // rows are unique within one part, so gather-add-scatter adds each of its rows exactly once
-      try (NDArray current = total.get(positions); NDArray updated = current.add(parts.get(i).values())) {
-        total.set(positions, updated);
+      // rows are unique within one part, so gather-add-scatter adds each of its rows exactly once; the indices are
+      // closed here since scope may be a client's long-lived manager
+      try (NDArray index = scope.create(at)) {
+        NDIndex positions = new NDIndex("{}", index);
+        try (NDArray current = total.get(positions); NDArray updated = current.add(parts.get(i).values())) {
+          total.set(positions, updated);
+        }
       }
     }
     return new RowGradient(scope.create(union), total);

@@ -71,9 +71,12 @@ class RowGradientAdamTest {
           new float[] {1, 1, 2, 2, 3, 3}, new Shape(3, 2)));
       RowGradient b = new RowGradient(manager.create(new long[] {0, 5}), manager.create(
           new float[] {10, 10, 20, 20}, new Shape(2, 2)));
+      int held = manager.getManagedArrays().size();
       RowGradient sum = RowGradient.sum(List.of(a, b), manager);
       assertThat(sum.rows().toLongArray()).containsExactly(0, 2, 5, 9);
       assertThat(sum.values().toFloatArray()).containsExactly(10, 10, 1, 1, 22, 22, 3, 3);
+      // only its rows and values stay in the (here long-lived) manager: no index per part (issue 18)
+      assertThat(manager.getManagedArrays()).hasSize(held + 2);
     }
   }
 

@@ -77,11 +77,15 @@ public record OptimizationInversion(int iterations, float learningRate, float tv
         try (NDManager step = manager.newSubManager()) {
           NDArray loss;
           try (Autograd.Recording r = Autograd.record()) {
-            List<Tokens> out = model.forward(x.inputs(), Map.of());
+            // views owned by this iteration's scope: results attach to their first operand's manager, and the guess
+            // lives for the whole inversion (200 iterations of forward and total-variation tensors otherwise)
+            Map<String, NDArray> in = new java.util.LinkedHashMap<>();
+            x.inputs().forEach((name, a) -> in.put(name, a.get(step, new NDIndex())));
+            List<Tokens> out = model.forward(in, Map.of());
             loss = null;
             for (int i = 0; i < specs.size(); i++) {
               NDArray term = out.get(i).values().sub(targets.get(i)).square().mean()
-                  .add(totalVariation(x.of(specs.get(i)), specs.get(i)).mul(lambda));
+                  .add(totalVariation(in.get(specs.get(i).input()), specs.get(i)).mul(lambda));
               loss = loss == null ? term : loss.add(term);
             }
           }
