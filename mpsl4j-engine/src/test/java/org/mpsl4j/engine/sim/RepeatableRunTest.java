@@ -12,7 +12,8 @@ import org.mpsl4j.model.ModelConfig;
  * the server adds the clients' replies (here the shared tokenizer's gradients, summed every step) in the order of
  * its roster, not of their arrival. Checked on the defaults of {@code simulate} (one shared tokenizer trained by
  * FedSGD, spread batches) with four client threads: equal train loss, train accuracy and test accuracy after every
- * epoch, compared with {@code isEqualTo}.
+ * epoch, compared with {@code isEqualTo}; and the run holds as many live arrays after its second epoch as after its
+ * first ({@link LiveArrays}).
  */
 final class RepeatableRunTest {
   @Test
@@ -23,9 +24,11 @@ final class RepeatableRunTest {
     SimulationConfig config = SimTestData.cliDefaults(model, 12, 2, 4);
 
     SimulationResult first = new Simulation(config, split).run(e -> {});
-    SimulationResult second = new Simulation(config, split).run(e -> {});
+    java.util.List<Integer> live = new java.util.ArrayList<>();
+    SimulationResult second = new Simulation(config, split).run(e -> live.add(LiveArrays.count()));
 
     assertThat(second.epochs()).hasSize(2);
+    assertThat(live.get(1)).as("live arrays after epoch 2 against epoch 1").isEqualTo(live.get(0));
     for (int e = 0; e < 2; e++) {
       SimulationResult.Epoch a = first.epochs().get(e);
       SimulationResult.Epoch b = second.epochs().get(e);

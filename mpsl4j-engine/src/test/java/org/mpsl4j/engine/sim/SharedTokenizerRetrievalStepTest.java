@@ -144,14 +144,18 @@ final class SharedTokenizerRetrievalStepTest {
     SimulationConfig config = config(model, clientBatch, epochs).withTokenizers(policy);
     AtomicReference<MpslServer> server = new AtomicReference<>();
     Map<String, float[]> after = new LinkedHashMap<>();
+    java.util.List<Integer> live = new java.util.ArrayList<>();
     new Simulation(config, data(model)).configureServer(s -> s.useServerSideLoss(ServerSideLoss.contrastive()))
         .run(new Simulation(config, data(model)).partition(), e -> {
           assertThat(e.steps()).isEqualTo(PAIRS / (2 * clientBatch));
+          live.add(LiveArrays.count());
           if (e.epoch() == epochs) {
             after.putAll(values("client.", server.get().globalTokenizers()));
             after.putAll(values("server.", server.get().model()));
           }
         }, server::set);
+    // each epoch the same work (projection head, shared tables): nothing a step or an epoch end left behind
+    assertThat(live).as("live arrays at each epoch's end").allMatch(n -> n.equals(live.get(0)));
     return after;
   }
 
