@@ -23,9 +23,9 @@ import org.mpsl4j.model.TokenizerSpec;
  * instead of about 60 per client. Forward: each row of the step gathers its own client's projection, bias, CLS
  * token, positions and LayerNorm scale and shift, and one batched matmul projects all rows' patches. Backward: one
  * autograd pass over the joined output, with each client's cut gradient on its own rows (index backward sums into
- * each client's own slice only). Adam: one masked update over the stacked parameters and moments, with each client's
- * own step count for the bias correction; a client without a cut gradient this step keeps its parameters, moments and
- * step count.
+ * each client's own slice only). Adam ({@link StackedAdam}): one update over the stacked parameters and moments, with
+ * each client's own step count for the bias correction; a client without a cut gradient this step keeps its
+ * parameters, moments and step count.
  *
  * <p>What each client owns stays its own: its slice of the parameters and moments, its step count. The stack is
  * the truth while the group trains; {@link #writeTo} copies a client's slice into its {@link ClientModel} (epoch-end
@@ -52,12 +52,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
   private final int clients;
   /** By local name ({@link #NAMES}): [N, *the parameter's shape]. */
   private final Map<String, NDArray> stacks = new LinkedHashMap<>();
-  private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
-  private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
-  private final long[] steps;
-  private final float beta1 = 0.9f;
-  private final float beta2 = 0.999f;
-  private final float adamEps = 1e-8f;
+  private final StackedAdam adam;
 
   /**
    * One phase's forward: the joined output [R, tokens, width], client i's rows [offsets[i], offsets[i+1]) as its
@@ -103,7 +98,6 @@ public final class StackedPatchTokenizers implements AutoCloseable {
     this.width = config.encoder().width();
     this.eps = config.encoder().layerNormEps();
     this.clients = models.size();
-    this.steps = new long[clients];
     for (String name : NAMES) {
       NDList slices = new NDList();
       for (ClientModel m : models) {
@@ -117,10 +111,9 @@ public final class StackedPatchTokenizers implements AutoCloseable {
         s.setRequiresGradient(false);
         s.attach(state);
         stacks.put(name, s);
-        expAvg.put(name, state.zeros(s.getShape()));
-        expAvgSq.put(name, state.zeros(s.getShape()));
       }
     }
+    adam = new StackedAdam(state, stacks, clients);
     state.cap();
   }
 
@@ -128,7 +121,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
    * A view of all of {@code stacked} owned by {@code scope}: operations on it attach their results to the scope, and
    * in-place ones write through to the stack.
    */
-  private static NDArray view(NDArray stacked, NDManager scope) {
+  static NDArray view(NDArray stacked, NDManager scope) {
     return stacked.get(scope, new NDIndex());
   }
 
@@ -143,7 +136,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
 
   /** Client {@code i}'s optimizer steps so far (its updates applied). */
   public long steps(int i) {
-    return steps[i];
+    return adam.steps(i);
   }
 
   /**
@@ -312,67 +305,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
       }
     }
     Autograd.backward(f.output(), joined);
-    float[] rate = new float[clients];
-    float[] epsilon = new float[clients];
-    float[] mask = new float[clients];
-    for (int i = 0; i < clients; i++) {
-      epsilon[i] = 1f;
-      if (counted[i]) {
-        steps[i]++;
-        double bias1 = 1 - Math.pow(beta1, steps[i]);
-        double sqrtBias2 = Math.sqrt(1 - Math.pow(beta2, steps[i]));
-        // as Adam.correctedRates: w -= lr·√bias2/bias1 · m / (√v + ε·√bias2)
-        rate[i] = (float) (learningRate * sqrtBias2 / bias1);
-        epsilon[i] = (float) (adamEps * sqrtBias2);
-        mask[i] = 1f;
-      }
-    }
-    boolean uniform = true; // every client counted, at one step count: one rate and ε for the whole stack
-    for (int i = 0; i < clients && uniform; i++) {
-      uniform = counted[i] && steps[i] == steps[0];
-    }
-    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-      if (uniform) {
-        fusedStep(leaves, learningRate, rate[0], epsilon[0], scope);
-        return;
-      }
-      for (String name : NAMES) {
-        NDArray s = view(stacks.get(name), scope);
-        Shape perClient = perClient(s.getShape());
-        NDArray k = scope.create(mask).reshape(perClient);
-        NDArray g = leaves.get(name).getGradient();
-        g.attach(scope);
-        NDArray m = view(expAvg.get(name), scope);
-        NDArray v = view(expAvgSq.get(name), scope);
-        m.addi(g.sub(m).mul(k.mul(1 - beta1)));
-        v.addi(g.square().sub(v).mul(k.mul(1 - beta2)));
-        NDArray denom = v.sqrt().add(scope.create(epsilon).reshape(perClient));
-        s.subi(m.div(denom).mul(scope.create(rate).reshape(perClient)));
-      }
-    }
-  }
-
-  /**
-   * The update when every client took part at one step count (e.g. 1,000 clients of one sample each): each client's
-   * masked update is then the same Adam update with one rate for all, so the whole stack takes libtorch's fused Adam,
-   * one native call per parameter in place of about twenty element-wise calls and their temporaries.
-   */
-  private void fusedStep(Map<String, NDArray> leaves, float learningRate, float rate, float epsilon, NDManager scope) {
-    for (String name : NAMES) {
-      NDArray s = stacks.get(name);
-      NDArray g = leaves.get(name).getGradient();
-      g.attach(scope);
-      s.getNDArrayInternal().adamUpdate(new NDList(s, g, expAvg.get(name), expAvgSq.get(name)), new NDList(s),
-          learningRate, rate, 0f, 1f, -1f, beta1, beta2, epsilon, false, false);
-    }
-  }
-
-  /** (N, 1, 1, ...) of {@code stacked}'s rank: a per-client factor that broadcasts over a slice. */
-  private static Shape perClient(Shape stacked) {
-    long[] s = new long[stacked.dimension()];
-    java.util.Arrays.fill(s, 1);
-    s[0] = stacked.get(0);
-    return new Shape(s);
+    adam.step(stacks, leaves, counted, learningRate, scope);
   }
 
   /** Client {@code i}'s parameters into {@code model} (e.g. before its epoch-end upload). */
@@ -395,12 +328,7 @@ public final class StackedPatchTokenizers implements AutoCloseable {
 
   /** Client {@code i}'s moment {@code exp_avg} or {@code exp_avg_sq} of parameter {@code name}, as a copy in scope. */
   public NDArray moment(String which, String name, int i, NDManager scope) {
-    Map<String, NDArray> m = switch (which) {
-      case "exp_avg" -> expAvg;
-      case "exp_avg_sq" -> expAvgSq;
-      default -> throw new IllegalArgumentException("unknown Adam state '" + which + "' (exp_avg, exp_avg_sq)");
-    };
-    return m.get(name).get(scope, new NDIndex(i)).duplicate();
+    return adam.moment(which, name, i, scope);
   }
 
   private Parameter parameter(ClientModel model, String local) {
