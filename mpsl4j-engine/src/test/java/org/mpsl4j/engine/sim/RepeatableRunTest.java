@@ -25,7 +25,7 @@ final class RepeatableRunTest {
 
     SimulationResult first = new Simulation(config, split).run(e -> {});
     java.util.List<Integer> live = new java.util.ArrayList<>();
-    SimulationResult second = new Simulation(config, split).run(e -> live.add(LiveArrays.count()));
+    SimulationResult second = new Simulation(config, split).run(e -> live.add(LiveArrays.settledCount()));
 
     assertThat(second.epochs()).hasSize(2);
     assertThat(live.get(1)).as("live arrays after epoch 2 against epoch 1").isEqualTo(live.get(0));

@@ -148,7 +148,7 @@ final class SharedTokenizerRetrievalStepTest {
     new Simulation(config, data(model)).configureServer(s -> s.useServerSideLoss(ServerSideLoss.contrastive()))
         .run(new Simulation(config, data(model)).partition(), e -> {
           assertThat(e.steps()).isEqualTo(PAIRS / (2 * clientBatch));
-          live.add(LiveArrays.count());
+          live.add(LiveArrays.settledCount());
           if (e.epoch() == epochs) {
             after.putAll(values("client.", server.get().globalTokenizers()));
             after.putAll(values("server.", server.get().model()));

@@ -14,7 +14,7 @@ import org.mpsl4j.model.ModelConfig;
  * Bundled clients with stacked tokenizer compute (and their plain loss computed for all at once) train as bundled
  * clients that compute one by one: same steps, train loss and accuracy within float round-off, over two epochs (so the epoch-end upload and the average sent back go
  * through the clients' slices of the stack), and neither holds more live arrays after its second epoch than after its
- * first (a step that leaves one behind would show; issue 18). A model the stack does not cover runs per client and says why.
+ * first, beyond the stacked group's last forward (a step that leaves arrays behind would show; issue 18). A model the stack does not cover runs per client and says why.
  */
 final class StackedSimulationTest {
   @Test
@@ -27,13 +27,15 @@ final class StackedSimulationTest {
     java.util.List<Integer> perClientArrays = new java.util.ArrayList<>();
     java.util.List<Integer> stackedArrays = new java.util.ArrayList<>();
     SimulationResult perClient = new Simulation(config, split).bundleClients(true)
-        .run(e -> perClientArrays.add(LiveArrays.count()));
+        .run(e -> perClientArrays.add(LiveArrays.settledCount()));
     Simulation sim = new Simulation(config, split).stackClients(true);
-    SimulationResult stacked = sim.run(e -> stackedArrays.add(LiveArrays.count()));
+    SimulationResult stacked = sim.run(e -> stackedArrays.add(LiveArrays.settledCount()));
     System.out.println("live arrays at epoch ends: per client " + perClientArrays + ", stacked " + stackedArrays);
-    // the same work in both epochs: whatever a step or an epoch end left behind would be counted twice in the second
-    assertThat(stackedArrays.get(1)).as("live arrays after epoch 2 against epoch 1, stacked").isEqualTo(
-        stackedArrays.get(0));
+    // The same work in both epochs: whatever a step or an epoch end left behind would be counted twice in the second.
+    // The stacked group keeps the last StepBegin frame's forward until the next (one activation slice per client in
+    // that frame), and how the step's messages split into frames depends on timing: up to one array per client.
+    assertThat(stackedArrays.get(1)).as("live arrays after epoch 2 against epoch 1, stacked").isBetween(
+        stackedArrays.get(0) - config.clients(), stackedArrays.get(0) + config.clients());
     assertThat(perClientArrays.get(1)).as("live arrays after epoch 2 against epoch 1, per client").isEqualTo(
         perClientArrays.get(0));
 
