@@ -42,12 +42,14 @@ public final class BenchMarkdown {
       md.append(String.format(Locale.ROOT, "### B2 scale: %s, total batch %d%n%nMethod: %s. Centralized step at the "
           + "same batch: median %.3f s.%n%n", b.description(), b.totalBatch(), b.method(),
           b.centralizedStepSeconds().median()));
-      md.append("| hosting | clients x batch | step median s | min s | max s | step / centralized | server CPU s/step | "
+      boolean rounds = b.rows().stream().anyMatch(x -> x.round() > 0);
+      md.append("| " + (rounds ? "round | " : "") + "hosting | clients x batch | step median s | min s | max s | step / centralized | server CPU s/step | "
           + "of it JIT s/step | simulated clients' CPU s/step | server idle RSS MiB | "
           + "peak RSS in steps MiB | peak - idle MiB | peak incl. epoch end MiB | live heap MiB | server threads | "
           + "peak RSS vs first | (peak - idle) vs first |\n"
-          + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+          + (rounds ? "|---:" : "") + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       for (ScaleBenchmark.Row x : b.rows()) {
+        md.append(rounds ? "| " + (x.round() + 1) + " " : "");
         md.append(String.format(Locale.ROOT, "| %s | %d x %d | %.3f | %.3f | %.3f | %.2f | %.3f | %.3f | %.3f | %.0f | %.0f "
                 + "| %.0f | %.0f | %.1f | %d | %.3f | %.2f |%n", x.hosting(), x.clients(), x.clientBatch(), x.stepSeconds().median(),
             x.stepSeconds().min(), x.stepSeconds().max(), x.stepVsCentralized(), x.serverCpuSecondsPerStep().median(),

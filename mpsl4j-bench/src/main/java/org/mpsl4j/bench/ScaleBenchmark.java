@@ -54,10 +54,16 @@ public final class ScaleBenchmark {
    *     (one connection and stream per client, as separate devices) or {@link #BUNDLED} (one connection, one
    *     frame per phase for all clients, as a gateway hosting them) or {@link #STACKED} (bundled, and the clients'
    *     tokenizers run as one stacked computation per phase)
+   * @param rounds how many times the whole set of configurations runs, one configuration after the other in each
+   *     round, so that ratios are taken within a round (side by side) and a shared machine's drift between rounds
+   *     shows as their spread ({@link BenchSuite#goals} reports the median ratio over rounds)
    */
   public record Settings(String model, int[] clientCounts, int totalBatch, int warmupSteps, int measuredSteps,
-      int heapMb, long seed, List<String> hostings) {
+      int heapMb, long seed, List<String> hostings, int rounds) {
     public Settings {
+      if (rounds < 1) {
+        throw new IllegalArgumentException("B2 needs at least one round, not " + rounds);
+      }
       for (int n : clientCounts) {
         if (n < 1 || totalBatch % n != 0) {
           throw new IllegalArgumentException("total batch " + totalBatch + " must be a multiple of client count " + n);
@@ -76,6 +82,12 @@ public final class ScaleBenchmark {
       }
     }
 
+    /** One round. */
+    public Settings(String model, int[] clientCounts, int totalBatch, int warmupSteps, int measuredSteps, int heapMb,
+        long seed, List<String> hostings) {
+      this(model, clientCounts, totalBatch, warmupSteps, measuredSteps, heapMb, seed, hostings, 1);
+    }
+
     /** One connection per client. */
     public Settings(String model, int[] clientCounts, int totalBatch, int warmupSteps, int measuredSteps, int heapMb,
         long seed) {
@@ -91,7 +103,7 @@ public final class ScaleBenchmark {
   public record Row(String hosting, int clients, int clientBatch, Timings stepSeconds, double stepVsCentralized,
       Timings serverCpuSecondsPerStep, Timings serverJitSecondsPerStep, Timings clientCpuSecondsPerStep, long idleRss,
       long peakRssTraining, long peakRssDelta, long peakRssWithEpochEnd, long liveHeapAfterLastStep,
-      int optimizerStates, int serverThreads, double memoryRatioVsFirst, double deltaRatioVsFirst) {}
+      int optimizerStates, int serverThreads, double memoryRatioVsFirst, double deltaRatioVsFirst, int round) {}
 
   public record Result(String model, String description, int totalBatch, int heapMb, Timings centralizedStepSeconds,
       List<Row> rows, String method) {}
@@ -122,6 +134,26 @@ public final class ScaleBenchmark {
           central.median()));
     }
     List<Row> rows = new ArrayList<>();
+    for (int round = 0; round < s.rounds(); round++) {
+      if (s.rounds() > 1) {
+        log.accept(String.format("B2 round %d of %d", round + 1, s.rounds()));
+      }
+      runRound(s, round, steps, central, rows, log);
+    }
+    return new Result(s.model(), BenchModels.describe(s.model()), s.totalBatch(), s.heapMb(), central, rows,
+        "server in its own JVM (-Xms=-Xmx=" + s.heapMb() + "m, pre-touched), clients in the benchmark JVM over "
+            + "loopback TCP (hosting " + PLAIN + ": one connection each; " + BUNDLED + ": one connection and one Bundled "
+            + "stream for all, one frame per phase); RSS from /proc/<server>/status, peak = VmHWM reset after the idle "
+            + "reading, read at the last training step (before the epoch end); " + s.warmupSteps() + " uncounted warm-up "
+            + "steps and " + s.measuredSteps() + " counted per client count; simulated clients' CPU: their callbacks on a "
+            + "pool of " + Runtime.getRuntime().availableProcessors() + " threads in the benchmark JVM"
+            + (s.rounds() > 1 ? "; " + s.rounds() + " rounds, each running every configuration once in turn, ratios "
+                + "taken within a round" : ""));
+  }
+
+  /** Every configuration once (client counts × hostings, in order), its rows added to {@code rows}. */
+  private static void runRound(Settings s, int round, int steps, Timings central, List<Row> rows, Consumer<String> log)
+      throws IOException, InterruptedException {
     for (int n : s.clientCounts()) {
       for (String hosting : s.hostings()) {
         int b = s.totalBatch() / n;
@@ -130,27 +162,21 @@ public final class ScaleBenchmark {
         double[] measured = Arrays.copyOfRange(r.stepSeconds(), s.warmupSteps(), steps);
         Timings t = Timings.of(measured);
         long delta = r.peakRssTraining() - r.idleRss();
-        Row first = rows.stream().filter(x -> x.hosting().equals(hosting)).findFirst().orElse(null);
+        Row first = rows.stream().filter(x -> x.hosting().equals(hosting) && x.round() == round).findFirst()
+            .orElse(null);
         Timings cpu = Timings.of(Arrays.copyOfRange(r.stepCpuSeconds(), s.warmupSteps(), steps));
         Timings clients = Timings.of(perStep(clientCpu, s.warmupSteps(), steps));
         Timings jit = Timings.of(Arrays.copyOfRange(r.stepJitSeconds(), s.warmupSteps(), steps));
         rows.add(new Row(hosting, n, b, t, t.median() / central.median(), cpu, jit, clients, r.idleRss(),
             r.peakRssTraining(), delta, r.peakRssWithEpochEnd(), r.liveHeapAfterLastStep(), r.optimizerStates(), r.threadsAtLastStep(),
             first == null ? 1.0 : (double) r.peakRssTraining() / first.peakRssTraining(),
-            first == null ? 1.0 : (double) delta / first.peakRssDelta()));
+            first == null ? 1.0 : (double) delta / first.peakRssDelta(), round));
         log.accept(String.format("  %-7s %4d clients x %3d: step median %.3f s (server CPU %.3f s, of it JIT %.3f s; "
                 + "clients' CPU %.3f s), server RSS idle %.0f MiB, peak %.0f MiB (+%.0f MiB), live heap %.0f MiB",
             hosting, n, b, t.median(), cpu.median(), jit.median(), clients.median(), r.idleRss() / 1048576.0,
             r.peakRssTraining() / 1048576.0, delta / 1048576.0, r.liveHeapAfterLastStep() / 1048576.0));
       }
     }
-    return new Result(s.model(), BenchModels.describe(s.model()), s.totalBatch(), s.heapMb(), central, rows,
-        "server in its own JVM (-Xms=-Xmx=" + s.heapMb() + "m, pre-touched), clients in the benchmark JVM over "
-            + "loopback TCP (hosting " + PLAIN + ": one connection each; " + BUNDLED + ": one connection and one Bundled "
-            + "stream for all, one frame per phase); RSS from /proc/<server>/status, peak = VmHWM reset after the idle "
-            + "reading, read at the last training step (before the epoch end); " + s.warmupSteps() + " uncounted warm-up "
-            + "steps and " + s.measuredSteps() + " counted per client count; simulated clients' CPU: their callbacks on a "
-            + "pool of " + Runtime.getRuntime().availableProcessors() + " threads in the benchmark JVM");
   }
 
   /** Seconds between consecutive readings {@code nanos} (the first from 0), steps [from, to). */

@@ -110,6 +110,11 @@ final class BenchCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   List<String> scaleHosting;
 
+  @Option(names = "--scale-rounds", defaultValue = "1",
+      description = "B2: run every configuration this many times, in turn, and report the median of the per-round "
+          + "ratios (a shared machine drifts between configurations run minutes apart) (default: ${DEFAULT-VALUE}).")
+  int scaleRounds;
+
   @Option(names = "--scale-heap-mb", defaultValue = "768",
       description = "B2 server process heap, fixed and pre-touched (default: ${DEFAULT-VALUE}).")
   int scaleHeapMb;
@@ -205,7 +210,7 @@ final class BenchCommand implements Callable<Integer> {
     };
     BenchSuite.Settings s = new BenchSuite.Settings(parts, b1Models, clients, clientBatch, quick ? 2 : rounds,
         stepsPerTurn, quick ? 3 : warmupSeconds, threads, scaleModel, scaleClients, scaleBatch, quick ? 1 : scaleWarmup,
-        quick ? 2 : scaleSteps, scaleHeapMb, scaleHosting, quick, codecShapes, pytorchModels, batch, 1, quick ? 2 : pytorchIterations,
+        quick ? 2 : scaleSteps, scaleHeapMb, scaleHosting, scaleRounds, quick, codecShapes, pytorchModels, batch, 1, quick ? 2 : pytorchIterations,
         quick ? 1 : envRounds, quick ? 5 : envSteps, 2024);
     String policy = System.getenv("OMP_WAIT_POLICY");
     List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
