@@ -22,10 +22,7 @@ class ScaleGoalsTest {
       rows.add(row(10, steps[round][0], round));
       rows.add(row(1000, steps[round][1], round));
     }
-    ScaleBenchmark.Result r = new ScaleBenchmark.Result("small", "small", 1000, 768, Timings.of(new double[] {0.4}),
-        rows, "test");
-    BenchSuite.Goal step = BenchSuite.goals(List.of(), r, null, null).stream()
-        .filter(g -> g.what().startsWith("step wall time")).findFirst().orElseThrow();
+    BenchSuite.Goal step = stepGoal(rows);
     assertThat(step.value()).isCloseTo(1.30, within(1e-9));
     assertThat(step.met()).isFalse();
     assertThat(step.what()).contains("rounds 1.10, 1.50, 1.30");
@@ -35,13 +32,17 @@ class ScaleGoalsTest {
   @Test
   void oneRound_isTheRatioOfItsFirstAndLastClientCount() {
     List<ScaleBenchmark.Row> rows = List.of(row(10, 0.50, 0), row(100, 0.52, 0), row(1000, 0.55, 0));
-    ScaleBenchmark.Result r = new ScaleBenchmark.Result("small", "small", 1000, 768, Timings.of(new double[] {0.4}),
-        rows, "test");
-    BenchSuite.Goal step = BenchSuite.goals(List.of(), r, null, null).stream()
-        .filter(g -> g.what().startsWith("step wall time")).findFirst().orElseThrow();
+    BenchSuite.Goal step = stepGoal(rows);
     assertThat(step.value()).isCloseTo(1.10, within(1e-9));
     assertThat(step.met()).isTrue();
     assertThat(step.goal()).doesNotContain("rounds");
+  }
+
+  private static BenchSuite.Goal stepGoal(List<ScaleBenchmark.Row> rows) {
+    ScaleBenchmark.Result r = new ScaleBenchmark.Result("small", "small", 1000, 768, Timings.of(new double[] {0.4}),
+        rows, "test");
+    return BenchSuite.goals(List.of(), r, null, null).stream().filter(g -> g.what().startsWith("step wall time"))
+        .findFirst().orElseThrow();
   }
 
   private static ScaleBenchmark.Row row(int clients, double stepSeconds, int round) {
