@@ -118,11 +118,15 @@ public final class BenchSuite {
         goals(b1, b2, b3, b4), errors);
   }
 
-  /** The median over rounds of last / first of {@code value} (each pair: a round's first and last client count). */
+  /** Each round's last / first of {@code value}, in round order (each pair: a round's first and last client count). */
+  private static double[] roundRatios(List<ScaleBenchmark.Row[]> pairs,
+      java.util.function.ToDoubleFunction<ScaleBenchmark.Row> value) {
+    return pairs.stream().mapToDouble(p -> value.applyAsDouble(p[1]) / value.applyAsDouble(p[0])).toArray();
+  }
+
+  /** The median over rounds of last / first of {@code value}. */
   static double medianRatio(List<ScaleBenchmark.Row[]> pairs, java.util.function.ToDoubleFunction<ScaleBenchmark.Row> value) {
-    double[] r = pairs.stream().mapToDouble(p -> value.applyAsDouble(p[1]) / value.applyAsDouble(p[0])).sorted()
-        .toArray();
-    return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
+    return Timings.of(roundRatios(pairs, value)).median();
   }
 
   /** Each round's ratio, in round order, when there is more than one round ("; rounds 1.10, 1.25"). */
@@ -131,8 +135,8 @@ public final class BenchSuite {
     if (pairs.size() < 2) {
       return "";
     }
-    return "; rounds " + String.join(", ", pairs.stream().map(p -> String.format(java.util.Locale.ROOT, "%.2f",
-        value.applyAsDouble(p[1]) / value.applyAsDouble(p[0]))).toList());
+    return "; rounds " + String.join(", ", java.util.Arrays.stream(roundRatios(pairs, value))
+        .mapToObj(r -> String.format(java.util.Locale.ROOT, "%.2f", r)).toList());
   }
 
   static List<Goal> goals(List<OverheadBenchmark.Result> b1, ScaleBenchmark.Result b2, CodecBench.Summary b3,

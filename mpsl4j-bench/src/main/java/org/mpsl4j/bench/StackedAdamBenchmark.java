@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.mpsl4j.model.train.Adam;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -58,31 +59,33 @@ public class StackedAdamBenchmark {
 
   @Benchmark
   public long djlAdamUpdate() {
+    return eachParameter((p, g, scope) -> p[0].getNDArrayInternal().adamUpdate(new NDList(p[0], g, p[2], p[3]),
+        new NDList(p[0]), 1e-3f, 1e-3f, 0f, 1f, -1f, Adam.BETA1, Adam.BETA2, Adam.EPS, false, false));
+  }
+
+  @Benchmark
+  public long inPlace() {
+    return eachParameter((p, g, scope) -> updateInPlace(p[0], g, p[2], p[3], Adam.BETA1, Adam.BETA2, 1e-3f, Adam.EPS,
+        scope));
+  }
+
+  /** One update per parameter, each from a fresh copy of its gradient in one scope; the elements updated. */
+  private long eachParameter(Update update) {
     long n = 0;
     try (NDManager scope = manager.newSubManager()) {
       for (NDArray[] p : parameters) {
         NDArray g = p[1].duplicate();
         g.attach(scope);
-        p[0].getNDArrayInternal().adamUpdate(new NDList(p[0], g, p[2], p[3]), new NDList(p[0]), 1e-3f, 1e-3f, 0f, 1f,
-            -1f, 0.9f, 0.999f, 1e-8f, false, false);
+        update.apply(p, g, scope);
         n += g.size();
       }
     }
     return n;
   }
 
-  @Benchmark
-  public long inPlace() {
-    long n = 0;
-    try (NDManager scope = manager.newSubManager()) {
-      for (NDArray[] p : parameters) {
-        NDArray g = p[1].duplicate();
-        g.attach(scope);
-        updateInPlace(p[0], g, p[2], p[3], 0.9f, 0.999f, 1e-3f, 1e-8f, scope);
-        n += g.size();
-      }
-    }
-    return n;
+  /** One parameter's update: {@code p} = weight, gradient, first and second moment; {@code g} the gradient's copy. */
+  private interface Update {
+    void apply(NDArray[] p, NDArray g, NDManager scope);
   }
 
   /**

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mpsl4j.model.Autograd;
+import org.mpsl4j.model.train.Adam;
 
 /**
  * Adam for the stacked parameters of N co-hosted clients ({@link StackedPatchTokenizers}): each client keeps its own
@@ -21,9 +22,8 @@ import org.mpsl4j.model.Autograd;
  * ({@link StackedPatchTokenizers#view}), so nothing it computes stays behind.
  */
 final class StackedAdam {
-  private static final float BETA1 = 0.9f;
-  private static final float BETA2 = 0.999f;
-  private static final float EPSILON = 1e-8f;
+  private static final float BETA1 = Adam.BETA1;
+  private static final float BETA2 = Adam.BETA2;
   private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
   private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
   private final long[] steps;
@@ -56,11 +56,9 @@ final class StackedAdam {
       epsilon[i] = 1f;
       if (counted[i]) {
         steps[i]++;
-        double bias1 = 1 - Math.pow(BETA1, steps[i]);
-        double sqrtBias2 = Math.sqrt(1 - Math.pow(BETA2, steps[i]));
-        // as Adam.correctedRates: w -= lr·√bias2/bias1 · m / (√v + ε·√bias2)
-        rate[i] = (float) (learningRate * sqrtBias2 / bias1);
-        epsilon[i] = (float) (EPSILON * sqrtBias2);
+        float[] corrected = Adam.correctedRates(learningRate, BETA1, BETA2, Adam.EPS, steps[i]);
+        rate[i] = corrected[0];
+        epsilon[i] = corrected[1];
         mask[i] = 1f;
       }
     }

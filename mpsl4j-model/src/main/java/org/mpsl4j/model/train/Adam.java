@@ -20,6 +20,10 @@ import org.mpsl4j.model.nn.RowDeltaTable;
  * <p>Not thread-safe: one step at a time.
  */
 public final class Adam {
+  /** The defaults of {@link #Adam(NDManager, float)}, as torch.optim.Adam's. */
+  public static final float BETA1 = 0.9f;
+  public static final float BETA2 = 0.999f;
+  public static final float EPS = 1e-8f;
   private final NDManager manager;
   private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
   private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
@@ -30,7 +34,7 @@ public final class Adam {
   private long steps;
 
   public Adam(NDManager manager, float learningRate) {
-    this(manager, learningRate, 0.9f, 0.999f, 1e-8f);
+    this(manager, learningRate, BETA1, BETA2, EPS);
   }
 
   public Adam(NDManager manager, float learningRate, float beta1, float beta2, float eps) {
@@ -160,6 +164,14 @@ public final class Adam {
 
   /** {bias-corrected learning rate, bias-corrected ε} for the current step count. */
   private float[] correctedRates() {
+    return correctedRates(learningRate, beta1, beta2, eps, steps);
+  }
+
+  /**
+   * {bias-corrected learning rate, bias-corrected ε} after {@code steps} updates, for libtorch's fused update (also
+   * what stacked clients use for each client's own step count).
+   */
+  public static float[] correctedRates(float learningRate, float beta1, float beta2, float eps, long steps) {
     double bias1 = 1 - Math.pow(beta1, steps);
     double sqrtBias2 = Math.sqrt(1 - Math.pow(beta2, steps));
     // torch.optim.Adam: w -= lr/bias1 · m / (sqrt(v)/sqrt(bias2) + eps). Multiplying numerator and
