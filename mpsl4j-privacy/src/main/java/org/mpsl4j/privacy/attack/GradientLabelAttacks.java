@@ -15,8 +15,12 @@ import java.util.Random;
  *   <li><b>Direction</b> (Li et al. 2022): the attacker knows one labelled sample per class (their assumption) and
  *       scores each row by its cosine similarity with that sample's row; the class of the most similar reference is
  *       the guess.
+ *   <li><b>Known-label centroids</b>: a stronger attacker than Li et al.'s, who knows the labels of a few samples
+ *       per class (say from its own accounts among the clients): the mean of their unit-length rows per class is the
+ *       reference, so noise on each known row averages out; the class of the most similar centroid is the guess.
  *   <li><b>Clustering</b> (arXiv 2203.05222): k-means with k = classes on unit-length rows; reported as purity, the
- *       accuracy of naming every cluster by its majority label (one known label per cluster suffices for that).
+ *       accuracy of naming every cluster by its majority label. Purity names clusters with the true labels, which no
+ *       server has: it measures how well the rows separate, an upper bound on naming by a few known labels.
  * </ul>
  */
 public final class GradientLabelAttacks {
@@ -73,6 +77,51 @@ public final class GradientLabelAttacks {
       }
     }
     return refs;
+  }
+
+  /**
+   * Samples whose labels the attacker knows: the first {@code perClass} distinct samples of each class in a seeded
+   * shuffle of the rows ({@code samples}[i] names the sample of row i; a sample's rows from every epoch are then
+   * known). Returns the known sample ids.
+   */
+  public static java.util.Set<Integer> knownSamples(int[] samples, int[] labels, int classes, int perClass,
+      long seed) {
+    Integer[] order = new Integer[samples.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Collections.shuffle(Arrays.asList(order), new Random(seed));
+    int[] taken = new int[classes];
+    java.util.Set<Integer> known = new java.util.HashSet<>();
+    for (int i : order) {
+      if (taken[labels[i]] < perClass && known.add(samples[i])) {
+        taken[labels[i]]++;
+      }
+    }
+    return known;
+  }
+
+  /**
+   * Per class, the mean of the unit-length rows whose sample is in {@code known}, or null for a class without one:
+   * the references of the known-label centroid attack ({@link #nearestReference} then names each row).
+   */
+  public static float[][] centroids(float[][] rows, int[] samples, int[] labels, java.util.Set<Integer> known,
+      int classes) {
+    float[][] sums = new float[classes][];
+    for (int i = 0; i < rows.length; i++) {
+      if (!known.contains(samples[i])) {
+        continue;
+      }
+      double n = Math.sqrt(dot(rows[i], rows[i]));
+      if (n == 0) {
+        continue;
+      }
+      float[] sum = sums[labels[i]] == null ? (sums[labels[i]] = new float[rows[i].length]) : sums[labels[i]];
+      for (int j = 0; j < sum.length; j++) {
+        sum[j] += (float) (rows[i][j] / n);
+      }
+    }
+    return sums; // a sum has the direction of the mean, which is all a cosine reads
   }
 
   /** The class of the most cosine-similar reference for each row. */

@@ -15,7 +15,12 @@ package org.mpsl4j.privacy.audit;
  * @param normLeakAuc mean one-vs-rest leak AUC of the gradient-norm score (Li et al.)
  * @param cosineLeakAuc mean one-vs-rest leak AUC of the cosine with one known sample per class (Li et al.)
  * @param cosineAccuracy accuracy of naming each sample by its most cosine-similar known sample
- * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222)
+ * @param centroidAccuracy accuracy of the known-label centroid attack (the mean gradient direction of a few known
+ *     samples per class, 3 % of the samples in all: {@code PrivacyAudit.KNOWN_SHARE}), on the rows of the other samples
+ * @param centroidChance the accuracy of always guessing the most frequent class on those rows
+ * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222); the
+ *     majority is read from the true labels, so this is how well the rows separate rather than what a server could
+ *     name
  * @param clusterChance the purity of the same clusters against shuffled labels: what sizes alone give
  * @param batchSumPurity purity of k-means clusters of each client step's summed gradient rows, each sample named by
  *     its batch's cluster ({@code GradientLabelAttacks.batchSumClusters}): what survives noise that sums to zero over a
@@ -42,7 +47,8 @@ package org.mpsl4j.privacy.audit;
  */
 public record AttackReport(String configuration, double testAccuracy, java.util.List<Double> epochTestAccuracies,
     int samples, double chance, double exactRule,
-    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double clusterPurity, double clusterChance,
+    double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double centroidAccuracy,
+    double centroidChance, double clusterPurity, double clusterChance,
     double batchSumPurity, double batchSumChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
     double ssimFromAverage, double psnrBlank, double ssimBlank, double psnrOptimized, double ssimOptimized,
@@ -52,17 +58,19 @@ public record AttackReport(String configuration, double testAccuracy, java.util.
     epochTestAccuracies = java.util.List.copyOf(epochTestAccuracies);
   }
 
-  /** The best label attack's accuracy (exact rule, cosine, clustering, batch sums, loss matching). */
+  /** The best label attack's accuracy (exact rule, cosine, known-label centroids, clustering, batch sums, loss matching). */
   public double bestLabelAccuracy() {
-    return max(exactRule, headInversion, cosineAccuracy, clusterPurity, batchSumPurity, lossMatching);
+    return max(exactRule, headInversion, cosineAccuracy, centroidAccuracy, clusterPurity, batchSumPurity, lossMatching);
   }
 
   /**
    * The best label attack's advantage over its own chance level, in accuracy: clustering is measured against the
-   * shuffled-label purity of its clusters, every other attack against always guessing the most frequent class.
+   * shuffled-label purity of its clusters, the centroid attack against the majority rate of the rows it scores, every
+   * other attack against always guessing the most frequent class.
    */
   public double bestLabelAdvantage() {
-    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance, clusterPurity - clusterChance,
+    return max(exactRule - chance, headInversion - chance, cosineAccuracy - chance,
+        centroidAccuracy - centroidChance, clusterPurity - clusterChance,
         batchSumPurity - batchSumChance, lossMatching - chance);
   }
 

@@ -35,14 +35,19 @@ final class GroundTruth {
 
   /** The batch of client {@code index} (id {@code client-<index>}) at that step. */
   Batch batch(int index, int epoch, int stepInEpoch) {
+    return train.batch(samples(index, epoch, stepInEpoch));
+  }
+
+  /** The training-set indices of that batch's samples, in its row order. */
+  int[] samples(int index, int epoch, int stepInEpoch) {
     int[] order = EpochOrder.of(partition.client(index), seed + 1 + index, epoch);
     if (spreadSteps > 0) {
-      return train.batch(Arrays.copyOfRange(order, SpreadBatches.sliceStart(order.length, spreadSteps, stepInEpoch),
-          SpreadBatches.sliceStart(order.length, spreadSteps, stepInEpoch + 1)));
+      return Arrays.copyOfRange(order, SpreadBatches.sliceStart(order.length, spreadSteps, stepInEpoch),
+          SpreadBatches.sliceStart(order.length, spreadSteps, stepInEpoch + 1));
     }
     int b = batchSize.applyAsInt(index);
     int from = stepInEpoch * b;
-    return train.batch(Arrays.copyOfRange(order, from, Math.min(order.length, from + b)));
+    return Arrays.copyOfRange(order, from, Math.min(order.length, from + b));
   }
 
   /** The class counts of client {@code index}'s whole training share. */

@@ -26,6 +26,45 @@ final class GradientLabelAttacksTest {
   }
 
   @Test
+  void knownSamples_givesPerClassDistinctSamples_eachWithAllOfItsRows() {
+    // 6 samples (ids 10..15) of 2 classes, each with a row in each of 3 epochs
+    int[] samples = new int[18];
+    int[] labels = new int[18];
+    for (int i = 0; i < 18; i++) {
+      samples[i] = 10 + i % 6;
+      labels[i] = (i % 6) % 2;
+    }
+    java.util.Set<Integer> known = GradientLabelAttacks.knownSamples(samples, labels, 2, 2, 5);
+    assertThat(known).hasSize(4);
+    assertThat(known.stream().filter(id -> (id - 10) % 2 == 0)).hasSize(2);
+  }
+
+  @Test
+  void centroids_ofTenKnownSamplesPerClass_readNoisyRowsThatOneKnownSampleCannot() {
+    // 900 rows of 3 classes in 16 dimensions: e_c plus noise of std 0.7 per entry (noise norm about 2.8 times the
+    // signal's), one row per sample
+    java.util.Random rng = new java.util.Random(11);
+    int n = 900;
+    float[][] rows = new float[n][16];
+    int[] labels = new int[n];
+    int[] samples = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = i % 3;
+      samples[i] = i;
+      for (int j = 0; j < 16; j++) {
+        rows[i][j] = (float) ((j == labels[i] ? 1 : 0) + 0.7 * rng.nextGaussian());
+      }
+    }
+    double one = GradientLabelAttacks.accuracy(GradientLabelAttacks.nearestReference(rows,
+        GradientLabelAttacks.references(rows, labels, 3, 1)), labels);
+    java.util.Set<Integer> known = GradientLabelAttacks.knownSamples(samples, labels, 3, 10, 1);
+    double centroids = GradientLabelAttacks.accuracy(GradientLabelAttacks.nearestReference(rows,
+        GradientLabelAttacks.centroids(rows, samples, labels, known, 3)), labels);
+    assertThat(centroids).as("ten known per class (one known: %.3f)", one).isGreaterThan(0.6)
+        .isGreaterThan(one + 0.1);
+  }
+
+  @Test
   void purity_ofClustersThatFollowTheLabels_isOne_andOfOneCluster_isTheMajorityShare() {
     assertThat(GradientLabelAttacks.purity(new int[] {0, 1, 2, 0}, LABELS, 3)).isEqualTo(1.0);
     assertThat(GradientLabelAttacks.purity(new int[] {0, 0, 0, 0}, LABELS, 3)).isEqualTo(0.5);
