@@ -136,12 +136,12 @@ final class PrivacyCommand implements Callable<Integer> {
     json.put("reports", reports);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), json);
     StringBuilder csv = new StringBuilder("configuration,test_acc,test_acc_by_epoch,samples,chance,exact_rule,head_inversion,norm_auc,cosine_auc,"
-        + "cosine_acc,centroid_acc,centroid_chance,cluster_purity,cluster_chance,batch_sum_purity,batch_sum_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank,"
+        + "cosine_acc,centroid_acc,centroid_chance,centroid_balanced_acc,centroid_auc,cluster_purity,cluster_chance,batch_sum_purity,batch_sum_chance,loss_matching,histogram_tv,psnr,ssim,exact_inputs,psnr_avg,ssim_avg,psnr_blank,ssim_blank,"
         + "psnr_opt,ssim_opt,psnr_blind,ssim_blind\n");
     for (AttackReport r : reports) {
       csv.append(String.join(",", r.configuration(), f(r.testAccuracy()), byEpoch(r, " "), Integer.toString(r.samples()), f(r.chance()),
           f(r.exactRule()), f(r.headInversion()), f(r.normLeakAuc()), f(r.cosineLeakAuc()), f(r.cosineAccuracy()), f(r.centroidAccuracy()),
-          f(r.centroidChance()), f(r.clusterPurity()),
+          f(r.centroidChance()), f(r.centroidBalancedAccuracy()), f(r.centroidLeakAuc()), f(r.clusterPurity()),
           f(r.clusterChance()), f(r.batchSumPurity()), f(r.batchSumChance()), f(r.lossMatching()), f(r.histogramError()), f(r.psnr()), f(r.ssim()),
           f(r.exactInputs()), f(r.psnrFromAverage()), f(r.ssimFromAverage()), f(r.psnrBlank()),
           f(r.ssimBlank()), f(r.psnrOptimized()), f(r.ssimOptimized()), f(r.psnrBlind()), f(r.ssimBlind())))
@@ -152,14 +152,15 @@ final class PrivacyCommand implements Callable<Integer> {
 
   static Table table(List<AttackReport> reports) {
     Table t = new Table("configuration", "test acc", "exact rule", "head inv", "cosine acc", "centroids (chance)",
-        "cluster (chance)",
+        "centroids balanced", "cluster (chance)",
         "batch sums (chance)", "loss match",
-        "chance", "norm AUC", "cosine AUC", "PSNR dB", "SSIM", "exact imgs", "PSNR avg-W", "SSIM avg-W", "PSNR/SSIM opt", "PSNR/SSIM blind", "PSNR/SSIM blank");
+        "chance", "norm AUC", "cosine AUC", "centroid AUC", "PSNR dB", "SSIM", "exact imgs", "PSNR avg-W", "SSIM avg-W", "PSNR/SSIM opt", "PSNR/SSIM blind", "PSNR/SSIM blank");
     for (AttackReport r : reports) {
       t.row(r.configuration(), pct(r.testAccuracy()), pct(r.exactRule()), pct(r.headInversion()), pct(r.cosineAccuracy()),
-          pct(r.centroidAccuracy()) + " (" + pct(r.centroidChance()) + ")", pct(r.clusterPurity()) + " (" + pct(r.clusterChance()) + ")",
+          pct(r.centroidAccuracy()) + " (" + pct(r.centroidChance()) + ")", pct(r.centroidBalancedAccuracy()),
+          pct(r.clusterPurity()) + " (" + pct(r.clusterChance()) + ")",
           pct(r.batchSumPurity()) + " (" + pct(r.batchSumChance()) + ")", pct(r.lossMatching()), pct(r.chance()),
-          f2(r.normLeakAuc()), f2(r.cosineLeakAuc()), f1(r.psnr()), f2(r.ssim()), pct(r.exactInputs()),
+          f2(r.normLeakAuc()), f2(r.cosineLeakAuc()), f2(r.centroidLeakAuc()), f1(r.psnr()), f2(r.ssim()), pct(r.exactInputs()),
           f1(r.psnrFromAverage()), f2(r.ssimFromAverage()), f1(r.psnrOptimized()) + " / " + f2(r.ssimOptimized()),
           f1(r.psnrBlind()) + " / " + f2(r.ssimBlind()), f1(r.psnrBlank()) + " / " + f2(r.ssimBlank()));
     }

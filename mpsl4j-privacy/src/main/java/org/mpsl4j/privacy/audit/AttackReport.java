@@ -18,6 +18,9 @@ package org.mpsl4j.privacy.audit;
  * @param centroidAccuracy accuracy of the known-label centroid attack (the mean gradient direction of a few known
  *     samples per class, 3 % of the samples in all: {@code PrivacyAudit.KNOWN_SHARE}), on the rows of the other samples
  * @param centroidChance the accuracy of always guessing the most frequent class on those rows
+ * @param centroidBalancedAccuracy the same attack's mean per-class recall (chance: 1 / classes): under class imbalance
+ *     the majority rate hides what it reads of the other classes
+ * @param centroidLeakAuc mean one-vs-rest leak AUC of the cosine with each class's centroid, on the same rows
  * @param clusterPurity accuracy of k-means clusters of the gradients named by majority (arXiv 2203.05222); the
  *     majority is read from the true labels, so this is how well the rows separate rather than what a server could
  *     name
@@ -48,7 +51,8 @@ package org.mpsl4j.privacy.audit;
 public record AttackReport(String configuration, double testAccuracy, java.util.List<Double> epochTestAccuracies,
     int samples, double chance, double exactRule,
     double headInversion, double normLeakAuc, double cosineLeakAuc, double cosineAccuracy, double centroidAccuracy,
-    double centroidChance, double clusterPurity, double clusterChance,
+    double centroidChance, double centroidBalancedAccuracy, double centroidLeakAuc, double clusterPurity,
+    double clusterChance,
     double batchSumPurity, double batchSumChance, double lossMatching,
     double histogramError, double psnr, double ssim, double exactInputs, double psnrFromAverage,
     double ssimFromAverage, double psnrBlank, double ssimBlank, double psnrOptimized, double ssimOptimized,
@@ -74,9 +78,9 @@ public record AttackReport(String configuration, double testAccuracy, java.util.
         batchSumPurity - batchSumChance, lossMatching - chance);
   }
 
-  /** The larger of the two leak AUCs. */
+  /** The largest leak AUC (norm, cosine with one known sample, cosine with the known-label centroids). */
   public double bestLeakAuc() {
-    return max(normLeakAuc, cosineLeakAuc);
+    return max(normLeakAuc, cosineLeakAuc, centroidLeakAuc);
   }
 
   /** The strongest reconstruction's PSNR and SSIM. */

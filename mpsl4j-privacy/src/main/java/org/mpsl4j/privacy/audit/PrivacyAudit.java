@@ -190,7 +190,7 @@ public final class PrivacyAudit {
     double testAccuracy = epochTestAccuracies.get(epochTestAccuracies.size() - 1);
     return new AttackReport(name, testAccuracy, epochTestAccuracies, y.length, chance, exact,
         headTried == 0 ? Double.NaN : (double) headHits / headTried, normAuc, cosineAuc, cosineAcc,
-        centroid.accuracy(), centroid.chance(), purity,
+        centroid.accuracy(), centroid.chance(), centroid.balancedAccuracy(), centroid.leakAuc(), purity,
         purityChance, batchPurity, batchChance,
         matchable == 0 ? Double.NaN : (double) matched / matchable,
         histogramClients == 0 ? Double.NaN : histogramError / histogramClients,
