@@ -65,13 +65,8 @@ public final class GradientLabelAttacks {
    * or null for a class without rows.
    */
   public static float[][] references(float[][] rows, int[] labels, int classes, long seed) {
-    Integer[] order = new Integer[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      order[i] = i;
-    }
-    java.util.Collections.shuffle(Arrays.asList(order), new Random(seed));
     float[][] refs = new float[classes][];
-    for (int i : order) {
+    for (int i : shuffledOrder(rows.length, seed)) {
       if (refs[labels[i]] == null) {
         refs[labels[i]] = rows[i];
       }
@@ -86,14 +81,9 @@ public final class GradientLabelAttacks {
    */
   public static java.util.Set<Integer> knownSamples(int[] samples, int[] labels, int classes, int perClass,
       long seed) {
-    Integer[] order = new Integer[samples.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    java.util.Collections.shuffle(Arrays.asList(order), new Random(seed));
     int[] taken = new int[classes];
     java.util.Set<Integer> known = new java.util.HashSet<>();
-    for (int i : order) {
+    for (int i : shuffledOrder(samples.length, seed)) {
       if (taken[labels[i]] < perClass && known.add(samples[i])) {
         taken[labels[i]]++;
       }
@@ -122,6 +112,16 @@ public final class GradientLabelAttacks {
       }
     }
     return sums; // a sum has the direction of the mean, which is all a cosine reads
+  }
+
+  /** The row indices 0..n-1 in a seeded shuffle: the order in which an attacker's known samples are drawn. */
+  private static Integer[] shuffledOrder(int n, long seed) {
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Collections.shuffle(Arrays.asList(order), new Random(seed));
+    return order;
   }
 
   /** The class of the most cosine-similar reference for each row. */

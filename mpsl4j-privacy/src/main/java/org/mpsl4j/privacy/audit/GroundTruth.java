@@ -1,7 +1,6 @@
 package org.mpsl4j.privacy.audit;
 
 import java.util.Arrays;
-import org.mpsl4j.data.Batch;
 import org.mpsl4j.data.LabeledDataset;
 import org.mpsl4j.data.partition.Partition;
 import org.mpsl4j.core.data.EpochOrder;
@@ -33,12 +32,10 @@ final class GroundTruth {
     this.seed = seed;
   }
 
-  /** The batch of client {@code index} (id {@code client-<index>}) at that step. */
-  Batch batch(int index, int epoch, int stepInEpoch) {
-    return train.batch(samples(index, epoch, stepInEpoch));
-  }
-
-  /** The training-set indices of that batch's samples, in its row order. */
+  /**
+   * The training-set indices of the samples in client {@code index}'s (id {@code client-<index>}) batch at that step,
+   * in its row order.
+   */
   int[] samples(int index, int epoch, int stepInEpoch) {
     int[] order = EpochOrder.of(partition.client(index), seed + 1 + index, epoch);
     if (spreadSteps > 0) {

@@ -109,7 +109,7 @@ public final class PrivacyAudit {
             }
             try (NDManager scope = manager.newSubManager()) {
               int[] samples = truth.samples(index, s.begin().getEpoch(), s.begin().getStepInEpoch());
-              Batch batch = truth.batch(index, s.begin().getEpoch(), s.begin().getStepInEpoch());
+              Batch batch = data.train().batch(samples);
               float[][] rows = Wire.rows(s.outputGrad().getGrad(), scope);
               gradBatches.add(rows);
               for (int i = 0; i < rows.length; i++) {
